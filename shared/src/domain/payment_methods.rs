@@ -1,0 +1,57 @@
+use serde::{Deserialize, Serialize};
+
+use super::Invalid;
+
+/// A way the payer may pay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentMethod {
+    /// Card payment.
+    Card,
+    /// Crypto-asset payment.
+    Crypto,
+}
+
+impl PaymentMethod {
+    /// Parses `card` or `crypto`.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        match text {
+            "card" => Ok(Self::Card),
+            "crypto" => Ok(Self::Crypto),
+            other => Err(Invalid::new(
+                "invalid_payment_method",
+                format!("must be card or crypto, got {other:?}"),
+            )),
+        }
+    }
+}
+
+/// A crypto asset the payer may pay with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum CryptoAsset {
+    /// Ether.
+    Eth,
+    /// Tether.
+    Usdt,
+    /// USD Coin.
+    Usdc,
+    /// Bitcoin.
+    Btc,
+}
+
+impl CryptoAsset {
+    /// Parses `ETH`, `USDT`, `USDC` or `BTC`.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        match text {
+            "ETH" => Ok(Self::Eth),
+            "USDT" => Ok(Self::Usdt),
+            "USDC" => Ok(Self::Usdc),
+            "BTC" => Ok(Self::Btc),
+            other => Err(Invalid::new(
+                "invalid_asset",
+                format!("must be one of ETH, USDT, USDC, BTC, got {other:?}"),
+            )),
+        }
+    }
+}

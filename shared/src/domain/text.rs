@@ -1,0 +1,59 @@
+use serde::{Deserialize, Serialize};
+
+use super::Invalid;
+
+/// Free text with a maximum length in characters and no control characters other than newlines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BoundedText(String);
+
+impl BoundedText {
+    /// Accepts `text` if it has 1 to `max_chars` characters (empty strings are rejected: omit the
+    /// field instead).
+    pub fn parse(text: &str, max_chars: usize) -> Result<Self, Invalid> {
+        let count = text.chars().count();
+        if count == 0 {
+            return Err(Invalid::new("too_short", "must not be empty"));
+        }
+        if count > max_chars {
+            return Err(Invalid::new(
+                "too_long",
+                format!("must be at most {max_chars} characters, got {count}"),
+            ));
+        }
+        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(Invalid::new(
+                "invalid_characters",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+}
+
+impl AsRef<str> for BoundedText {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_counts_characters_not_bytes() {
+        assert!(BoundedText::parse(&"é".repeat(500), 500).is_ok());
+        assert_eq!(
+            BoundedText::parse(&"a".repeat(501), 500).map_err(|e| e.code),
+            Err("too_long")
+        );
+    }
+
+    #[test]
+    fn control_characters_and_empty_text_are_rejected() {
+        assert!(BoundedText::parse("bell\u{7}", 10).is_err());
+        assert!(BoundedText::parse("", 10).is_err());
+        assert!(BoundedText::parse("two\nlines", 10).is_ok());
+    }
+}

@@ -1,0 +1,154 @@
+//! The HTTP edge shared by every API function: reading bodies, path and query parameters, and
+//! rendering JSON and problem+json responses.
+
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::{HeaderMap, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The id that ties a response to its logs: API Gateway's, else a fresh one.
+pub fn request_id(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// The JSON body of `request`: refused with 413 when over [`MAX_BODY_BYTES`] (before any parsing)
+/// and with 415 unless declared as JSON.
+pub fn json_body(request: &Request) -> Result<&[u8], ApiError> {
+    let body: &[u8] = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    if !is_json(request.headers()) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    Ok(body)
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// A header's value, if present and visible ASCII.
+pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Path parameter `name`; its absence means the route did not match, so 404.
+pub fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
+    request
+        .path_parameters_ref()
+        .and_then(|params| params.first(name))
+        .map(str::to_owned)
+        .ok_or(ApiError::NotFound)
+}
+
+/// Every query parameter as `(name, value)`, repeated names included.
+pub fn query_params(request: &Request) -> Vec<(String, String)> {
+    request
+        .query_string_parameters_ref()
+        .map(|params| {
+            params
+                .iter()
+                .flat_map(|(name, _)| {
+                    params
+                        .all(name)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(move |value| (name.to_owned(), value.to_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A JSON response with `status`.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Response<Body>, ApiError> {
+    let body = serde_json::to_string(value)
+        .map_err(|e| ApiError::Internal(format!("response serialization: {e}")))?;
+    Ok(raw_json(status, body))
+}
+
+/// A response whose JSON body is already rendered.
+pub fn raw_json(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The response for `result`: itself, or the problem+json of its error. Server-side failures are
+/// logged with their cause; clients only see the request id.
+pub fn finish(request_id: &str, result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    let mut response = match result {
+        Ok(response) => response,
+        Err(err) => {
+            if err.status().is_server_error() {
+                tracing::error!(request_id, error = %err, "request failed");
+            } else {
+                tracing::info!(request_id, status = err.status().as_u16(), error = %err, "request refused");
+            }
+            problem(&err, request_id)
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("request-id", value);
+    }
+    response
+}
+
+fn problem(err: &ApiError, request_id: &str) -> Response<Body> {
+    let problem = err.problem(request_id);
+    let body = serde_json::to_string(&problem).unwrap_or_else(|_| {
+        r#"{"type":"about:blank","title":"Internal error","status":500}"#.to_owned()
+    });
+    let mut response = raw_json(err.status(), body);
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    if let Some(seconds) = problem.retry_after {
+        headers.insert("retry-after", HeaderValue::from(seconds));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_type(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(value).expect("valid"));
+        headers
+    }
+
+    #[test]
+    fn json_media_types_are_recognised_with_parameters_and_any_case() {
+        assert!(is_json(&with_type("application/json")));
+        assert!(is_json(&with_type("Application/JSON; charset=utf-8")));
+        assert!(is_json(&with_type("application/merge-patch+json")));
+    }
+
+    #[test]
+    fn other_or_missing_media_types_are_not_json() {
+        assert!(!is_json(&with_type("text/plain")));
+        assert!(!is_json(&with_type("application/x-www-form-urlencoded")));
+        assert!(!is_json(&HeaderMap::new()));
+    }
+}

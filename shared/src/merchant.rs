@@ -1,0 +1,121 @@
+//! Merchants and their API keys.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::HttpUrl;
+use crate::ids::random_alphanumeric;
+use crate::money::{Amount, FeeSchedule};
+use crate::timestamp::Timestamp;
+
+/// A merchant account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Merchant {
+    /// `mer_…`.
+    pub id: String,
+    /// Legal or account name.
+    pub name: String,
+    /// Name shown to payers on the checkout page.
+    pub display_name: String,
+    /// Brand colour of the checkout page, `#RRGGBB`.
+    pub brand_color: Option<String>,
+    /// Deactivated merchants cannot authenticate.
+    pub active: bool,
+    /// Default `successUrl`.
+    pub success_url: Option<HttpUrl>,
+    /// Default `cancelUrl`.
+    pub cancel_url: Option<HttpUrl>,
+    /// Default webhook target.
+    pub webhook_url: Option<HttpUrl>,
+    /// `whsec_…` secret webhooks are signed with.
+    pub webhook_secret: String,
+    /// A limit below the currency maximum, in the session currency's major units.
+    pub max_amount: Option<Amount>,
+    /// What we charge.
+    pub fees: FeeSchedule,
+    /// Creation instant.
+    pub created_at: Timestamp,
+}
+
+/// A stored API key: only its SHA-256 hash, never the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyRecord {
+    /// Lower-case hex SHA-256 of the key.
+    pub key_hash: String,
+    /// The first characters of the key, to recognise it in listings.
+    pub key_prefix: String,
+    /// The key's merchant.
+    pub merchant_id: String,
+    /// Revoked keys never authenticate again.
+    pub revoked: bool,
+    /// Creation instant.
+    pub created_at: Timestamp,
+}
+
+/// A newly created key: the plaintext, shown once, and what is stored.
+#[derive(Debug)]
+pub struct NewApiKey {
+    /// `sk_test_…`, to hand to the merchant and forget.
+    pub plaintext: String,
+    /// What the table keeps.
+    pub record: ApiKeyRecord,
+}
+
+/// The prefix of every test-mode secret key.
+pub const TEST_KEY_PREFIX: &str = "sk_test_";
+
+/// Lower-case hex SHA-256 of an API key, its lookup key in the table.
+pub fn hash_api_key(plaintext: &str) -> String {
+    crate::hashing::sha256_hex(plaintext.as_bytes())
+}
+
+impl NewApiKey {
+    /// A fresh random key for `merchant_id` (190 random bits).
+    pub fn generate(merchant_id: &str, now: Timestamp) -> Self {
+        let plaintext = format!("{TEST_KEY_PREFIX}{}", random_alphanumeric(32));
+        let record = ApiKeyRecord {
+            key_hash: hash_api_key(&plaintext),
+            key_prefix: plaintext.chars().take(TEST_KEY_PREFIX.len() + 4).collect(),
+            merchant_id: merchant_id.to_owned(),
+            revoked: false,
+            created_at: now,
+        };
+        Self { plaintext, record }
+    }
+}
+
+/// A fresh Standard Webhooks secret: `whsec_` and base64 of 32 random bytes.
+pub fn new_webhook_secret() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_stored_as_hashes_only() {
+        let key = NewApiKey::generate("mer_1", Timestamp::now());
+        assert!(key.plaintext.starts_with("sk_test_"));
+        assert_eq!(key.record.key_hash, hash_api_key(&key.plaintext));
+        let stored = serde_json::to_string(&key.record).expect("serializable");
+        assert!(!stored.contains(&key.plaintext));
+    }
+
+    #[test]
+    fn webhook_secrets_decode_to_32_bytes() {
+        use base64::Engine;
+        let secret = new_webhook_secret();
+        let encoded = secret.strip_prefix("whsec_").expect("prefixed");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .expect("base64");
+        assert_eq!(bytes.len(), 32);
+    }
+}

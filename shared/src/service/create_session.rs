@@ -1,0 +1,156 @@
+//! `POST /v1/checkout/sessions`.
+
+use crate::App;
+use crate::domain::IdempotencyKey;
+use crate::error::ApiError;
+use crate::ids::{new_reference, new_session_id};
+use crate::merchant::Merchant;
+use crate::service::create_request::{CreateSessionRequest, body_idempotency_key, fingerprint};
+use crate::session::{CheckoutSession, SessionStatus};
+use crate::store::{CreateOutcome, EndOutcome, IdempotencyClaim, PriorUse, StoredResponse};
+use crate::timestamp::Timestamp;
+
+/// The idempotency scope of session creation.
+pub const CREATE_SESSION_ENDPOINT: &str = "create_session";
+
+/// Attempts to take an order id whose holder turns out to be stale.
+const ORDER_ID_ATTEMPTS: usize = 3;
+
+/// The answer to a create request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created {
+    /// The response, as first sent.
+    pub response: StoredResponse,
+    /// Whether this is a replay of an earlier request with the same idempotency key.
+    pub replayed: bool,
+}
+
+/// Creates a session for `merchant` from `body`, honouring the idempotency key.
+pub async fn create_session(
+    app: &App,
+    merchant: &Merchant,
+    body: &[u8],
+    header_key: Option<&str>,
+) -> Result<Created, ApiError> {
+    let now = app.now();
+    // A retry gets the first answer even if validation would now judge it differently (the
+    // clock moved, the merchant's defaults changed), so an earlier use of the key wins.
+    let probe_key = header_key
+        .map(str::to_owned)
+        .or_else(|| body_idempotency_key(body))
+        .and_then(|key| IdempotencyKey::parse(&key).ok());
+    if let Some(key) = &probe_key {
+        let fingerprint = fingerprint(body)?;
+        let prior = app
+            .store
+            .prior_use(&merchant.id, CREATE_SESSION_ENDPOINT, key, &fingerprint, now)
+            .await?;
+        if let Some(prior) = prior {
+            return answer_prior_use(prior);
+        }
+    }
+
+    let request = CreateSessionRequest::parse(body, header_key, merchant, now)?;
+    let session = new_session(&request, merchant, now);
+    let response = StoredResponse {
+        status: 201,
+        body: serde_json::to_string(&session.resource(now, &app.config.public_base_url))
+            .map_err(|e| ApiError::Internal(format!("response serialization: {e}")))?,
+    };
+    for _ in 0..ORDER_ID_ATTEMPTS {
+        let claim = request.idempotency_key.as_ref().map(|key| IdempotencyClaim {
+            merchant_id: &merchant.id,
+            endpoint: CREATE_SESSION_ENDPOINT,
+            key,
+            fingerprint: &request.fingerprint,
+            response: response.clone(),
+        });
+        match app.store.create_session(&session, claim, now).await? {
+            CreateOutcome::Created => {
+                tracing::info!(session_id = %session.id, merchant_id = %merchant.id, "session created");
+                return Ok(Created {
+                    response,
+                    replayed: false,
+                });
+            }
+            CreateOutcome::PriorUse(prior) => return answer_prior_use(prior),
+            CreateOutcome::OrderIdHeld { session_id } => {
+                let order_id = request.order_id.as_ref().map(AsRef::as_ref).unwrap_or_default();
+                if !release_if_stale(app, merchant, order_id, &session_id, now).await? {
+                    return Err(ApiError::OrderIdInUse { session_id });
+                }
+            }
+        }
+    }
+    Err(ApiError::Contention)
+}
+
+fn answer_prior_use(prior: PriorUse) -> Result<Created, ApiError> {
+    match prior {
+        PriorUse::Replay(response) => Ok(Created {
+            response,
+            replayed: true,
+        }),
+        PriorUse::Reused => Err(ApiError::IdempotencyKeyReused),
+    }
+}
+
+fn new_session(request: &CreateSessionRequest, merchant: &Merchant, now: Timestamp) -> CheckoutSession {
+    let (fee, net_amount) = merchant.fees.apply(request.amount, request.currency);
+    CheckoutSession {
+        id: new_session_id(),
+        merchant_id: merchant.id.clone(),
+        status: SessionStatus::Pending,
+        amount: request.amount,
+        currency: request.currency,
+        fee,
+        net_amount,
+        order_id: request.order_id.clone(),
+        reference: new_reference(),
+        description: request.description.clone(),
+        customer: request.customer.clone(),
+        line_items: request.line_items.clone(),
+        metadata: request.metadata.clone(),
+        payment_methods: request.payment_methods.clone(),
+        allowed_assets: request.allowed_assets.clone(),
+        success_url: request.success_url.clone(),
+        cancel_url: request.cancel_url.clone(),
+        webhook_url: request.webhook_url.clone(),
+        created_at: now,
+        expires_at: request.expires_at,
+        completed_at: None,
+        cancelled_at: None,
+        expired_at: None,
+        refunded_at: None,
+        payment: None,
+    }
+}
+
+/// Frees an order id whose holder no longer holds it in truth: a pending session past its
+/// expiry that the sweeper has not reached yet is expired now (so uniqueness never waits for the
+/// sweeper), and a reservation whose session is gone or ended is deleted. Returns whether the
+/// order id may be tried again.
+async fn release_if_stale(
+    app: &App,
+    merchant: &Merchant,
+    order_id: &str,
+    holder_id: &str,
+    now: Timestamp,
+) -> Result<bool, ApiError> {
+    let holder = app.store.get_session(holder_id).await?;
+    match holder {
+        Some(holder) if holder.status == SessionStatus::Pending && holder.expires_at <= now => {
+            match app.store.end_session(&holder, SessionStatus::Expired, now).await? {
+                EndOutcome::Ended(_) | EndOutcome::Gone => Ok(true),
+                EndOutcome::NotPending(current) => Ok(!current.status.holds_order_id()),
+            }
+        }
+        Some(holder) if holder.status.holds_order_id() => Ok(false),
+        _ => {
+            app.store
+                .release_orphan_reservation(&merchant.id, order_id, holder_id)
+                .await?;
+            Ok(true)
+        }
+    }
+}

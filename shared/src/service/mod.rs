@@ -1,0 +1,10 @@
+//! The operations of the API, between the HTTP edge and the store.
+
+pub mod create_request;
+mod create_session;
+mod list_sessions;
+mod session_lifecycle;
+
+pub use create_session::{CREATE_SESSION_ENDPOINT, Created, create_session};
+pub use list_sessions::{SessionList, list_sessions};
+pub use session_lifecycle::{Ending, end_session, get_session};

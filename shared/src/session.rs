@@ -1,0 +1,225 @@
+//! The checkout session: what is stored, and the resource the API renders from it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    BoundedText, CryptoAsset, Customer, HttpUrl, LineItem, Metadata, OrderId, PaymentMethod,
+};
+use crate::money::{Amount, Currency};
+use crate::timestamp::Timestamp;
+
+/// Where a session is in its life. `pending` is the only non-terminal status (refund aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStatus {
+    /// Waiting for the payer.
+    Pending,
+    /// Paid.
+    Completed,
+    /// Payment failed for good.
+    Failed,
+    /// Expired unpaid.
+    Expired,
+    /// Cancelled by the payer or the merchant.
+    Cancelled,
+    /// Paid, then fully refunded.
+    Refunded,
+}
+
+impl SessionStatus {
+    /// Every status.
+    pub const ALL: [SessionStatus; 6] = [
+        Self::Pending,
+        Self::Completed,
+        Self::Failed,
+        Self::Expired,
+        Self::Cancelled,
+        Self::Refunded,
+    ];
+
+    /// The lower-case name used in the API and in the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+            Self::Refunded => "refunded",
+        }
+    }
+
+    /// Parses a lower-case status name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether a session in this status keeps its order id reserved.
+    pub fn holds_order_id(self) -> bool {
+        matches!(self, Self::Pending | Self::Completed | Self::Refunded)
+    }
+}
+
+impl fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a session was paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentDetails {
+    /// `card` or `crypto`.
+    pub method: PaymentMethod,
+    /// Card brand, e.g. `visa`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    /// Last four card digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last4: Option<String>,
+    /// The crypto asset paid with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asset: Option<CryptoAsset>,
+}
+
+/// A checkout session as stored. Its status is the stored one; use [`CheckoutSession::status_at`]
+/// for what a reader sees.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutSession {
+    /// `cs_…`.
+    pub id: String,
+    /// The owning merchant.
+    pub merchant_id: String,
+    /// Stored status.
+    pub status: SessionStatus,
+    /// Total to pay.
+    pub amount: Amount,
+    /// Currency of every amount of the session.
+    pub currency: Currency,
+    /// Our fee.
+    pub fee: Amount,
+    /// `amount − fee`.
+    pub net_amount: Amount,
+    /// The merchant's order reference, unique while the session is live.
+    pub order_id: Option<OrderId>,
+    /// Short code shown to the payer.
+    pub reference: String,
+    /// Shown on the checkout page.
+    pub description: Option<BoundedText>,
+    /// The payer, as far as the merchant knows.
+    pub customer: Option<Customer>,
+    /// What is bought.
+    pub line_items: Vec<LineItem>,
+    /// Merchant data.
+    pub metadata: Metadata,
+    /// Allowed methods.
+    pub payment_methods: Vec<PaymentMethod>,
+    /// Crypto assets offered; empty means all.
+    pub allowed_assets: Vec<CryptoAsset>,
+    /// Where the payer goes after paying.
+    pub success_url: HttpUrl,
+    /// Where the payer goes after cancelling.
+    pub cancel_url: HttpUrl,
+    /// Overrides the merchant's webhook URL.
+    pub webhook_url: Option<HttpUrl>,
+    /// Creation instant.
+    pub created_at: Timestamp,
+    /// Expiry instant.
+    pub expires_at: Timestamp,
+    /// When it was paid.
+    pub completed_at: Option<Timestamp>,
+    /// When it was cancelled.
+    pub cancelled_at: Option<Timestamp>,
+    /// When it was written as expired.
+    pub expired_at: Option<Timestamp>,
+    /// When it was refunded.
+    pub refunded_at: Option<Timestamp>,
+    /// Payment details once paid.
+    pub payment: Option<PaymentDetails>,
+}
+
+impl CheckoutSession {
+    /// The status a reader sees at `now`: a pending session past its expiry reads as expired even
+    /// before the sweeper writes it.
+    pub fn status_at(&self, now: Timestamp) -> SessionStatus {
+        if self.status == SessionStatus::Pending && self.expires_at <= now {
+            SessionStatus::Expired
+        } else {
+            self.status
+        }
+    }
+
+    /// The API resource as seen at `now`, with its checkout URL under `public_base_url`.
+    pub fn resource(&self, now: Timestamp, public_base_url: &str) -> SessionResource<'_> {
+        let status = self.status_at(now);
+        let expired_at = match (self.expired_at, status) {
+            (Some(at), _) => Some(at),
+            (None, SessionStatus::Expired) => Some(self.expires_at),
+            (None, _) => None,
+        };
+        SessionResource {
+            id: &self.id,
+            object: "checkout.session",
+            status,
+            amount: self.amount,
+            currency: self.currency,
+            fee: self.fee,
+            net_amount: self.net_amount,
+            order_id: self.order_id.as_ref(),
+            reference: &self.reference,
+            description: self.description.as_ref(),
+            customer: self.customer.as_ref(),
+            line_items: &self.line_items,
+            metadata: &self.metadata,
+            payment_methods: &self.payment_methods,
+            allowed_assets: &self.allowed_assets,
+            success_url: &self.success_url,
+            cancel_url: &self.cancel_url,
+            webhook_url: self.webhook_url.as_ref(),
+            checkout_url: format!("{}/pay/{}", public_base_url.trim_end_matches('/'), self.id),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            completed_at: self.completed_at,
+            cancelled_at: self.cancelled_at,
+            expired_at,
+            refunded_at: self.refunded_at,
+            payment: self.payment.as_ref(),
+        }
+    }
+}
+
+/// The `checkout.session` object of the API (SPEC §4).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionResource<'a> {
+    id: &'a str,
+    object: &'static str,
+    status: SessionStatus,
+    amount: Amount,
+    currency: Currency,
+    fee: Amount,
+    net_amount: Amount,
+    order_id: Option<&'a OrderId>,
+    reference: &'a str,
+    description: Option<&'a BoundedText>,
+    customer: Option<&'a Customer>,
+    line_items: &'a [LineItem],
+    metadata: &'a Metadata,
+    payment_methods: &'a [PaymentMethod],
+    allowed_assets: &'a [CryptoAsset],
+    success_url: &'a HttpUrl,
+    cancel_url: &'a HttpUrl,
+    webhook_url: Option<&'a HttpUrl>,
+    checkout_url: String,
+    created_at: Timestamp,
+    expires_at: Timestamp,
+    completed_at: Option<Timestamp>,
+    cancelled_at: Option<Timestamp>,
+    expired_at: Option<Timestamp>,
+    refunded_at: Option<Timestamp>,
+    payment: Option<&'a PaymentDetails>,
+}

@@ -1,0 +1,115 @@
+//! Idempotency records: the first response to a keyed request, replayed for 24 hours.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Store, keys, storage_error};
+use crate::domain::IdempotencyKey;
+use crate::error::ApiError;
+use crate::store::errors::item_error;
+use crate::timestamp::Timestamp;
+
+/// How long a key is remembered.
+pub const IDEMPOTENCY_TTL: time::Duration = time::Duration::hours(24);
+
+/// The first response to a keyed request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Body, exactly as first sent.
+    pub body: String,
+}
+
+/// What is stored under an idempotency key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct IdempotencyRecord {
+    pub pk: String,
+    pub sk: String,
+    pub merchant_id: String,
+    pub endpoint: String,
+    pub fingerprint: String,
+    pub response: StoredResponse,
+    pub created_at: Timestamp,
+    pub ttl: i64,
+}
+
+/// An idempotency record to write along with the change it guards.
+#[derive(Debug, Clone)]
+pub struct IdempotencyClaim<'a> {
+    /// Owner of the key.
+    pub merchant_id: &'a str,
+    /// Which endpoint the key is scoped to, e.g. `create_session`.
+    pub endpoint: &'static str,
+    /// The key.
+    pub key: &'a IdempotencyKey,
+    /// Fingerprint of the request.
+    pub fingerprint: &'a str,
+    /// The response to replay.
+    pub response: StoredResponse,
+}
+
+/// What a keyed request finds when its key was used before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PriorUse {
+    /// Same request: answer with this again.
+    Replay(StoredResponse),
+    /// Another request used the key.
+    Reused,
+}
+
+impl IdempotencyRecord {
+    pub fn new(claim: &IdempotencyClaim<'_>, now: Timestamp) -> Self {
+        let (pk, sk) = keys::idempotency(claim.merchant_id, claim.endpoint, claim.key.as_ref());
+        Self {
+            pk,
+            sk: sk.to_owned(),
+            merchant_id: claim.merchant_id.to_owned(),
+            endpoint: claim.endpoint.to_owned(),
+            fingerprint: claim.fingerprint.to_owned(),
+            response: claim.response.clone(),
+            created_at: now,
+            ttl: now.plus(IDEMPOTENCY_TTL).unix_seconds(),
+        }
+    }
+
+    /// Judges a request with `fingerprint` against this record, as seen at `now` (a record past
+    /// its TTL that DynamoDB has not deleted yet counts as gone).
+    pub fn judge(self, fingerprint: &str, now: Timestamp) -> Option<PriorUse> {
+        if self.ttl <= now.unix_seconds() {
+            return None;
+        }
+        Some(if self.fingerprint == fingerprint {
+            PriorUse::Replay(self.response)
+        } else {
+            PriorUse::Reused
+        })
+    }
+}
+
+impl Store {
+    /// The earlier use of `key` at `endpoint`, read strongly consistent.
+    pub async fn prior_use(
+        &self,
+        merchant_id: &str,
+        endpoint: &'static str,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<Option<PriorUse>, ApiError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::idempotency(merchant_id, endpoint, key.as_ref()))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(storage_error)?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let record: IdempotencyRecord = serde_dynamo::from_item(item).map_err(item_error)?;
+        Ok(record.judge(fingerprint, now))
+    }
+}

@@ -1,0 +1,61 @@
+//! Key shapes of every item; the only place that knows them.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+
+pub fn merchant(merchant_id: &str) -> (String, &'static str) {
+    (format!("MERCHANT#{merchant_id}"), "MERCHANT")
+}
+
+pub fn api_key(key_hash: &str) -> (String, &'static str) {
+    (format!("APIKEY#{key_hash}"), "APIKEY")
+}
+
+pub fn session(session_id: &str) -> (String, &'static str) {
+    (format!("SESSION#{session_id}"), "SESSION")
+}
+
+pub fn order_reservation(merchant_id: &str, order_id: &str) -> (String, &'static str) {
+    (format!("MERCHANT#{merchant_id}#ORDER#{order_id}"), "ORDER")
+}
+
+pub fn idempotency(merchant_id: &str, endpoint: &str, key: &str) -> (String, &'static str) {
+    (
+        format!("MERCHANT#{merchant_id}#IDEMPOTENCY#{endpoint}#{key}"),
+        "IDEMPOTENCY",
+    )
+}
+
+/// `gsi1pk` of a merchant's sessions.
+pub fn merchant_sessions(merchant_id: &str) -> String {
+    format!("MERCHANT#{merchant_id}")
+}
+
+/// `gsi2pk` of the sessions of one order of a merchant.
+pub fn order_sessions(merchant_id: &str, order_id: &str) -> String {
+    format!("MERCHANT#{merchant_id}#ORDER#{order_id}")
+}
+
+/// `gsi1sk`/`gsi2sk`: creation order, ties broken by id.
+pub fn created_sort_key(created_at: &str, session_id: &str) -> String {
+    format!("{created_at}#{session_id}")
+}
+
+/// Shards of the pending-by-expiry index, so that one hot partition does not take every write.
+pub const PENDING_SHARDS: u32 = 16;
+
+/// `gsi3pk` of a pending session.
+pub fn pending_shard(session_id: &str) -> String {
+    let shard = session_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    format!("PENDING#{}", shard % PENDING_SHARDS)
+}
+
+/// The key attributes of an item, for GetItem/UpdateItem/DeleteItem.
+pub fn key_map((pk, sk): (String, &'static str)) -> std::collections::HashMap<String, AttributeValue> {
+    std::collections::HashMap::from([
+        (PK.to_owned(), AttributeValue::S(pk)),
+        (SK.to_owned(), AttributeValue::S(sk.to_owned())),
+    ])
+}

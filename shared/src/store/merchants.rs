@@ -1,0 +1,149 @@
+//! Merchants and their API keys (stored as SHA-256 hashes only).
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use super::{Store, keys, storage_error};
+use crate::error::ApiError;
+use crate::merchant::{ApiKeyRecord, Merchant};
+use crate::store::errors::item_error;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct MerchantItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    merchant: Merchant,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ApiKeyItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    record: ApiKeyRecord,
+}
+
+impl Store {
+    /// Writes a new merchant; fails if the id is taken.
+    pub async fn put_merchant(&self, merchant: &Merchant) -> Result<(), ApiError> {
+        let (pk, sk) = keys::merchant(&merchant.id);
+        let item = MerchantItem {
+            pk,
+            sk: sk.to_owned(),
+            merchant: merchant.clone(),
+        };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(serde_dynamo::to_item(item).map_err(item_error)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    /// The merchant `id`, if any.
+    pub async fn get_merchant(&self, id: &str) -> Result<Option<Merchant>, ApiError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::merchant(id))))
+            .send()
+            .await
+            .map_err(storage_error)?;
+        output
+            .item
+            .map(|item| serde_dynamo::from_item::<_, MerchantItem>(item).map(|i| i.merchant))
+            .transpose()
+            .map_err(item_error)
+    }
+
+    /// Activates or deactivates merchant `id`; `false` if there is no such merchant.
+    pub async fn set_merchant_active(&self, id: &str, active: bool) -> Result<bool, ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::merchant(id))))
+            .update_expression("SET active = :active")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":active", AttributeValue::Bool(active))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(storage_error(err)),
+        }
+    }
+
+    /// Stores a new API key record; fails if the hash exists.
+    pub async fn put_api_key(&self, record: &ApiKeyRecord) -> Result<(), ApiError> {
+        let (pk, sk) = keys::api_key(&record.key_hash);
+        let item = ApiKeyItem {
+            pk,
+            sk: sk.to_owned(),
+            record: record.clone(),
+        };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(serde_dynamo::to_item(item).map_err(item_error)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(storage_error)?;
+        Ok(())
+    }
+
+    /// The key whose SHA-256 is `key_hash`, if any.
+    pub async fn get_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, ApiError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::api_key(key_hash))))
+            .send()
+            .await
+            .map_err(storage_error)?;
+        output
+            .item
+            .map(|item| serde_dynamo::from_item::<_, ApiKeyItem>(item).map(|i| i.record))
+            .transpose()
+            .map_err(item_error)
+    }
+
+    /// Revokes the key whose SHA-256 is `key_hash`; `false` if there is no such key.
+    pub async fn revoke_api_key(&self, key_hash: &str) -> Result<bool, ApiError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::api_key(key_hash))))
+            .update_expression("SET revoked = :revoked")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":revoked", AttributeValue::Bool(true))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(storage_error(err)),
+        }
+    }
+}

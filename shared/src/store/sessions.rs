@@ -1,0 +1,330 @@
+//! Checkout sessions, their order-id reservations, and the writes that move them between statuses.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use serde::{Deserialize, Serialize};
+
+use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
+use super::transact::TransactFailure;
+use super::{Store, keys, storage_error};
+use crate::error::ApiError;
+use crate::session::{CheckoutSession, SessionStatus};
+use crate::store::errors::item_error;
+use crate::timestamp::Timestamp;
+
+/// A session with its key and index attributes, as stored.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct SessionItem {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1pk: String,
+    pub gsi1sk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
+    pub ttl: i64,
+    #[serde(flatten)]
+    pub session: CheckoutSession,
+}
+
+impl SessionItem {
+    fn new(session: &CheckoutSession, retention: time::Duration) -> Self {
+        let (pk, sk) = keys::session(&session.id);
+        let created = keys::created_sort_key(&session.created_at.to_string(), &session.id);
+        let order = session.order_id.as_ref().map(|order_id| {
+            (
+                keys::order_sessions(&session.merchant_id, order_id.as_ref()),
+                created.clone(),
+            )
+        });
+        let pending = (session.status == SessionStatus::Pending).then(|| {
+            (
+                keys::pending_shard(&session.id),
+                session.expires_at.to_string(),
+            )
+        });
+        Self {
+            pk,
+            sk: sk.to_owned(),
+            gsi1pk: keys::merchant_sessions(&session.merchant_id),
+            gsi1sk: created,
+            gsi2pk: order.as_ref().map(|o| o.0.clone()),
+            gsi2sk: order.map(|o| o.1),
+            gsi3pk: pending.as_ref().map(|p| p.0.clone()),
+            gsi3sk: pending.map(|p| p.1),
+            ttl: session.expires_at.plus(retention).unix_seconds(),
+            session: session.clone(),
+        }
+    }
+}
+
+/// Holds an order id for one live session of a merchant.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderReservation {
+    pk: String,
+    sk: String,
+    merchant_id: String,
+    order_id: String,
+    session_id: String,
+    ttl: i64,
+}
+
+/// The result of [`Store::create_session`].
+#[derive(Debug)]
+pub enum CreateOutcome {
+    /// Written: the session, its reservation and its idempotency record.
+    Created,
+    /// The idempotency key was used before.
+    PriorUse(PriorUse),
+    /// The order id is held by this session.
+    OrderIdHeld {
+        /// The holder.
+        session_id: String,
+    },
+}
+
+/// The result of [`Store::end_session`].
+#[derive(Debug)]
+pub enum EndOutcome {
+    /// The session as written.
+    Ended(Box<CheckoutSession>),
+    /// The session was no longer pending (or had expired): here it is as it is now.
+    NotPending(Box<CheckoutSession>),
+    /// The session no longer exists.
+    Gone,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn put(item: HashMap<String, AttributeValue>, table: &str, condition: &str) -> Result<TransactWriteItem, ApiError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(condition)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .build()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+impl Store {
+    /// Writes a new pending session, its order-id reservation and its idempotency record in ONE
+    /// transaction, each conditioned on not existing yet (an idempotency record past its TTL counts
+    /// as absent), so that concurrent duplicates create exactly one session.
+    pub async fn create_session(
+        &self,
+        session: &CheckoutSession,
+        claim: Option<IdempotencyClaim<'_>>,
+        now: Timestamp,
+    ) -> Result<CreateOutcome, ApiError> {
+        let item = serde_dynamo::to_item(SessionItem::new(session, self.retention)).map_err(item_error)?;
+        let mut items = vec![put(item, &self.table, "attribute_not_exists(pk)")?];
+        let reservation_index = match &session.order_id {
+            Some(order_id) => {
+                let (pk, sk) = keys::order_reservation(&session.merchant_id, order_id.as_ref());
+                let reservation = OrderReservation {
+                    pk,
+                    sk: sk.to_owned(),
+                    merchant_id: session.merchant_id.clone(),
+                    order_id: order_id.as_ref().to_owned(),
+                    session_id: session.id.clone(),
+                    ttl: session.expires_at.plus(self.retention).unix_seconds(),
+                };
+                let item = serde_dynamo::to_item(reservation).map_err(item_error)?;
+                items.push(put(item, &self.table, "attribute_not_exists(pk)")?);
+                Some(items.len() - 1)
+            }
+            None => None,
+        };
+        let idempotency_index = match &claim {
+            Some(claim) => {
+                let record = IdempotencyRecord::new(claim, now);
+                let item = serde_dynamo::to_item(record).map_err(item_error)?;
+                let mut write = put(item, &self.table, "attribute_not_exists(pk) OR #ttl <= :now")?;
+                if let Some(put) = write.put.as_mut() {
+                    put.expression_attribute_names =
+                        Some(HashMap::from([("#ttl".to_owned(), "ttl".to_owned())]));
+                    put.expression_attribute_values = Some(HashMap::from([(
+                        ":now".to_owned(),
+                        AttributeValue::N(now.unix_seconds().to_string()),
+                    )]));
+                }
+                items.push(write);
+                Some(items.len() - 1)
+            }
+            None => None,
+        };
+        let reasons = match self.transact(items).await {
+            Ok(()) => return Ok(CreateOutcome::Created),
+            Err(TransactFailure::Error(err)) => return Err(err),
+            Err(TransactFailure::ConditionFailed(reasons)) => reasons,
+        };
+        let failed_item = |index: Option<usize>| {
+            index
+                .and_then(|i| reasons.get(i))
+                .filter(|r| r.condition_failed())
+                .map(|r| r.item.clone().unwrap_or_default())
+        };
+        if let (Some(item), Some(claim)) = (failed_item(idempotency_index), &claim) {
+            let record: IdempotencyRecord = serde_dynamo::from_item(item).map_err(item_error)?;
+            let prior = record
+                .judge(claim.fingerprint, now)
+                .ok_or_else(|| ApiError::Internal("idempotency condition failed on an expired record".into()))?;
+            return Ok(CreateOutcome::PriorUse(prior));
+        }
+        if let Some(item) = failed_item(reservation_index) {
+            let reservation: OrderReservation = serde_dynamo::from_item(item).map_err(item_error)?;
+            return Ok(CreateOutcome::OrderIdHeld {
+                session_id: reservation.session_id,
+            });
+        }
+        Err(ApiError::Internal(format!(
+            "session id collision or unexpected cancellation: {reasons:?}"
+        )))
+    }
+
+    /// The session `id`, read strongly consistent; `None` if there is none.
+    pub async fn get_session(&self, id: &str) -> Result<Option<CheckoutSession>, ApiError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::session(id))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(storage_error)?;
+        output
+            .item
+            .map(|item| serde_dynamo::from_item::<_, SessionItem>(item).map(|i| i.session))
+            .transpose()
+            .map_err(item_error)
+    }
+
+    /// Moves a pending session to the terminal `to` (`expired`, `cancelled` or `failed`) in one
+    /// transaction: the conditional status change (`status = pending`, and `expiresAt > now`
+    /// unless expiring) and the release of its order id. Exactly one of any number of racing
+    /// callers succeeds.
+    pub async fn end_session(
+        &self,
+        session: &CheckoutSession,
+        to: SessionStatus,
+        now: Timestamp,
+    ) -> Result<EndOutcome, ApiError> {
+        let stamp_attribute = match to {
+            SessionStatus::Expired => "expiredAt",
+            SessionStatus::Cancelled => "cancelledAt",
+            SessionStatus::Failed => "failedAt",
+            other => {
+                return Err(ApiError::Internal(format!("{other} does not release a session")));
+            }
+        };
+        let condition = if to == SessionStatus::Expired {
+            "#status = :pending"
+        } else {
+            "#status = :pending AND expiresAt > :now"
+        };
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::session(&session.id))))
+            .update_expression("SET #status = :to, #at = :now, #ttl = :ttl REMOVE gsi3pk, gsi3sk")
+            .condition_expression(condition)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#at", stamp_attribute)
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .expression_attribute_values(
+                ":ttl",
+                AttributeValue::N(now.plus(self.retention).unix_seconds().to_string()),
+            )
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        if let Some(order_id) = &session.order_id {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys::key_map(keys::order_reservation(
+                    &session.merchant_id,
+                    order_id.as_ref(),
+                ))))
+                .condition_expression("attribute_not_exists(pk) OR sessionId = :session")
+                .expression_attribute_values(":session", s(session.id.clone()))
+                .build()
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        match self.transact(items).await {
+            Ok(()) => {
+                let mut ended = session.clone();
+                ended.status = to;
+                match to {
+                    SessionStatus::Expired => ended.expired_at = Some(now),
+                    SessionStatus::Cancelled => ended.cancelled_at = Some(now),
+                    _ => {}
+                }
+                Ok(EndOutcome::Ended(Box::new(ended)))
+            }
+            Err(TransactFailure::Error(err)) => Err(err),
+            Err(TransactFailure::ConditionFailed(reasons)) => {
+                let current = reasons
+                    .first()
+                    .filter(|r| r.condition_failed())
+                    .and_then(|r| r.item.clone());
+                match current {
+                    Some(item) if !item.is_empty() => {
+                        let current: SessionItem = serde_dynamo::from_item(item).map_err(item_error)?;
+                        Ok(EndOutcome::NotPending(Box::new(current.session)))
+                    }
+                    Some(_) => Ok(EndOutcome::Gone),
+                    None => Err(ApiError::Internal(format!(
+                        "order reservation held by another session: {reasons:?}"
+                    ))),
+                }
+            }
+        }
+    }
+
+    /// Deletes a reservation whose session no longer exists (it was removed by TTL retention),
+    /// conditioned on it still naming that session.
+    pub async fn release_orphan_reservation(
+        &self,
+        merchant_id: &str,
+        order_id: &str,
+        session_id: &str,
+    ) -> Result<(), ApiError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::order_reservation(merchant_id, order_id))))
+            .condition_expression("sessionId = :session")
+            .expression_attribute_values(":session", s(session_id))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(storage_error(err)),
+        }
+    }
+}

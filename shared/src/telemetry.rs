@@ -1,0 +1,16 @@
+//! Structured JSON logs, as CloudWatch ingests them (it adds the timestamp itself).
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the JSON log subscriber; `RUST_LOG` sets the level (default `info`).
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A second install (tests, tools) keeps the first subscriber, which is what we want.
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_current_span(false)
+        .without_time()
+        .try_init();
+}
