@@ -4,9 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::meta::region::RegionProviderChain;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::config::{Credentials, Region};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -47,9 +46,13 @@ impl App {
         self.clock.now()
     }
 
-    /// The API resource of `session` as seen now.
-    pub fn resource<'a>(&self, session: &'a CheckoutSession) -> SessionResource<'a> {
-        session.resource(self.now(), &self.config.public_base_url)
+    /// The API resource of `session` as seen now, its checkout URL under `base_url`.
+    pub fn resource<'a>(
+        &self,
+        session: &'a CheckoutSession,
+        base_url: &str,
+    ) -> SessionResource<'a> {
+        session.resource(self.now(), base_url)
     }
 }
 
@@ -61,13 +64,14 @@ pub async fn dynamodb_client(endpoint: Option<&str>) -> aws_sdk_dynamodb::Client
         .operation_attempt_timeout(Duration::from_secs(3))
         .operation_timeout(Duration::from_secs(8))
         .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(RegionProviderChain::default_provider().or_else("us-east-1"))
-        .timeout_config(timeouts);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
     if let Some(endpoint) = endpoint {
-        loader = loader.endpoint_url(endpoint);
+        // DynamoDB Local ignores the region; naming one spares the provider chain its IMDS probe.
+        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
+        loader = loader.endpoint_url(endpoint).region(Region::new(region));
         if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-            loader = loader.credentials_provider(Credentials::new("local", "local", None, None, "local"));
+            loader = loader
+                .credentials_provider(Credentials::new("local", "local", None, None, "local"));
         }
     }
     aws_sdk_dynamodb::Client::new(&loader.load().await)

@@ -53,14 +53,23 @@ mod tests {
 
     fn headers(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, HeaderValue::from_str(value).expect("valid header"));
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(value).expect("valid header"),
+        );
         headers
     }
 
     #[test]
     fn bearer_tokens_are_found_whatever_the_scheme_case() {
-        assert_eq!(bearer_token(&headers("Bearer sk_test_x")), Some("sk_test_x"));
-        assert_eq!(bearer_token(&headers("bearer  sk_test_x ")), Some("sk_test_x"));
+        assert_eq!(
+            bearer_token(&headers("Bearer sk_test_x")),
+            Some("sk_test_x")
+        );
+        assert_eq!(
+            bearer_token(&headers("bearer  sk_test_x ")),
+            Some("sk_test_x")
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@ pub struct Config {
     pub table_name: String,
     /// `DYNAMODB_ENDPOINT`: set only for DynamoDB Local.
     pub dynamodb_endpoint: Option<String>,
-    /// `PUBLIC_BASE_URL`: where the hosted pages live (default `http://127.0.0.1:9000`).
+    /// `PUBLIC_BASE_URL`: where the hosted pages live (default `http://127.0.0.1:9000`; set but
+    /// empty means the host each request arrived at).
     pub public_base_url: String,
     /// `CURSOR_SECRET`: the HMAC key that makes list cursors tamper-evident.
     pub cursor_secret: Vec<u8>,
@@ -36,8 +37,8 @@ impl Config {
         Self {
             table_name: var("TABLE_NAME").unwrap_or_else(|| DEFAULT_TABLE_NAME.to_owned()),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
-            public_base_url: var("PUBLIC_BASE_URL")
-                .unwrap_or_else(|| DEFAULT_PUBLIC_BASE_URL.to_owned()),
+            public_base_url: std::env::var("PUBLIC_BASE_URL")
+                .unwrap_or_else(|_| DEFAULT_PUBLIC_BASE_URL.to_owned()),
             cursor_secret: cursor_secret.into_bytes(),
             retention: time::Duration::days(retention_days),
         }

@@ -23,7 +23,11 @@ pub fn encode(key: &PageKey, query: &str, secret: &[u8]) -> String {
     };
     let payload = serde_json::to_vec(&position).unwrap_or_default();
     let tag = hmac_sha256(secret, &signed_bytes(&payload, query));
-    format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(&payload),
+        URL_SAFE_NO_PAD.encode(tag)
+    )
 }
 
 /// Decodes a cursor made by [`encode`] for the same `query` and `secret`.
@@ -65,7 +69,10 @@ mod tests {
     #[test]
     fn a_cursor_round_trips_for_its_own_query() {
         let cursor = encode(&key(), "mer_1|status=pending", b"secret");
-        assert_eq!(decode(&cursor, "mer_1|status=pending", b"secret"), Ok(key()));
+        assert_eq!(
+            decode(&cursor, "mer_1|status=pending", b"secret"),
+            Ok(key())
+        );
     }
 
     #[test]

@@ -45,9 +45,7 @@ impl AuthFailure {
 
     fn detail(self) -> &'static str {
         match self {
-            Self::MissingApiKey => {
-                "Send your secret key as `Authorization: Bearer sk_test_…`."
-            }
+            Self::MissingApiKey => "Send your secret key as `Authorization: Bearer sk_test_…`.",
             Self::InvalidApiKey => "The API key is not valid.",
             Self::RevokedApiKey => "The API key has been revoked; create a new one.",
             Self::MerchantInactive => "The merchant account of this API key is inactive.",
@@ -194,9 +192,11 @@ impl ApiError {
                 "Unsupported media type",
                 "Send the body as `Content-Type: application/json`.".to_owned(),
             ),
-            Self::Unauthenticated(failure) => {
-                (failure.code(), "Unauthenticated", failure.detail().to_owned())
-            }
+            Self::Unauthenticated(failure) => (
+                failure.code(),
+                "Unauthenticated",
+                failure.detail().to_owned(),
+            ),
             Self::NotFound => (
                 "resource_not_found",
                 "Not found",

@@ -7,6 +7,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 
+use crate::App;
 use crate::error::ApiError;
 
 /// Largest accepted request body.
@@ -40,8 +41,26 @@ fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Where the hosted pages live: `PUBLIC_BASE_URL`, or else the host this request was sent to
+/// (API Gateway's own domain when no custom domain is configured).
+pub fn public_base_url(app: &App, request: &Request) -> String {
+    if !app.config.public_base_url.is_empty() {
+        return app.config.public_base_url.clone();
+    }
+    match header(request, "host") {
+        Some(host) => format!("https://{host}"),
+        None => crate::config::DEFAULT_PUBLIC_BASE_URL.to_owned(),
+    }
 }
 
 /// A header's value, if present and visible ASCII.
@@ -121,7 +140,10 @@ fn problem(err: &ApiError, request_id: &str) -> Response<Body> {
     });
     let mut response = raw_json(err.status(), body);
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     if let Some(seconds) = problem.retry_after {
         headers.insert("retry-after", HeaderValue::from(seconds));
     }

@@ -206,7 +206,13 @@ mod tests {
 
     #[test]
     fn non_objects_and_broken_json_are_malformed() {
-        assert!(matches!(JsonObject::parse_body(b"[1]"), Err(ApiError::MalformedJson(_))));
-        assert!(matches!(JsonObject::parse_body(b"{\"a\":"), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(
+            JsonObject::parse_body(b"[1]"),
+            Err(ApiError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            JsonObject::parse_body(b"{\"a\":"),
+            Err(ApiError::MalformedJson(_))
+        ));
     }
 }

@@ -8,9 +8,8 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
-const FIXED: &[time::format_description::BorrowedFormatItem<'static>] = format_description!(
-    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-);
+const FIXED: &[time::format_description::BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 /// An instant in UTC, rendered as `2026-11-22T04:15:12.123Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -31,7 +30,9 @@ impl Timestamp {
 
     /// Parses any RFC 3339 instant (any offset, any precision).
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
-        OffsetDateTime::parse(text, &Rfc3339).ok().map(Self::from_datetime)
+        OffsetDateTime::parse(text, &Rfc3339)
+            .ok()
+            .map(Self::from_datetime)
     }
 
     /// The instant `by` later.
@@ -51,7 +52,9 @@ impl Timestamp {
 
     /// The instant at `seconds` after the Unix epoch.
     pub fn from_unix_seconds(seconds: i64) -> Option<Self> {
-        OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self::from_datetime)
+        OffsetDateTime::from_unix_timestamp(seconds)
+            .ok()
+            .map(Self::from_datetime)
     }
 }
 

@@ -1,1 +1,372 @@
-//! placeholder
+//! Test harness: a DynamoDB Local per test process (unless `DYNAMODB_ENDPOINT` points at one), a
+//! fresh table per test built from `template.yaml`, and the real function handlers driven by the
+//! sample events in `events/`.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use checkoutctl::merchants::{CreatedMerchant, MerchantOptions, create_merchant};
+use checkoutctl::table::{TEMPLATE, TableDefinition};
+use lambda_http::http::{HeaderMap, HeaderValue};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::Value;
+use shared::App;
+use shared::app::dynamodb_client;
+use shared::clock::ManualClock;
+use shared::config::Config;
+use shared::store::Store;
+use shared::timestamp::Timestamp;
+
+struct LocalDynamo {
+    endpoint: String,
+    // Held open for the life of the test process: the wrapper shell kills DynamoDB Local when it
+    // reads end-of-file here, i.e. when this process exits however it exits.
+    _lifeline: Option<ChildStdin>,
+}
+
+static DYNAMO: OnceLock<LocalDynamo> = OnceLock::new();
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The endpoint of the DynamoDB Local the tests use, started on first use.
+pub fn dynamodb_endpoint() -> &'static str {
+    &DYNAMO
+        .get_or_init(|| match std::env::var("DYNAMODB_ENDPOINT") {
+            Ok(endpoint) if !endpoint.is_empty() => LocalDynamo {
+                endpoint,
+                _lifeline: None,
+            },
+            _ => start_dynamodb_local(),
+        })
+        .endpoint
+}
+
+fn start_dynamodb_local() -> LocalDynamo {
+    let root = workspace_root();
+    // scripts/tools.sh installs DynamoDB Local (and Java) when missing and prints the jar folder.
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg("source scripts/tools.sh && ensure_java && dynamodb_local_dir")
+        .current_dir(&root)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("bash runs scripts/tools.sh");
+    assert!(output.status.success(), "could not install DynamoDB Local");
+    let dir = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let script = format!(
+        "java -Djava.library.path='{dir}/DynamoDBLocal_lib' -jar '{dir}/DynamoDBLocal.jar' \
+         -port {port} -inMemory -sharedDb >/dev/null 2>&1 & child=$!; \
+         echo started; read _; kill $child"
+    );
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sh starts DynamoDB Local");
+    let lifeline = child.stdin.take();
+    if let Some(stdout) = child.stdout.take() {
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the wrapper reports the start");
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "DynamoDB Local did not open port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    LocalDynamo {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        _lifeline: lifeline,
+    }
+}
+
+/// One test's world: its own table, an app over it with a clock the test moves, and helpers
+/// that call the real handlers.
+pub struct TestEnv {
+    /// The app the handlers get.
+    pub app: App,
+    /// The app's clock.
+    pub clock: Arc<ManualClock>,
+    /// A raw client for checks behind the API's back.
+    pub client: Client,
+    /// The test's table.
+    pub table: String,
+}
+
+/// A response, with its JSON body parsed.
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Parsed body (`Null` when empty).
+    pub body: Value,
+}
+
+impl ApiResponse {
+    fn from(response: Response<Body>) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes: &[u8] = response.body().as_ref();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(bytes).expect("responses are JSON")
+        };
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `field`s of a validation problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The sample event `events/<name>.json` as a request.
+pub fn sample_event(name: &str) -> Request {
+    let path = workspace_root().join("events").join(format!("{name}.json"));
+    let json = std::fs::read_to_string(&path).expect("the sample event exists");
+    lambda_http::request::from_str(&json).expect("a valid API Gateway v2 event")
+}
+
+/// Builds a request from a sample event with another key, body and path parameter.
+#[derive(Debug)]
+pub struct Call {
+    request: Request,
+}
+
+impl Call {
+    /// Starts from `events/<event>.json`.
+    pub fn event(event: &str) -> Self {
+        Self {
+            request: sample_event(event),
+        }
+    }
+
+    /// Sets `Authorization: Bearer <key>`, or removes it with `None`.
+    pub fn key(mut self, key: Option<&str>) -> Self {
+        let headers = self.request.headers_mut();
+        headers.remove("authorization");
+        if let Some(key) = key {
+            headers.insert(
+                "authorization",
+                HeaderValue::from_str(&format!("Bearer {key}")).expect("a header value"),
+            );
+        }
+        self
+    }
+
+    /// Sets a header, or removes it with `None`.
+    pub fn header(mut self, name: &'static str, value: Option<&str>) -> Self {
+        let headers = self.request.headers_mut();
+        headers.remove(name);
+        if let Some(value) = value {
+            headers.insert(name, HeaderValue::from_str(value).expect("a header value"));
+        }
+        self
+    }
+
+    /// Replaces the body with raw bytes.
+    pub fn raw_body(mut self, body: Vec<u8>) -> Self {
+        *self.request.body_mut() = Body::Binary(body);
+        self
+    }
+
+    /// Replaces the body with JSON.
+    pub fn json(self, body: &Value) -> Self {
+        self.raw_body(serde_json::to_vec(body).expect("serializable"))
+    }
+
+    /// Sets path parameter `id`.
+    pub fn id(self, id: &str) -> Self {
+        Self {
+            request: self
+                .request
+                .with_path_parameters(HashMap::from([("id".to_owned(), id.to_owned())])),
+        }
+    }
+
+    /// Replaces the query parameters.
+    pub fn query(self, params: &[(&str, &str)]) -> Self {
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for (name, value) in params {
+            map.entry((*name).to_owned())
+                .or_default()
+                .push((*value).to_owned());
+        }
+        Self {
+            request: self.request.with_query_string_parameters(map),
+        }
+    }
+
+    /// The request.
+    pub fn into_request(self) -> Request {
+        self.request
+    }
+}
+
+impl TestEnv {
+    /// A new table on the shared DynamoDB Local, and an app over it whose clock starts now.
+    pub async fn new() -> Self {
+        shared::telemetry::init();
+        let endpoint = dynamodb_endpoint();
+        let table = format!("test-{}", uuid::Uuid::new_v4().simple());
+        let client = dynamodb_client(Some(endpoint)).await;
+        TableDefinition::from_template(TEMPLATE)
+            .expect("template.yaml defines the table")
+            .create(&client, &table)
+            .await
+            .expect("the table is created");
+        let config = Config::local(&table, endpoint);
+        let clock = Arc::new(ManualClock::new(Timestamp::now()));
+        let store = Store::new(client.clone(), &table, config.retention);
+        let app = App::new(store, config, clock.clone());
+        Self {
+            app,
+            clock,
+            client,
+            table,
+        }
+    }
+
+    /// A merchant with default URLs and its first key.
+    pub async fn merchant(&self) -> CreatedMerchant {
+        self.merchant_with(MerchantOptions {
+            name: "Acme Test Shop".into(),
+            success_url: Some("https://shop.example/thanks?session={CHECKOUT_SESSION_ID}".into()),
+            cancel_url: Some("https://shop.example/cart".into()),
+            ..MerchantOptions::default()
+        })
+        .await
+    }
+
+    /// A merchant created with `options`.
+    pub async fn merchant_with(&self, options: MerchantOptions) -> CreatedMerchant {
+        create_merchant(&self.app.store, options)
+            .await
+            .expect("the merchant is created")
+    }
+
+    /// Sends `call` to the create-session handler.
+    pub async fn create_call(&self, call: Call) -> ApiResponse {
+        ApiResponse::from(create_session::handle(&self.app, call.into_request()).await)
+    }
+
+    /// Creates a session from `body` with `key` and no idempotency key.
+    pub async fn create(&self, key: &str, body: &Value) -> ApiResponse {
+        self.create_call(
+            Call::event("create-session")
+                .key(Some(key))
+                .header("idempotency-key", None)
+                .json(body),
+        )
+        .await
+    }
+
+    /// Reads session `id`.
+    pub async fn get(&self, key: &str, id: &str) -> ApiResponse {
+        let request = Call::event("get-session")
+            .key(Some(key))
+            .id(id)
+            .into_request();
+        ApiResponse::from(get_session::handle(&self.app, request).await)
+    }
+
+    /// Lists sessions with query `params`.
+    pub async fn list(&self, key: &str, params: &[(&str, &str)]) -> ApiResponse {
+        let request = Call::event("list-sessions")
+            .key(Some(key))
+            .query(params)
+            .into_request();
+        ApiResponse::from(list_sessions::handle(&self.app, request).await)
+    }
+
+    /// Expires session `id`.
+    pub async fn expire(&self, key: &str, id: &str) -> ApiResponse {
+        let request = Call::event("expire-session")
+            .key(Some(key))
+            .id(id)
+            .into_request();
+        ApiResponse::from(expire_session::handle(&self.app, request).await)
+    }
+
+    /// Cancels session `id`.
+    pub async fn cancel(&self, key: &str, id: &str) -> ApiResponse {
+        let request = Call::event("cancel-session")
+            .key(Some(key))
+            .id(id)
+            .into_request();
+        ApiResponse::from(cancel_session::handle(&self.app, request).await)
+    }
+
+    /// Every item in the table, as DynamoDB holds it.
+    pub async fn items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    /// How many items the table holds.
+    pub async fn item_count(&self) -> usize {
+        self.items().await.len()
+    }
+}
+
+/// A minimal valid create body.
+pub fn valid_body() -> Value {
+    serde_json::json!({ "amount": "10.50", "currency": "USD" })
+}

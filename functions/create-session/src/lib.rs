@@ -1,1 +1,34 @@
-//! placeholder
+//! `POST /v1/checkout/sessions`: creates a checkout session (idempotent per SPEC §6).
+
+use lambda_http::http::StatusCode;
+use lambda_http::http::header::HeaderValue;
+use lambda_http::{Body, Request, Response};
+use shared::{App, auth, http, service};
+
+/// Handles one create request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let request_id = http::request_id(&request);
+    http::finish(&request_id, create(app, &request).await)
+}
+
+async fn create(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, request.headers()).await?;
+    let body = http::json_body(request)?;
+    let idempotency_key = http::header(request, "idempotency-key");
+    let created = service::create_session(
+        app,
+        &merchant,
+        body,
+        idempotency_key,
+        &http::public_base_url(app, request),
+    )
+    .await?;
+    let status = StatusCode::from_u16(created.response.status).unwrap_or(StatusCode::CREATED);
+    let mut response = http::raw_json(status, created.response.body);
+    if created.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}

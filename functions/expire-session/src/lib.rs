@@ -1,1 +1,22 @@
-//! placeholder
+//! `POST /v1/checkout/sessions/{id}/expire`: pending → expired in one conditional write.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::service::Ending;
+use shared::{App, auth, http, service};
+
+/// Handles one expire request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let request_id = http::request_id(&request);
+    http::finish(&request_id, expire(app, &request).await)
+}
+
+async fn expire(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, request.headers()).await?;
+    let id = http::path_param(request, "id")?;
+    let session = service::end_session(app, &merchant, &id, Ending::Expire).await?;
+    http::json(
+        StatusCode::OK,
+        &app.resource(&session, &http::public_base_url(app, request)),
+    )
+}

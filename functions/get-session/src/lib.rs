@@ -1,1 +1,21 @@
-//! placeholder
+//! `GET /v1/checkout/sessions/{id}`.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::{App, auth, http, service};
+
+/// Handles one read.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let request_id = http::request_id(&request);
+    http::finish(&request_id, get(app, &request).await)
+}
+
+async fn get(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, request.headers()).await?;
+    let id = http::path_param(request, "id")?;
+    let session = service::get_session(app, &merchant, &id).await?;
+    http::json(
+        StatusCode::OK,
+        &app.resource(&session, &http::public_base_url(app, request)),
+    )
+}

@@ -1,1 +1,27 @@
-//! placeholder
+//! `GET /v1/checkout/sessions`: the merchant's sessions, newest first, with filters and cursor.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::service::SessionList;
+use shared::{App, auth, http, service};
+
+/// Handles one list request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let request_id = http::request_id(&request);
+    http::finish(&request_id, list(app, &request).await)
+}
+
+async fn list(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, request.headers()).await?;
+    let params = http::query_params(request);
+    let (page, next_cursor) = service::list_sessions(app, &merchant, &params).await?;
+    http::json(
+        StatusCode::OK,
+        &SessionList::render(
+            app,
+            &page,
+            next_cursor,
+            &http::public_base_url(app, request),
+        ),
+    )
+}

@@ -81,7 +81,9 @@ impl Expiry {
         Timestamp::parse_rfc3339(text).map(Self::At).ok_or_else(|| {
             Invalid::new(
                 "invalid_timestamp",
-                format!("expected an RFC 3339 instant such as \"2026-12-01T12:00:00Z\", got {text:?}"),
+                format!(
+                    "expected an RFC 3339 instant such as \"2026-12-01T12:00:00Z\", got {text:?}"
+                ),
             )
         })
     }
@@ -146,8 +148,14 @@ mod tests {
         assert!(resolve("PT1M").is_ok());
         assert!(resolve("P31D").is_ok());
         assert_eq!(resolve("PT59S").map_err(|e| e.code), Err("expiry_too_soon"));
-        assert_eq!(resolve("P31DT1S").map_err(|e| e.code), Err("expiry_too_late"));
+        assert_eq!(
+            resolve("P31DT1S").map_err(|e| e.code),
+            Err("expiry_too_late")
+        );
         let past = Expiry::parse_instant("2026-11-21T23:00:00Z").expect("valid");
-        assert_eq!(past.resolve(now).map_err(|e| e.code), Err("expiry_too_soon"));
+        assert_eq!(
+            past.resolve(now).map_err(|e| e.code),
+            Err("expiry_too_soon")
+        );
     }
 }

@@ -63,7 +63,10 @@ impl Metadata {
                 None,
                 Invalid::new(
                     "too_large",
-                    format!("metadata is {size} bytes serialized; the limit is {}", Self::MAX_BYTES),
+                    format!(
+                        "metadata is {size} bytes serialized; the limit is {}",
+                        Self::MAX_BYTES
+                    ),
                 ),
             ));
         }
@@ -114,8 +117,9 @@ mod tests {
     fn more_than_50_keys_or_5_kb_is_rejected() {
         let many: serde_json::Map<_, _> = (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
         assert_eq!(parse(Value::Object(many)), Err(vec!["too_many_keys"]));
-        let big: serde_json::Map<_, _> =
-            (0..12).map(|i| (format!("k{i}"), json!("v".repeat(450)))).collect();
+        let big: serde_json::Map<_, _> = (0..12)
+            .map(|i| (format!("k{i}"), json!("v".repeat(450))))
+            .collect();
         assert_eq!(parse(Value::Object(big)), Err(vec!["too_large"]));
     }
 }

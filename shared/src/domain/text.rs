@@ -21,7 +21,10 @@ impl BoundedText {
                 format!("must be at most {max_chars} characters, got {count}"),
             ));
         }
-        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
             return Err(Invalid::new(
                 "invalid_characters",
                 "must not contain control characters",

@@ -94,7 +94,11 @@ impl Amount {
     }
 
     /// Checks the currency's minimum and maximum and a merchant's lower maximum.
-    pub fn check_range(self, currency: Currency, merchant_max: Option<Amount>) -> Result<Self, Invalid> {
+    pub fn check_range(
+        self,
+        currency: Currency,
+        merchant_max: Option<Amount>,
+    ) -> Result<Self, Invalid> {
         let minimum = currency.minimum();
         if self < minimum {
             return Err(Invalid::new(
@@ -110,7 +114,10 @@ impl Amount {
     }
 
     fn too_large(maximum: Amount) -> Invalid {
-        Invalid::new("amount_too_large", format!("the maximum amount is {maximum}"))
+        Invalid::new(
+            "amount_too_large",
+            format!("the maximum amount is {maximum}"),
+        )
     }
 }
 
@@ -187,10 +194,16 @@ mod tests {
         assert!(amount("0.49").check_range(Currency::Usd, None).is_err());
         assert!(amount("0.50").check_range(Currency::Usd, None).is_ok());
         assert!(amount("999999.99").check_range(Currency::Usd, None).is_ok());
-        assert!(amount("1000000.00").check_range(Currency::Usd, None).is_err());
+        assert!(
+            amount("1000000.00")
+                .check_range(Currency::Usd, None)
+                .is_err()
+        );
         let cap = Some(amount("100.00"));
         assert_eq!(
-            amount("100.01").check_range(Currency::Usd, cap).map_err(|e| e.code),
+            amount("100.01")
+                .check_range(Currency::Usd, cap)
+                .map_err(|e| e.code),
             Err("amount_too_large")
         );
     }

@@ -50,18 +50,30 @@ mod tests {
 
     #[test]
     fn default_fee_is_2_9_percent_plus_30_minor_units() {
-        assert_eq!(fee_of("10.50", Currency::Usd), ("0.60".into(), "9.90".into()));
+        assert_eq!(
+            fee_of("10.50", Currency::Usd),
+            ("0.60".into(), "9.90".into())
+        );
         assert_eq!(fee_of("1000", Currency::Jpy), ("59".into(), "941".into()));
     }
 
     #[test]
     fn the_percentage_rounds_half_to_even() {
         // 2.9 % of 35.00 = 1.015 → 1.02 (half-even rounds to the even digit), + 0.30.
-        assert_eq!(fee_of("35.00", Currency::Usd), ("1.32".into(), "33.68".into()));
+        assert_eq!(
+            fee_of("35.00", Currency::Usd),
+            ("1.32".into(), "33.68".into())
+        );
         // 2.9 % of 0.50 = 0.0145 → 0.01, + 0.30.
-        assert_eq!(fee_of("0.50", Currency::Usd), ("0.31".into(), "0.19".into()));
+        assert_eq!(
+            fee_of("0.50", Currency::Usd),
+            ("0.31".into(), "0.19".into())
+        );
         // 2.9 % of 25.00 = 0.725 → 0.72 (half-even), + 0.30.
-        assert_eq!(fee_of("25.00", Currency::Usd), ("1.02".into(), "23.98".into()));
+        assert_eq!(
+            fee_of("25.00", Currency::Usd),
+            ("1.02".into(), "23.98".into())
+        );
     }
 
     #[test]
@@ -72,6 +84,9 @@ mod tests {
         };
         let amount = Amount::parse("0.50", Currency::Usd).expect("valid");
         let (fee, net) = schedule.apply(amount, Currency::Usd);
-        assert_eq!((fee.to_string(), net.to_string()), ("0.50".into(), "0.00".into()));
+        assert_eq!(
+            (fee.to_string(), net.to_string()),
+            ("0.50".into(), "0.00".into())
+        );
     }
 }

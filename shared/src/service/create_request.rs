@@ -77,7 +77,9 @@ impl CreateSessionRequest {
             .decimal_text("amount", &mut v)
             .zip(currency)
             .and_then(|(text, currency)| {
-                Amount::parse(&text, currency).map_err(|e| v.push("amount", e)).ok()
+                Amount::parse(&text, currency)
+                    .map_err(|e| v.push("amount", e))
+                    .ok()
             });
         let line_items_given = object.has("lineItems");
         let line_items = parse_line_items(&mut object, currency, &mut v);
@@ -94,8 +96,18 @@ impl CreateSessionRequest {
             .and_then(|text| OrderId::parse(&text).map_err(|e| v.push("orderId", e)).ok());
         let description = bounded(&mut object, "description", DESCRIPTION_MAX, &mut v);
         let customer = parse_customer(&mut object, &mut v);
-        let success_url = url_or_default(&mut object, "successUrl", merchant.success_url.as_ref(), &mut v);
-        let cancel_url = url_or_default(&mut object, "cancelUrl", merchant.cancel_url.as_ref(), &mut v);
+        let success_url = url_or_default(
+            &mut object,
+            "successUrl",
+            merchant.success_url.as_ref(),
+            &mut v,
+        );
+        let cancel_url = url_or_default(
+            &mut object,
+            "cancelUrl",
+            merchant.cancel_url.as_ref(),
+            &mut v,
+        );
         let webhook_url = url(&mut object, "webhookUrl", &mut v);
         let metadata = parse_metadata(&mut object, &mut v);
         let expires_at = parse_expiry(&mut object, now, &mut v);
@@ -163,11 +175,18 @@ fn sorted(value: Value) -> Value {
     }
 }
 
-fn bounded(object: &mut JsonObject, name: &str, max: usize, v: &mut Violations) -> Option<BoundedText> {
+fn bounded(
+    object: &mut JsonObject,
+    name: &str,
+    max: usize,
+    v: &mut Violations,
+) -> Option<BoundedText> {
     let path = object.path_of(name);
-    object
-        .string(name, v)
-        .and_then(|text| BoundedText::parse(&text, max).map_err(|e| v.push(path, e)).ok())
+    object.string(name, v).and_then(|text| {
+        BoundedText::parse(&text, max)
+            .map_err(|e| v.push(path, e))
+            .ok()
+    })
 }
 
 fn url(object: &mut JsonObject, name: &str, v: &mut Violations) -> Option<HttpUrl> {
@@ -210,7 +229,11 @@ fn parse_line_items(
             "lineItems",
             Invalid::new(
                 "invalid_length",
-                format!("must hold 1 to {} items, got {}", LineItem::MAX_ITEMS, raw_items.len()),
+                format!(
+                    "must hold 1 to {} items, got {}",
+                    LineItem::MAX_ITEMS,
+                    raw_items.len()
+                ),
             ),
         );
         return None;
@@ -226,7 +249,10 @@ fn parse_line_items(
                 .map_err(|e| v.push(item.path_of("name"), e))
                 .ok(),
             None => {
-                v.push(item.path_of("name"), Invalid::new("required", "name is required"));
+                v.push(
+                    item.path_of("name"),
+                    Invalid::new("required", "name is required"),
+                );
                 None
             }
         };
@@ -235,12 +261,19 @@ fn parse_line_items(
         let unit_amount = match item.take("unitAmount") {
             Some(raw) => {
                 let path = item.path_of("unitAmount");
-                decimal_text(&raw, &path, v).zip(currency).and_then(|(text, currency)| {
-                    Amount::parse(&text, currency).map_err(|e| v.push(path, e)).ok()
-                })
+                decimal_text(&raw, &path, v)
+                    .zip(currency)
+                    .and_then(|(text, currency)| {
+                        Amount::parse(&text, currency)
+                            .map_err(|e| v.push(path, e))
+                            .ok()
+                    })
             }
             None => {
-                v.push(item.path_of("unitAmount"), Invalid::new("required", "unitAmount is required"));
+                v.push(
+                    item.path_of("unitAmount"),
+                    Invalid::new("required", "unitAmount is required"),
+                );
                 None
             }
         };
@@ -260,7 +293,10 @@ fn parse_line_items(
                 }
             },
             None => {
-                v.push(quantity_path, Invalid::new("required", "quantity is required"));
+                v.push(
+                    quantity_path,
+                    Invalid::new("required", "quantity is required"),
+                );
                 None
             }
         };
@@ -293,7 +329,10 @@ fn resolve_total(
                 .iter()
                 .try_fold(Amount::zero(currency), |sum, item| item.total()?.plus(sum));
             if sum.is_none() {
-                v.push("lineItems", Invalid::new("amount_too_large", "the line items overflow"));
+                v.push(
+                    "lineItems",
+                    Invalid::new("amount_too_large", "the line items overflow"),
+                );
             }
             sum
         }
@@ -331,9 +370,11 @@ fn resolve_total(
 fn parse_customer(object: &mut JsonObject, v: &mut Violations) -> Option<Customer> {
     let mut customer_object = object.object("customer", v)?;
     let email_path = customer_object.path_of("email");
-    let email = customer_object
-        .string("email", v)
-        .and_then(|text| Customer::parse_email(&text).map_err(|e| v.push(email_path, e)).ok());
+    let email = customer_object.string("email", v).and_then(|text| {
+        Customer::parse_email(&text)
+            .map_err(|e| v.push(email_path, e))
+            .ok()
+    });
     let name = bounded(&mut customer_object, "name", NAME_MAX, v);
     let id = bounded(&mut customer_object, "id", ID_MAX, v);
     customer_object.finish(v);
@@ -360,7 +401,10 @@ fn parse_expiry(object: &mut JsonObject, now: Timestamp, v: &mut Violations) -> 
         (Some(_), Some(_)) => {
             v.push(
                 "expiresAt",
-                Invalid::new("conflicting_fields", "give expiresIn or expiresAt, not both"),
+                Invalid::new(
+                    "conflicting_fields",
+                    "give expiresIn or expiresAt, not both",
+                ),
             );
             return None;
         }
@@ -377,7 +421,8 @@ fn parse_expiry(object: &mut JsonObject, now: Timestamp, v: &mut Violations) -> 
 }
 
 fn parse_payment_methods(object: &mut JsonObject, v: &mut Violations) -> Vec<PaymentMethod> {
-    let Some(names) = object.typed::<Vec<String>>("paymentMethods", "an array of strings", v) else {
+    let Some(names) = object.typed::<Vec<String>>("paymentMethods", "an array of strings", v)
+    else {
         return vec![PaymentMethod::Card];
     };
     if names.is_empty() {
@@ -430,9 +475,11 @@ fn parse_idempotency_key(
     header_key: Option<&str>,
     v: &mut Violations,
 ) -> Option<IdempotencyKey> {
-    let from_body = object
-        .string("idempotencyKey", v)
-        .and_then(|text| IdempotencyKey::parse(&text).map_err(|e| v.push("idempotencyKey", e)).ok());
+    let from_body = object.string("idempotencyKey", v).and_then(|text| {
+        IdempotencyKey::parse(&text)
+            .map_err(|e| v.push("idempotencyKey", e))
+            .ok()
+    });
     let from_header = header_key.and_then(|text| {
         IdempotencyKey::parse(text)
             .map_err(|e| v.push("Idempotency-Key", e))

@@ -31,6 +31,7 @@ pub async fn create_session(
     merchant: &Merchant,
     body: &[u8],
     header_key: Option<&str>,
+    base_url: &str,
 ) -> Result<Created, ApiError> {
     let now = app.now();
     // A retry gets the first answer even if validation would now judge it differently (the
@@ -43,7 +44,13 @@ pub async fn create_session(
         let fingerprint = fingerprint(body)?;
         let prior = app
             .store
-            .prior_use(&merchant.id, CREATE_SESSION_ENDPOINT, key, &fingerprint, now)
+            .prior_use(
+                &merchant.id,
+                CREATE_SESSION_ENDPOINT,
+                key,
+                &fingerprint,
+                now,
+            )
             .await?;
         if let Some(prior) = prior {
             return answer_prior_use(prior);
@@ -54,17 +61,20 @@ pub async fn create_session(
     let session = new_session(&request, merchant, now);
     let response = StoredResponse {
         status: 201,
-        body: serde_json::to_string(&session.resource(now, &app.config.public_base_url))
+        body: serde_json::to_string(&session.resource(now, base_url))
             .map_err(|e| ApiError::Internal(format!("response serialization: {e}")))?,
     };
     for _ in 0..ORDER_ID_ATTEMPTS {
-        let claim = request.idempotency_key.as_ref().map(|key| IdempotencyClaim {
-            merchant_id: &merchant.id,
-            endpoint: CREATE_SESSION_ENDPOINT,
-            key,
-            fingerprint: &request.fingerprint,
-            response: response.clone(),
-        });
+        let claim = request
+            .idempotency_key
+            .as_ref()
+            .map(|key| IdempotencyClaim {
+                merchant_id: &merchant.id,
+                endpoint: CREATE_SESSION_ENDPOINT,
+                key,
+                fingerprint: &request.fingerprint,
+                response: response.clone(),
+            });
         match app.store.create_session(&session, claim, now).await? {
             CreateOutcome::Created => {
                 tracing::info!(session_id = %session.id, merchant_id = %merchant.id, "session created");
@@ -75,7 +85,11 @@ pub async fn create_session(
             }
             CreateOutcome::PriorUse(prior) => return answer_prior_use(prior),
             CreateOutcome::OrderIdHeld { session_id } => {
-                let order_id = request.order_id.as_ref().map(AsRef::as_ref).unwrap_or_default();
+                let order_id = request
+                    .order_id
+                    .as_ref()
+                    .map(AsRef::as_ref)
+                    .unwrap_or_default();
                 if !release_if_stale(app, merchant, order_id, &session_id, now).await? {
                     return Err(ApiError::OrderIdInUse { session_id });
                 }
@@ -95,7 +109,11 @@ fn answer_prior_use(prior: PriorUse) -> Result<Created, ApiError> {
     }
 }
 
-fn new_session(request: &CreateSessionRequest, merchant: &Merchant, now: Timestamp) -> CheckoutSession {
+fn new_session(
+    request: &CreateSessionRequest,
+    merchant: &Merchant,
+    now: Timestamp,
+) -> CheckoutSession {
     let (fee, net_amount) = merchant.fees.apply(request.amount, request.currency);
     CheckoutSession {
         id: new_session_id(),
@@ -140,7 +158,11 @@ async fn release_if_stale(
     let holder = app.store.get_session(holder_id).await?;
     match holder {
         Some(holder) if holder.status == SessionStatus::Pending && holder.expires_at <= now => {
-            match app.store.end_session(&holder, SessionStatus::Expired, now).await? {
+            match app
+                .store
+                .end_session(&holder, SessionStatus::Expired, now)
+                .await?
+            {
                 EndOutcome::Ended(_) | EndOutcome::Gone => Ok(true),
                 EndOutcome::NotPending(current) => Ok(!current.status.holds_order_id()),
             }

@@ -28,10 +28,14 @@ pub struct SessionList<'a> {
 
 impl<'a> SessionList<'a> {
     /// Renders `page` as seen now, with the cursor of its next page.
-    pub fn render(app: &App, page: &'a Page, next_cursor: Option<String>) -> Self {
+    pub fn render(app: &App, page: &'a Page, next_cursor: Option<String>, base_url: &str) -> Self {
         Self {
             object: "list",
-            data: page.sessions.iter().map(|s| app.resource(s)).collect(),
+            data: page
+                .sessions
+                .iter()
+                .map(|s| app.resource(s, base_url))
+                .collect(),
             has_more: page.next.is_some(),
             next_cursor,
         }
@@ -62,7 +66,10 @@ pub async fn list_sessions(
                 Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => query.limit = limit,
                 _ => v.push(
                     "limit",
-                    Invalid::new("invalid_limit", format!("must be an integer from 1 to {MAX_LIMIT}")),
+                    Invalid::new(
+                        "invalid_limit",
+                        format!("must be an integer from 1 to {MAX_LIMIT}"),
+                    ),
                 ),
             },
             "status" => match SessionStatus::parse(value) {
@@ -84,7 +91,10 @@ pub async fn list_sessions(
             "cursor" => cursor_text = Some(value.clone()),
             other => v.push(
                 other,
-                Invalid::new("unknown_parameter", format!("{other:?} is not a known parameter")),
+                Invalid::new(
+                    "unknown_parameter",
+                    format!("{other:?} is not a known parameter"),
+                ),
             ),
         }
     }
@@ -109,7 +119,10 @@ fn instant(value: &str, field: &str, v: &mut Violations) -> Option<Timestamp> {
     if parsed.is_none() {
         v.push(
             field,
-            Invalid::new("invalid_timestamp", "must be an RFC 3339 instant such as 2026-11-22T00:00:00Z"),
+            Invalid::new(
+                "invalid_timestamp",
+                "must be an RFC 3339 instant such as 2026-11-22T00:00:00Z",
+            ),
         );
     }
     parsed
@@ -122,7 +135,10 @@ fn query_identity(query: &ListQuery) -> String {
         query.merchant_id,
         query.order_id.as_deref().unwrap_or_default(),
         query.status.map(SessionStatus::as_str).unwrap_or_default(),
-        query.created_from.map(|t| t.to_string()).unwrap_or_default(),
+        query
+            .created_from
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         query.created_to.map(|t| t.to_string()).unwrap_or_default(),
     )
 }

@@ -8,7 +8,11 @@ use crate::store::EndOutcome;
 
 /// The session `id` if it belongs to `merchant`; another merchant's id is as unknown as a
 /// made-up one.
-pub async fn get_session(app: &App, merchant: &Merchant, id: &str) -> Result<CheckoutSession, ApiError> {
+pub async fn get_session(
+    app: &App,
+    merchant: &Merchant,
+    id: &str,
+) -> Result<CheckoutSession, ApiError> {
     match app.store.get_session(id).await? {
         Some(session) if session.merchant_id == merchant.id => Ok(session),
         _ => Err(ApiError::NotFound),
@@ -62,7 +66,11 @@ pub async fn end_session(
     if !still_possible {
         return Err(invalid(&session));
     }
-    match app.store.end_session(&session, ending.status(), now).await? {
+    match app
+        .store
+        .end_session(&session, ending.status(), now)
+        .await?
+    {
         EndOutcome::Ended(ended) => {
             tracing::info!(session_id = %ended.id, status = %ended.status, "session ended");
             Ok(*ended)

@@ -21,7 +21,9 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     let unavailable = match &err {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
+        }
         SdkError::ServiceError(service) => service
             .err()
             .code()

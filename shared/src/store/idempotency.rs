@@ -101,7 +101,11 @@ impl Store {
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::idempotency(merchant_id, endpoint, key.as_ref()))))
+            .set_key(Some(keys::key_map(keys::idempotency(
+                merchant_id,
+                endpoint,
+                key.as_ref(),
+            ))))
             .consistent_read(true)
             .send()
             .await

@@ -48,12 +48,16 @@ pub const PENDING_SHARDS: u32 = 16;
 
 /// `gsi3pk` of a pending session.
 pub fn pending_shard(session_id: &str) -> String {
-    let shard = session_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let shard = session_id
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     format!("PENDING#{}", shard % PENDING_SHARDS)
 }
 
 /// The key attributes of an item, for GetItem/UpdateItem/DeleteItem.
-pub fn key_map((pk, sk): (String, &'static str)) -> std::collections::HashMap<String, AttributeValue> {
+pub fn key_map(
+    (pk, sk): (String, &'static str),
+) -> std::collections::HashMap<String, AttributeValue> {
     std::collections::HashMap::from([
         (PK.to_owned(), AttributeValue::S(pk)),
         (SK.to_owned(), AttributeValue::S(sk.to_owned())),

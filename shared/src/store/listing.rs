@@ -70,15 +70,13 @@ impl Store {
                 keys::merchant_sessions(&query.merchant_id),
             ),
         };
-        let mut names = HashMap::from([
-            ("#pk".to_owned(), pk_attribute.to_owned()),
-            ("#sk".to_owned(), sk_attribute.to_owned()),
-        ]);
+        let mut names = HashMap::from([("#pk".to_owned(), pk_attribute.to_owned())]);
         let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(partition.clone()))]);
         // Sort keys are "<createdAt>#<id>": '#' sorts before every id character and '~' after.
         let key_condition = match (query.created_from, query.created_to) {
             (None, None) => "#pk = :pk",
             (from, to) => {
+                names.insert("#sk".into(), sk_attribute.into());
                 values.insert(
                     ":from".into(),
                     AttributeValue::S(from.map_or_else(String::new, |t| format!("{t}#"))),
@@ -114,8 +112,14 @@ impl Store {
             HashMap::from([
                 ("pk".to_owned(), AttributeValue::S(pk)),
                 ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
-                (pk_attribute.to_owned(), AttributeValue::S(partition.clone())),
-                (sk_attribute.to_owned(), AttributeValue::S(after.sort_key.clone())),
+                (
+                    pk_attribute.to_owned(),
+                    AttributeValue::S(partition.clone()),
+                ),
+                (
+                    sk_attribute.to_owned(),
+                    AttributeValue::S(after.sort_key.clone()),
+                ),
             ])
         });
         let wanted = query.limit + 1;

@@ -107,7 +107,11 @@ fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn put(item: HashMap<String, AttributeValue>, table: &str, condition: &str) -> Result<TransactWriteItem, ApiError> {
+fn put(
+    item: HashMap<String, AttributeValue>,
+    table: &str,
+    condition: &str,
+) -> Result<TransactWriteItem, ApiError> {
     let put = Put::builder()
         .table_name(table)
         .set_item(Some(item))
@@ -128,7 +132,8 @@ impl Store {
         claim: Option<IdempotencyClaim<'_>>,
         now: Timestamp,
     ) -> Result<CreateOutcome, ApiError> {
-        let item = serde_dynamo::to_item(SessionItem::new(session, self.retention)).map_err(item_error)?;
+        let item =
+            serde_dynamo::to_item(SessionItem::new(session, self.retention)).map_err(item_error)?;
         let mut items = vec![put(item, &self.table, "attribute_not_exists(pk)")?];
         let reservation_index = match &session.order_id {
             Some(order_id) => {
@@ -151,7 +156,11 @@ impl Store {
             Some(claim) => {
                 let record = IdempotencyRecord::new(claim, now);
                 let item = serde_dynamo::to_item(record).map_err(item_error)?;
-                let mut write = put(item, &self.table, "attribute_not_exists(pk) OR #ttl <= :now")?;
+                let mut write = put(
+                    item,
+                    &self.table,
+                    "attribute_not_exists(pk) OR #ttl <= :now",
+                )?;
                 if let Some(put) = write.put.as_mut() {
                     put.expression_attribute_names =
                         Some(HashMap::from([("#ttl".to_owned(), "ttl".to_owned())]));
@@ -178,13 +187,14 @@ impl Store {
         };
         if let (Some(item), Some(claim)) = (failed_item(idempotency_index), &claim) {
             let record: IdempotencyRecord = serde_dynamo::from_item(item).map_err(item_error)?;
-            let prior = record
-                .judge(claim.fingerprint, now)
-                .ok_or_else(|| ApiError::Internal("idempotency condition failed on an expired record".into()))?;
+            let prior = record.judge(claim.fingerprint, now).ok_or_else(|| {
+                ApiError::Internal("idempotency condition failed on an expired record".into())
+            })?;
             return Ok(CreateOutcome::PriorUse(prior));
         }
         if let Some(item) = failed_item(reservation_index) {
-            let reservation: OrderReservation = serde_dynamo::from_item(item).map_err(item_error)?;
+            let reservation: OrderReservation =
+                serde_dynamo::from_item(item).map_err(item_error)?;
             return Ok(CreateOutcome::OrderIdHeld {
                 session_id: reservation.session_id,
             });
@@ -227,7 +237,9 @@ impl Store {
             SessionStatus::Cancelled => "cancelledAt",
             SessionStatus::Failed => "failedAt",
             other => {
-                return Err(ApiError::Internal(format!("{other} does not release a session")));
+                return Err(ApiError::Internal(format!(
+                    "{other} does not release a session"
+                )));
             }
         };
         let condition = if to == SessionStatus::Expired {
@@ -286,7 +298,8 @@ impl Store {
                     .and_then(|r| r.item.clone());
                 match current {
                     Some(item) if !item.is_empty() => {
-                        let current: SessionItem = serde_dynamo::from_item(item).map_err(item_error)?;
+                        let current: SessionItem =
+                            serde_dynamo::from_item(item).map_err(item_error)?;
                         Ok(EndOutcome::NotPending(Box::new(current.session)))
                     }
                     Some(_) => Ok(EndOutcome::Gone),
@@ -310,7 +323,10 @@ impl Store {
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::order_reservation(merchant_id, order_id))))
+            .set_key(Some(keys::key_map(keys::order_reservation(
+                merchant_id,
+                order_id,
+            ))))
             .condition_expression("sessionId = :session")
             .expression_attribute_values(":session", s(session_id))
             .send()

@@ -48,7 +48,10 @@ impl Store {
     /// Commits `items` atomically. Collisions with concurrent transactions on the same items
     /// (`TransactionConflict`) are retried with jittered exponential backoff, because the
     /// conditions must be judged against committed state, not against an in-flight writer.
-    pub(super) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
+    pub(super) async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), TransactFailure> {
         for attempt in 0..MAX_ATTEMPTS {
             let err = match self
                 .client

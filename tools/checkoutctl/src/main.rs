@@ -1,1 +1,176 @@
-fn main() {}
+//! `checkoutctl`: merchants, API keys and the table, for operators and the local stack. Prints
+//! one JSON object per command on stdout.
+
+use std::process::ExitCode;
+
+use checkoutctl::AdminError;
+use checkoutctl::merchants::{self, MerchantOptions};
+use checkoutctl::table::{TEMPLATE, TableDefinition};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use shared::app::dynamodb_client;
+use shared::store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "checkoutctl",
+    about = "Administer the checkout-sessions table",
+    version
+)]
+struct Cli {
+    /// DynamoDB endpoint; empty for AWS's own.
+    #[arg(
+        long,
+        env = "DYNAMODB_ENDPOINT",
+        default_value = "http://127.0.0.1:8000",
+        global = true
+    )]
+    endpoint: String,
+    /// The table.
+    #[arg(long, env = "TABLE_NAME", default_value = shared::config::DEFAULT_TABLE_NAME, global = true)]
+    table: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The table.
+    Table {
+        #[command(subcommand)]
+        command: TableCommand,
+    },
+    /// Merchant accounts.
+    Merchant {
+        #[command(subcommand)]
+        command: MerchantCommand,
+    },
+    /// API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TableCommand {
+    /// Creates the table from template.yaml unless it exists.
+    Create,
+}
+
+#[derive(Subcommand)]
+enum MerchantCommand {
+    /// Creates a merchant and its first API key.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// `#RRGGBB`.
+        #[arg(long)]
+        brand_color: Option<String>,
+        #[arg(long)]
+        success_url: Option<String>,
+        #[arg(long)]
+        cancel_url: Option<String>,
+        #[arg(long)]
+        webhook_url: Option<String>,
+        /// Largest session amount, in major units (e.g. 500.00).
+        #[arg(long)]
+        max_amount: Option<String>,
+        /// Fee percentage (default 2.9).
+        #[arg(long)]
+        fee_percent: Option<String>,
+        /// Fixed fee in minor units of the session currency (default 30).
+        #[arg(long)]
+        fee_fixed: Option<i64>,
+    },
+    /// Stops a merchant's keys from authenticating.
+    Deactivate { merchant_id: String },
+    /// Lets a deactivated merchant authenticate again.
+    Activate { merchant_id: String },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Issues another API key for a merchant.
+    Create { merchant_id: String },
+    /// Revokes an API key (given in full).
+    Revoke { api_key: String },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(output) => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("checkoutctl: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
+    let endpoint = Some(cli.endpoint.as_str()).filter(|e| !e.is_empty());
+    let client = dynamodb_client(endpoint).await;
+    let retention = shared::config::Config::from_env().retention;
+    let store = Store::new(client.clone(), &cli.table, retention);
+    Ok(match cli.command {
+        Command::Table {
+            command: TableCommand::Create,
+        } => {
+            let created = TableDefinition::from_template(TEMPLATE)?
+                .create(&client, &cli.table)
+                .await?;
+            json!({ "table": cli.table, "created": created })
+        }
+        Command::Merchant { command } => match command {
+            MerchantCommand::Create {
+                name,
+                display_name,
+                brand_color,
+                success_url,
+                cancel_url,
+                webhook_url,
+                max_amount,
+                fee_percent,
+                fee_fixed,
+            } => {
+                let options = MerchantOptions {
+                    name,
+                    display_name,
+                    brand_color,
+                    success_url,
+                    cancel_url,
+                    webhook_url,
+                    max_amount,
+                    fee_percent,
+                    fee_fixed,
+                };
+                serde_json::to_value(merchants::create_merchant(&store, options).await?)
+                    .map_err(|e| AdminError::Storage(e.to_string()))?
+            }
+            MerchantCommand::Deactivate { merchant_id } => {
+                merchants::set_active(&store, &merchant_id, false).await?;
+                json!({ "merchantId": merchant_id, "active": false })
+            }
+            MerchantCommand::Activate { merchant_id } => {
+                merchants::set_active(&store, &merchant_id, true).await?;
+                json!({ "merchantId": merchant_id, "active": true })
+            }
+        },
+        Command::Key { command } => match command {
+            KeyCommand::Create { merchant_id } => {
+                json!({ "apiKey": merchants::create_key(&store, &merchant_id).await? })
+            }
+            KeyCommand::Revoke { api_key } => {
+                merchants::revoke_key(&store, &api_key).await?;
+                json!({ "revoked": true })
+            }
+        },
+    })
+}

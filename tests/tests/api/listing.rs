@@ -1,0 +1,180 @@
+//! Listing: newest first, full pages, filters, and cursors that cannot be forged.
+
+use std::collections::HashSet;
+
+use integration_tests::TestEnv;
+use serde_json::{Value, json};
+
+async fn create_spaced(env: &TestEnv, key: &str, body: &Value) -> String {
+    env.clock.advance(time::Duration::seconds(1));
+    let response = env.create(key, body).await;
+    assert_eq!(response.status, 201, "{:?}", response.body);
+    response.body["id"].as_str().expect("an id").to_owned()
+}
+
+async fn all_pages(env: &TestEnv, key: &str, params: &[(&str, &str)]) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query: Vec<(&str, &str)> = params.to_vec();
+        if let Some(cursor) = &cursor {
+            query.push(("cursor", cursor));
+        }
+        let page = env.list(key, &query).await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        let ids: Vec<String> = page.body["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|s| s["id"].as_str().expect("an id").to_owned())
+            .collect();
+        pages.push(ids);
+        assert_eq!(
+            page.body["hasMore"].as_bool(),
+            Some(page.body["nextCursor"].is_string())
+        );
+        match page.body["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return pages,
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_are_full_newest_first_and_cover_everything_once() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let mut created = Vec::new();
+    for _ in 0..25 {
+        created.push(create_spaced(&env, &key, &json!({"amount": "10.00"})).await);
+    }
+    let pages = all_pages(&env, &key, &[("limit", "10")]).await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [10, 10, 5]);
+    let listed: Vec<String> = pages.concat();
+    created.reverse();
+    assert_eq!(listed, created, "newest first, each once");
+
+    let default_page = env.list(&key, &[]).await;
+    assert_eq!(
+        default_page.body["data"].as_array().map(Vec::len),
+        Some(10),
+        "default limit is 10"
+    );
+}
+
+#[tokio::test]
+async fn a_status_filter_still_fills_every_page() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let mut cancelled = Vec::new();
+    for i in 0..30 {
+        let id = create_spaced(&env, &key, &json!({"amount": "10.00"})).await;
+        if i % 3 == 0 {
+            assert_eq!(env.cancel(&key, &id).await.status, 200);
+            cancelled.push(id);
+        }
+    }
+    let pages = all_pages(&env, &key, &[("status", "cancelled"), ("limit", "4")]).await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 2]);
+    cancelled.reverse();
+    assert_eq!(pages.concat(), cancelled);
+    let pending = all_pages(&env, &key, &[("status", "pending"), ("limit", "100")]).await;
+    assert_eq!(pending.concat().len(), 20);
+}
+
+#[tokio::test]
+async fn sessions_stay_findable_by_order_id_and_creation_window() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let body = json!({"amount": "10.00", "orderId": "order-42"});
+    let first = create_spaced(&env, &key, &body).await;
+    assert_eq!(env.cancel(&key, &first).await.status, 200);
+    let from = env
+        .app
+        .now()
+        .plus(time::Duration::milliseconds(500))
+        .to_string();
+    let second = create_spaced(&env, &key, &body).await;
+    let _unrelated = create_spaced(
+        &env,
+        &key,
+        &json!({"amount": "10.00", "orderId": "order-43"}),
+    )
+    .await;
+
+    let by_order = all_pages(&env, &key, &[("orderId", "order-42")])
+        .await
+        .concat();
+    assert_eq!(by_order, [second.clone(), first.clone()]);
+
+    let to = env.app.now().to_string();
+    let window = all_pages(
+        &env,
+        &key,
+        &[("createdFrom", from.as_str()), ("createdTo", to.as_str())],
+    )
+    .await
+    .concat();
+    assert_eq!(window.len(), 2);
+    assert!(window.contains(&second) && !window.contains(&first));
+    let combined = all_pages(
+        &env,
+        &key,
+        &[("orderId", "order-42"), ("createdFrom", from.as_str())],
+    )
+    .await
+    .concat();
+    assert_eq!(combined, [second]);
+}
+
+#[tokio::test]
+async fn forged_or_foreign_cursors_and_bad_parameters_are_400() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    for _ in 0..3 {
+        create_spaced(&env, &key, &json!({"amount": "10.00"})).await;
+    }
+    let first = env.list(&key, &[("limit", "1")]).await;
+    let cursor = first.body["nextCursor"]
+        .as_str()
+        .expect("a cursor")
+        .to_owned();
+
+    let mut forged = cursor.clone().into_bytes();
+    forged[2] ^= 1;
+    let forged = String::from_utf8(forged).expect("ascii");
+    let other_merchant = env.merchant().await.api_key;
+    for (who, params) in [
+        (&key, vec![("cursor", forged.as_str())]),
+        (&key, vec![("cursor", "not-a-cursor")]),
+        (
+            &key,
+            vec![("cursor", cursor.as_str()), ("status", "pending")],
+        ),
+        (&other_merchant, vec![("cursor", cursor.as_str())]),
+    ] {
+        let response = env.list(who, &params).await;
+        assert_eq!(response.status, 400, "{params:?}");
+        assert_eq!(response.error_fields(), ["cursor"]);
+    }
+    for (params, field) in [
+        (vec![("limit", "0")], "limit"),
+        (vec![("limit", "101")], "limit"),
+        (vec![("limit", "ten")], "limit"),
+        (vec![("status", "paid")], "status"),
+        (vec![("createdFrom", "yesterday")], "createdFrom"),
+        (vec![("sort", "asc")], "sort"),
+    ] {
+        let response = env.list(&key, &params).await;
+        assert_eq!(
+            (response.status, response.error_fields()),
+            (400, vec![field.to_owned()])
+        );
+    }
+    let seen: HashSet<_> = all_pages(&env, &key, &[("limit", "1")])
+        .await
+        .concat()
+        .into_iter()
+        .collect();
+    assert_eq!(seen.len(), 3);
+}

@@ -1,0 +1,10 @@
+//! The checkout-session API, through its real handlers, against DynamoDB Local.
+
+mod auth;
+mod concurrency;
+mod create;
+mod lifecycle;
+mod listing;
+mod sample_events;
+mod storage;
+mod validation;

@@ -1,0 +1,55 @@
+//! The JSON in `events/` drives the handlers as API Gateway would.
+
+use integration_tests::{Call, TestEnv, sample_event};
+use lambda_http::RequestExt;
+
+#[tokio::test]
+async fn the_sample_create_event_creates_its_session() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let response = env
+        .create_call(Call::event("create-session").key(Some(&key)))
+        .await;
+    assert_eq!(response.status, 201, "{:?}", response.body);
+    assert_eq!(response.body["orderId"], "order_12345");
+    assert_eq!(response.body["amount"], "10.50");
+    let replay = env
+        .create_call(Call::event("create-session").key(Some(&key)))
+        .await;
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.body, response.body);
+}
+
+#[tokio::test]
+async fn every_sample_event_routes_to_its_handler_with_its_parameters() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    for name in ["get-session", "expire-session", "cancel-session"] {
+        let request = sample_event(name);
+        assert_eq!(
+            request.path_parameters_ref().and_then(|p| p.first("id")),
+            Some("cs_REPLACE_WITH_A_SESSION_ID"),
+            "{name}"
+        );
+        assert_eq!(http_request_id(&request), "sample-request-id");
+    }
+    let unknown = env.get(&key, "cs_REPLACE_WITH_A_SESSION_ID").await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.body["requestId"], "sample-request-id");
+    assert_eq!(unknown.header("request-id"), Some("sample-request-id"));
+
+    let list = sample_event("list-sessions");
+    let params = list
+        .query_string_parameters_ref()
+        .expect("query parameters");
+    assert_eq!(params.first("status"), Some("pending"));
+    let listed = env
+        .list(&key, &[("limit", "2"), ("status", "pending")])
+        .await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.body["object"], "list");
+}
+
+fn http_request_id(request: &lambda_http::Request) -> String {
+    shared::http::request_id(request)
+}

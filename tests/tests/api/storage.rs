@@ -1,0 +1,86 @@
+//! What the table holds: hashes not keys, TTLs on everything that ends, nothing half-written.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use integration_tests::{Call, TestEnv, valid_body};
+
+fn text(item: &std::collections::HashMap<String, AttributeValue>, name: &str) -> String {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn number(item: &std::collections::HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+}
+
+#[tokio::test]
+async fn keys_are_stored_as_hashes_and_every_session_item_has_a_ttl() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let response = env
+        .create_call(
+            Call::event("create-session")
+                .key(Some(&merchant.api_key))
+                .header("idempotency-key", Some("ttl-check"))
+                .json(&serde_json::json!({"amount": "10.00", "orderId": "o-ttl", "expiresIn": "PT1H"})),
+        )
+        .await;
+    assert_eq!(response.status, 201);
+    let now = env.app.now().unix_seconds();
+    let items = env.items().await;
+    let dump = format!("{items:?}");
+    assert!(
+        !dump.contains(&merchant.api_key),
+        "the API key is never stored"
+    );
+
+    let find = |prefix: &str| {
+        items
+            .iter()
+            .find(|i| text(i, "pk").starts_with(prefix))
+            .unwrap_or_else(|| panic!("an item under {prefix}"))
+    };
+    let day = 86_400;
+    let session = find("SESSION#");
+    assert_eq!(
+        number(session, "ttl"),
+        Some(now + 3_600 + 90 * day),
+        "expiry + 90 days"
+    );
+    let idempotency = items
+        .iter()
+        .find(|i| text(i, "pk").contains("#IDEMPOTENCY#"))
+        .expect("an idempotency record");
+    assert_eq!(number(idempotency, "ttl"), Some(now + day), "24 hours");
+    let reservation = items
+        .iter()
+        .find(|i| text(i, "pk").contains("#ORDER#"))
+        .expect("an order reservation");
+    assert!(number(reservation, "ttl").is_some());
+}
+
+#[tokio::test]
+async fn ending_a_session_restamps_its_ttl_and_leaves_the_pending_index() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let created = env.create(&key, &valid_body()).await;
+    let id = created.body["id"].as_str().expect("an id");
+    env.clock.advance(time::Duration::hours(1));
+    assert_eq!(env.cancel(&key, id).await.status, 200);
+    let items = env.items().await;
+    let session = items
+        .iter()
+        .find(|i| text(i, "pk") == format!("SESSION#{id}"))
+        .expect("the session item");
+    assert_eq!(
+        number(session, "ttl"),
+        Some(env.app.now().unix_seconds() + 90 * 86_400)
+    );
+    assert!(
+        !session.contains_key("gsi3pk"),
+        "no longer in the pending-by-expiry index"
+    );
+}

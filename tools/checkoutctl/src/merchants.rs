@@ -1,0 +1,150 @@
+//! Creating merchants and their keys.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use shared::domain::HttpUrl;
+use shared::ids::new_merchant_id;
+use shared::merchant::{Merchant, NewApiKey, hash_api_key, new_webhook_secret};
+use shared::money::{Amount, Currency, FeeSchedule};
+use shared::store::Store;
+use shared::timestamp::Timestamp;
+
+use crate::AdminError;
+
+/// What `merchant create` is told.
+#[derive(Debug, Clone, Default)]
+pub struct MerchantOptions {
+    /// Account name.
+    pub name: String,
+    /// Name shown on the checkout page (default: `name`).
+    pub display_name: Option<String>,
+    /// Checkout page colour, `#RRGGBB`.
+    pub brand_color: Option<String>,
+    /// Default success URL.
+    pub success_url: Option<String>,
+    /// Default cancel URL.
+    pub cancel_url: Option<String>,
+    /// Default webhook URL.
+    pub webhook_url: Option<String>,
+    /// Largest session amount, in major units.
+    pub max_amount: Option<String>,
+    /// Fee percentage (default 2.9).
+    pub fee_percent: Option<String>,
+    /// Fixed fee in minor units (default 30).
+    pub fee_fixed: Option<i64>,
+}
+
+/// What `merchant create` prints: the only time the key is shown.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedMerchant {
+    /// `mer_…`.
+    pub merchant_id: String,
+    /// `sk_test_…`.
+    pub api_key: String,
+    /// `whsec_…`.
+    pub webhook_secret: String,
+}
+
+fn url(value: Option<String>, flag: &str) -> Result<Option<HttpUrl>, AdminError> {
+    value
+        .map(|text| {
+            HttpUrl::parse(&text)
+                .map_err(|e| AdminError::InvalidArgument(format!("{flag}: {}", e.message)))
+        })
+        .transpose()
+}
+
+/// Creates a merchant with one API key.
+pub async fn create_merchant(
+    store: &Store,
+    options: MerchantOptions,
+) -> Result<CreatedMerchant, AdminError> {
+    let name = options.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AdminError::InvalidArgument(
+            "--name: 1 to 200 characters".into(),
+        ));
+    }
+    if let Some(color) = &options.brand_color {
+        let hex = color.strip_prefix('#').unwrap_or_default();
+        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(AdminError::InvalidArgument("--brand-color: #RRGGBB".into()));
+        }
+    }
+    let max_amount = options
+        .max_amount
+        .map(|text| {
+            Amount::parse(&text, Currency::Usd)
+                .map_err(|e| AdminError::InvalidArgument(format!("--max-amount: {}", e.message)))
+        })
+        .transpose()?;
+    let mut fees = FeeSchedule::default();
+    if let Some(percent) = options.fee_percent {
+        fees.percent = Decimal::from_str(&percent)
+            .ok()
+            .filter(|p| (Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(p))
+            .ok_or_else(|| AdminError::InvalidArgument("--fee-percent: 0 to 100".into()))?;
+    }
+    if let Some(fixed) = options.fee_fixed {
+        if fixed < 0 {
+            return Err(AdminError::InvalidArgument(
+                "--fee-fixed: minor units, at least 0".into(),
+            ));
+        }
+        fees.fixed_minor = fixed;
+    }
+    let now = Timestamp::now();
+    let merchant = Merchant {
+        id: new_merchant_id(),
+        display_name: options.display_name.unwrap_or_else(|| name.clone()),
+        name,
+        brand_color: options.brand_color,
+        active: true,
+        success_url: url(options.success_url, "--success-url")?,
+        cancel_url: url(options.cancel_url, "--cancel-url")?,
+        webhook_url: url(options.webhook_url, "--webhook-url")?,
+        webhook_secret: new_webhook_secret(),
+        max_amount,
+        fees,
+        created_at: now,
+    };
+    store.put_merchant(&merchant).await?;
+    let key = NewApiKey::generate(&merchant.id, now);
+    store.put_api_key(&key.record).await?;
+    Ok(CreatedMerchant {
+        merchant_id: merchant.id,
+        api_key: key.plaintext,
+        webhook_secret: merchant.webhook_secret,
+    })
+}
+
+/// Issues another key for an existing merchant and returns its plaintext.
+pub async fn create_key(store: &Store, merchant_id: &str) -> Result<String, AdminError> {
+    if store.get_merchant(merchant_id).await?.is_none() {
+        return Err(AdminError::NotFound(format!("merchant {merchant_id}")));
+    }
+    let key = NewApiKey::generate(merchant_id, Timestamp::now());
+    store.put_api_key(&key.record).await?;
+    Ok(key.plaintext)
+}
+
+/// Revokes a key given in plaintext.
+pub async fn revoke_key(store: &Store, api_key: &str) -> Result<(), AdminError> {
+    if store.revoke_api_key(&hash_api_key(api_key)).await? {
+        Ok(())
+    } else {
+        Err(AdminError::NotFound("API key".into()))
+    }
+}
+
+/// Activates or deactivates a merchant.
+pub async fn set_active(store: &Store, merchant_id: &str, active: bool) -> Result<(), AdminError> {
+    if store.set_merchant_active(merchant_id, active).await? {
+        Ok(())
+    } else {
+        Err(AdminError::NotFound(format!("merchant {merchant_id}")))
+    }
+}
