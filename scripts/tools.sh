@@ -64,7 +64,8 @@ ensure_cfn_lint() {
   pip_pin cfn-lint "$CFN_LINT_VERSION"
 }
 
-# Starts DynamoDB Local in the background: $1 port, $2 "inMemory" or a data folder. Prints its pid.
+# Starts DynamoDB Local in the background of the calling shell: $1 port, $2 "inMemory" or a data
+# folder. Sets DYNAMODB_LOCAL_PID.
 start_dynamodb_local() {
   local port="$1" storage="$2" dir
   ensure_java
@@ -73,7 +74,7 @@ start_dynamodb_local() {
   if [ "$storage" = inMemory ]; then args+=(-inMemory); else mkdir -p "$storage"; args+=(-dbPath "$storage"); fi
   java -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$dir/DynamoDBLocal.jar" "${args[@]}" \
     >"$LOCAL/dynamodb-local.log" 2>&1 &
-  echo $!
+  DYNAMODB_LOCAL_PID=$!
 }
 
 wait_for_port() {

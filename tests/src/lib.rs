@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -25,9 +25,9 @@ use shared::timestamp::Timestamp;
 
 struct LocalDynamo {
     endpoint: String,
-    // Held open for the life of the test process: the wrapper shell kills DynamoDB Local when it
-    // reads end-of-file here, i.e. when this process exits however it exits.
-    _lifeline: Option<ChildStdin>,
+    // Its stdin pipe stays open for the life of the test process: the wrapper shell kills
+    // DynamoDB Local when it reads end-of-file there, i.e. when this process exits however it exits.
+    _wrapper: Option<Child>,
 }
 
 static DYNAMO: OnceLock<LocalDynamo> = OnceLock::new();
@@ -45,7 +45,7 @@ pub fn dynamodb_endpoint() -> &'static str {
         .get_or_init(|| match std::env::var("DYNAMODB_ENDPOINT") {
             Ok(endpoint) if !endpoint.is_empty() => LocalDynamo {
                 endpoint,
-                _lifeline: None,
+                _wrapper: None,
             },
             _ => start_dynamodb_local(),
         })
@@ -80,7 +80,6 @@ fn start_dynamodb_local() -> LocalDynamo {
         .stdout(Stdio::piped())
         .spawn()
         .expect("sh starts DynamoDB Local");
-    let lifeline = child.stdin.take();
     if let Some(stdout) = child.stdout.take() {
         let mut line = String::new();
         BufReader::new(stdout)
@@ -97,7 +96,7 @@ fn start_dynamodb_local() -> LocalDynamo {
     }
     LocalDynamo {
         endpoint: format!("http://127.0.0.1:{port}"),
-        _lifeline: lifeline,
+        _wrapper: Some(child),
     }
 }
 

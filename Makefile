@@ -1,0 +1,14 @@
+# The two commands a newcomer needs; each installs what it is missing (see scripts/tools.sh).
+.PHONY: dev test lint
+
+## make dev: DynamoDB Local + every function under `cargo lambda watch` on http://127.0.0.1:9000
+dev:
+	@bash scripts/dev.sh
+
+## make test: cfn-lint, rustfmt, clippy and every test (DynamoDB Local started by the tests)
+test:
+	@bash scripts/test.sh
+
+## make lint: the static checks of make test alone
+lint:
+	@bash scripts/test.sh --lint-only

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `make dev`: the whole stack on this machine, no Docker and no AWS account.
+#   DynamoDB Local on 127.0.0.1:8000 (data kept in .local/dynamodb-data), the table from
+#   template.yaml, every function under `cargo lambda watch` on http://127.0.0.1:9000, and a demo
+#   merchant whose key is printed with a curl to try. Ctrl-C stops everything it started.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
+cd "$ROOT"
+
+DYNAMODB_PORT=8000
+API_PORT=9000
+DATA="$LOCAL/dynamodb-data"
+DEMO="$DATA/demo-merchant.json"
+
+export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
+export TABLE_NAME="checkout-sessions"
+export PUBLIC_BASE_URL="http://127.0.0.1:$API_PORT"
+export CURSOR_SECRET="local-development-cursor-secret"
+export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
+
+ensure_java
+dynamodb_local_dir >/dev/null
+ensure_cargo_lambda
+export PATH="$VENV/bin:$PATH"
+
+started=()
+stop_all() {
+  trap - EXIT INT TERM
+  if [ ${#started[@]} -gt 0 ]; then
+    log "stopping"
+    kill "${started[@]}" 2>/dev/null || true
+    wait "${started[@]}" 2>/dev/null || true
+  fi
+}
+trap stop_all EXIT INT TERM
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$DYNAMODB_PORT") 2>/dev/null; then
+  log "something already listens on $DYNAMODB_PORT; using it as DynamoDB Local"
+else
+  log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (data in .local/dynamodb-data)"
+  start_dynamodb_local "$DYNAMODB_PORT" "$DATA"
+  started+=("$DYNAMODB_LOCAL_PID")
+  wait_for_port "$DYNAMODB_PORT" "DynamoDB Local"
+fi
+
+log "building every function and checkoutctl (the first build takes a few minutes)"
+cargo build --workspace --bins
+
+checkoutctl() { "$ROOT/target/debug/checkoutctl" "$@"; }
+log "creating table $TABLE_NAME from template.yaml (if absent)"
+checkoutctl table create >/dev/null
+
+if [ ! -s "$DEMO" ]; then
+  log "seeding the demo merchant"
+  checkoutctl merchant create --name "Demo Shop" \
+    --success-url "http://127.0.0.1:$API_PORT/demo/success?session={CHECKOUT_SESSION_ID}" \
+    --cancel-url "http://127.0.0.1:$API_PORT/demo/cancel" \
+    --webhook-url "http://127.0.0.1:4000/hook" >"$DEMO.tmp"
+  mv "$DEMO.tmp" "$DEMO"
+fi
+API_KEY="$(sed -n 's/.*"apiKey": *"\([^"]*\)".*/\1/p' "$DEMO")"
+
+log "serving the functions on http://127.0.0.1:$API_PORT"
+cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --concurrency 4 \
+  --env-var "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,TABLE_NAME=$TABLE_NAME,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,CURSOR_SECRET=$CURSOR_SECRET,AWS_ACCESS_KEY_ID=local,AWS_SECRET_ACCESS_KEY=local,AWS_REGION=us-east-1,RUST_LOG=info" &
+started+=("$!")
+wait_for_port "$API_PORT" "cargo lambda watch"
+
+cat <<INFO
+
+  Checkout API:     http://127.0.0.1:$API_PORT
+  DynamoDB Local:   $DYNAMODB_ENDPOINT   (table $TABLE_NAME)
+  Demo merchant:    $(cat "$DEMO")
+
+  Create a session:
+
+    curl -s http://127.0.0.1:$API_PORT/v1/checkout/sessions \\
+      -H 'Authorization: Bearer $API_KEY' \\
+      -H 'Content-Type: application/json' \\
+      -H 'Idempotency-Key: demo-1' \\
+      -d '{"amount": "10.50", "currency": "USD", "orderId": "order_1", "description": "Demo order"}'
+
+  Ctrl-C stops everything.
+
+INFO
+# Runs until Ctrl-C, or until either service dies (then the trap stops the other).
+wait -n "${started[@]}"
