@@ -21,4 +21,16 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 if [ "${1:-}" = "--lint-only" ]; then exit 0; fi
 
 log "cargo test --workspace"
-cargo test --workspace
+# Doc tests are skipped: no crate has examples in its docs, and they would only print empty runs.
+set +e
+cargo test --workspace --tests 2>&1 | tee "$LOCAL/test-output.log"
+status=${PIPESTATUS[0]}
+set -e
+awk '/^test result:/ {
+       for (i = 2; i <= NF; i++) {
+         if ($i == "passed;") passed += $(i - 1)
+         if ($i == "failed;") failed += $(i - 1)
+       }
+     }
+     END { printf "cargo-test: %d passed, %d failed\n", passed, failed }' "$LOCAL/test-output.log"
+exit "$status"

@@ -125,7 +125,8 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
-    fn from(response: Response<Body>) -> Self {
+    /// Reads a handler's response.
+    pub fn from_response(response: Response<Body>) -> Self {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes: &[u8] = response.body().as_ref();
@@ -287,7 +288,7 @@ impl TestEnv {
 
     /// Sends `call` to the create-session handler.
     pub async fn create_call(&self, call: Call) -> ApiResponse {
-        ApiResponse::from(create_session::handle(&self.app, call.into_request()).await)
+        ApiResponse::from_response(create_session::handle(&self.app, call.into_request()).await)
     }
 
     /// Creates a session from `body` with `key` and no idempotency key.
@@ -307,7 +308,7 @@ impl TestEnv {
             .key(Some(key))
             .id(id)
             .into_request();
-        ApiResponse::from(get_session::handle(&self.app, request).await)
+        ApiResponse::from_response(get_session::handle(&self.app, request).await)
     }
 
     /// Lists sessions with query `params`.
@@ -316,7 +317,7 @@ impl TestEnv {
             .key(Some(key))
             .query(params)
             .into_request();
-        ApiResponse::from(list_sessions::handle(&self.app, request).await)
+        ApiResponse::from_response(list_sessions::handle(&self.app, request).await)
     }
 
     /// Expires session `id`.
@@ -325,7 +326,7 @@ impl TestEnv {
             .key(Some(key))
             .id(id)
             .into_request();
-        ApiResponse::from(expire_session::handle(&self.app, request).await)
+        ApiResponse::from_response(expire_session::handle(&self.app, request).await)
     }
 
     /// Cancels session `id`.
@@ -334,7 +335,7 @@ impl TestEnv {
             .key(Some(key))
             .id(id)
             .into_request();
-        ApiResponse::from(cancel_session::handle(&self.app, request).await)
+        ApiResponse::from_response(cancel_session::handle(&self.app, request).await)
     }
 
     /// Every item in the table, as DynamoDB holds it.

@@ -84,3 +84,38 @@ async fn ending_a_session_restamps_its_ttl_and_leaves_the_pending_index() {
         "no longer in the pending-by-expiry index"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_dynamodb_is_a_503_that_leaks_nothing() {
+    use std::sync::Arc;
+
+    use integration_tests::ApiResponse;
+    use shared::App;
+    use shared::app::dynamodb_client;
+    use shared::clock::SystemClock;
+    use shared::config::Config;
+    use shared::store::Store;
+
+    // Port 1 on loopback: nothing listens there, so every connection is refused at once.
+    let endpoint = "http://127.0.0.1:1";
+    let config = Config::local("unreachable", endpoint);
+    let store = Store::new(
+        dynamodb_client(Some(endpoint)).await,
+        "unreachable",
+        config.retention,
+    );
+    let app = App::new(store, config, Arc::new(SystemClock));
+    let request = Call::event("create-session")
+        .key(Some("sk_test_anykeywilldo"))
+        .json(&valid_body())
+        .into_request();
+    let response = ApiResponse::from_response(create_session::handle(&app, request).await);
+    assert_eq!(response.status, 503);
+    assert_eq!(response.header("retry-after"), Some("1"));
+    assert_eq!(response.body["code"], "service_unavailable");
+    let body = response.body.to_string();
+    assert!(
+        !body.contains("127.0.0.1") && !body.contains("dispatch"),
+        "{body}"
+    );
+}
