@@ -84,13 +84,7 @@ pub fn query_params(request: &Request) -> Vec<(String, String)> {
         .map(|params| {
             params
                 .iter()
-                .flat_map(|(name, _)| {
-                    params
-                        .all(name)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(move |value| (name.to_owned(), value.to_owned()))
-                })
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
                 .collect()
         })
         .unwrap_or_default()

@@ -247,7 +247,11 @@ impl Call {
 impl TestEnv {
     /// A new table on the shared DynamoDB Local, and an app over it whose clock starts now.
     pub async fn new() -> Self {
-        shared::telemetry::init();
+        // Logs go through libtest's capture, so they show only for a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info")
+            .with_test_writer()
+            .try_init();
         let endpoint = dynamodb_endpoint();
         let table = format!("test-{}", uuid::Uuid::new_v4().simple());
         let client = dynamodb_client(Some(endpoint)).await;

@@ -60,7 +60,15 @@ pub async fn list_sessions(
         now: app.now(),
     };
     let mut cursor_text = None;
+    let mut seen = std::collections::HashSet::new();
     for (name, value) in params {
+        if !seen.insert(name.as_str()) {
+            v.push(
+                name.as_str(),
+                Invalid::new("repeated_parameter", "give each parameter once"),
+            );
+            continue;
+        }
         match name.as_str() {
             "limit" => match value.parse::<usize>() {
                 Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => query.limit = limit,

@@ -164,6 +164,7 @@ async fn forged_or_foreign_cursors_and_bad_parameters_are_400() {
         (vec![("status", "paid")], "status"),
         (vec![("createdFrom", "yesterday")], "createdFrom"),
         (vec![("sort", "asc")], "sort"),
+        (vec![("limit", "5"), ("limit", "6")], "limit"),
     ] {
         let response = env.list(&key, &params).await;
         assert_eq!(
