@@ -48,3 +48,14 @@ impl Clock for ManualClock {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
+
+/// A Lambda invocation deadline (milliseconds since the Unix epoch) as an `Instant`; `None` when
+/// it is unknown or already past.
+pub fn deadline_from_epoch_ms(deadline_ms: u64) -> Option<std::time::Instant> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_millis();
+    let left = u64::try_from(u128::from(deadline_ms).checked_sub(now_ms)?).ok()?;
+    Some(std::time::Instant::now() + std::time::Duration::from_millis(left))
+}

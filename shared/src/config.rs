@@ -14,6 +14,9 @@ pub struct Config {
     pub cursor_secret: Vec<u8>,
     /// `RETENTION_DAYS`: how long ended sessions are kept before TTL deletes them (default 90).
     pub retention: time::Duration,
+    /// `ALLOW_PRIVATE_WEBHOOK_TARGETS=true`: let webhooks go to private and loopback addresses
+    /// (local development only; off by default).
+    pub allow_private_webhook_targets: bool,
 }
 
 /// Table name when `TABLE_NAME` is unset.
@@ -41,6 +44,8 @@ impl Config {
                 .unwrap_or_else(|_| DEFAULT_PUBLIC_BASE_URL.to_owned()),
             cursor_secret: cursor_secret.into_bytes(),
             retention: time::Duration::days(retention_days),
+            allow_private_webhook_targets: var("ALLOW_PRIVATE_WEBHOOK_TARGETS")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         }
     }
 
@@ -52,6 +57,7 @@ impl Config {
             public_base_url: DEFAULT_PUBLIC_BASE_URL.to_owned(),
             cursor_secret: LOCAL_CURSOR_SECRET.as_bytes().to_vec(),
             retention: time::Duration::days(90),
+            allow_private_webhook_targets: true,
         }
     }
 }

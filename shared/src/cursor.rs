@@ -11,15 +11,17 @@ use crate::store::PageKey;
 
 #[derive(Serialize, Deserialize)]
 struct Position {
-    id: String,
+    pk: String,
     sk: String,
+    at: String,
 }
 
 /// Encodes `key` for the query identified by `query` (merchant and filters).
 pub fn encode(key: &PageKey, query: &str, secret: &[u8]) -> String {
     let position = Position {
-        id: key.session_id.clone(),
-        sk: key.sort_key.clone(),
+        pk: key.pk.clone(),
+        sk: key.sk.clone(),
+        at: key.sort_key.clone(),
     };
     let payload = serde_json::to_vec(&position).unwrap_or_default();
     let tag = hmac_sha256(secret, &signed_bytes(&payload, query));
@@ -42,8 +44,9 @@ pub fn decode(cursor: &str, query: &str, secret: &[u8]) -> Result<PageKey, Inval
     }
     let position: Position = serde_json::from_slice(&payload).map_err(|_| invalid())?;
     Ok(PageKey {
-        session_id: position.id,
-        sort_key: position.sk,
+        pk: position.pk,
+        sk: position.sk,
+        sort_key: position.at,
     })
 }
 
@@ -61,7 +64,8 @@ mod tests {
 
     fn key() -> PageKey {
         PageKey {
-            session_id: "cs_abc".into(),
+            pk: "SESSION#cs_abc".into(),
+            sk: "SESSION".into(),
             sort_key: "2026-11-22T04:15:12.123Z#cs_abc".into(),
         }
     }
@@ -85,7 +89,8 @@ mod tests {
     #[test]
     fn an_edited_cursor_is_refused() {
         let cursor = encode(&key(), "q", b"secret");
-        let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"id":"cs_other","sk":"z"}"#);
+        let forged_payload =
+            URL_SAFE_NO_PAD.encode(br#"{"pk":"SESSION#cs_other","sk":"SESSION","at":"z"}"#);
         let tag = cursor.split_once('.').map(|(_, t)| t).unwrap_or_default();
         assert!(decode(&format!("{forged_payload}.{tag}"), "q", b"secret").is_err());
         assert!(decode("garbage", "q", b"secret").is_err());

@@ -9,6 +9,7 @@ pub mod config;
 pub mod cursor;
 pub mod domain;
 pub mod error;
+pub mod event;
 pub mod hashing;
 pub mod http;
 pub mod ids;
@@ -20,6 +21,7 @@ pub mod session;
 pub mod store;
 pub mod telemetry;
 pub mod timestamp;
+pub mod webhook;
 
 pub use app::App;
 pub use error::{ApiError, FieldError};

@@ -153,6 +153,20 @@ impl CheckoutSession {
         }
     }
 
+    /// This session moved to the terminal `to` at `now`, with the matching timestamp set.
+    pub fn ended(&self, to: SessionStatus, now: Timestamp) -> Self {
+        let mut ended = self.clone();
+        ended.status = to;
+        match to {
+            SessionStatus::Completed => ended.completed_at = Some(now),
+            SessionStatus::Expired => ended.expired_at = Some(now),
+            SessionStatus::Cancelled => ended.cancelled_at = Some(now),
+            SessionStatus::Refunded => ended.refunded_at = Some(now),
+            SessionStatus::Failed | SessionStatus::Pending => {}
+        }
+        ended
+    }
+
     /// The API resource as seen at `now`, with its checkout URL under `public_base_url`.
     pub fn resource(&self, now: Timestamp, public_base_url: &str) -> SessionResource<'_> {
         let status = self.status_at(now);

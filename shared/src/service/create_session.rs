@@ -6,6 +6,7 @@ use crate::error::ApiError;
 use crate::ids::{new_reference, new_session_id};
 use crate::merchant::Merchant;
 use crate::service::create_request::{CreateSessionRequest, body_idempotency_key, fingerprint};
+use crate::service::transition::end_with_event;
 use crate::session::{CheckoutSession, SessionStatus};
 use crate::store::{CreateOutcome, EndOutcome, IdempotencyClaim, PriorUse, StoredResponse};
 use crate::timestamp::Timestamp;
@@ -158,11 +159,7 @@ async fn release_if_stale(
     let holder = app.store.get_session(holder_id).await?;
     match holder {
         Some(holder) if holder.status == SessionStatus::Pending && holder.expires_at <= now => {
-            match app
-                .store
-                .end_session(&holder, SessionStatus::Expired, now)
-                .await?
-            {
+            match end_with_event(app, &holder, SessionStatus::Expired, now).await? {
                 EndOutcome::Ended(_) | EndOutcome::Gone => Ok(true),
                 EndOutcome::NotPending(current) => Ok(!current.status.holds_order_id()),
             }

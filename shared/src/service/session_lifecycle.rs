@@ -3,6 +3,7 @@
 use crate::App;
 use crate::error::ApiError;
 use crate::merchant::Merchant;
+use crate::service::transition::end_with_event;
 use crate::session::{CheckoutSession, SessionStatus};
 use crate::store::EndOutcome;
 
@@ -66,15 +67,8 @@ pub async fn end_session(
     if !still_possible {
         return Err(invalid(&session));
     }
-    match app
-        .store
-        .end_session(&session, ending.status(), now)
-        .await?
-    {
-        EndOutcome::Ended(ended) => {
-            tracing::info!(session_id = %ended.id, status = %ended.status, "session ended");
-            Ok(*ended)
-        }
+    match end_with_event(app, &session, ending.status(), now).await? {
+        EndOutcome::Ended(ended) => Ok(*ended),
         EndOutcome::NotPending(current) => Err(invalid(&current)),
         EndOutcome::Gone => Err(ApiError::NotFound),
     }

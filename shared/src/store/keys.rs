@@ -33,6 +33,20 @@ pub fn merchant_sessions(merchant_id: &str) -> String {
     format!("MERCHANT#{merchant_id}")
 }
 
+/// `gsi1pk` of a merchant's events.
+pub fn merchant_events(merchant_id: &str) -> String {
+    format!("MERCHANT#{merchant_id}#EVENTS")
+}
+
+/// `gsi2pk` of a session's events.
+pub fn session_events(session_id: &str) -> String {
+    format!("SESSION#{session_id}#EVENTS")
+}
+
+pub fn event(event_id: &str) -> (String, &'static str) {
+    (format!("EVENT#{event_id}"), "EVENT")
+}
+
 /// `gsi2pk` of the sessions of one order of a merchant.
 pub fn order_sessions(merchant_id: &str, order_id: &str) -> String {
     format!("MERCHANT#{merchant_id}#ORDER#{order_id}")
@@ -43,15 +57,34 @@ pub fn created_sort_key(created_at: &str, session_id: &str) -> String {
     format!("{created_at}#{session_id}")
 }
 
-/// Shards of the pending-by-expiry index, so that one hot partition does not take every write.
-pub const PENDING_SHARDS: u32 = 16;
+/// Shards of each kind of due item in the due-by-time index, so that one hot partition does not
+/// take every write.
+pub const DUE_SHARDS: u32 = 16;
 
-/// `gsi3pk` of a pending session.
+fn shard_of(id: &str) -> u32 {
+    id.bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % DUE_SHARDS
+}
+
+/// `gsi3pk` of a pending session (its `gsi3sk` is `expiresAt`).
 pub fn pending_shard(session_id: &str) -> String {
-    let shard = session_id
-        .bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-    format!("PENDING#{}", shard % PENDING_SHARDS)
+    format!("PENDING#{}", shard_of(session_id))
+}
+
+/// `gsi3pk` of an event awaiting delivery (its `gsi3sk` is `nextAttemptAt`).
+pub fn delivery_shard(event_id: &str) -> String {
+    format!("DELIVERY#{}", shard_of(event_id))
+}
+
+/// Every `gsi3pk` of pending sessions.
+pub fn pending_shards() -> impl Iterator<Item = String> {
+    (0..DUE_SHARDS).map(|n| format!("PENDING#{n}"))
+}
+
+/// Every `gsi3pk` of events awaiting delivery.
+pub fn delivery_shards() -> impl Iterator<Item = String> {
+    (0..DUE_SHARDS).map(|n| format!("DELIVERY#{n}"))
 }
 
 /// The key attributes of an item, for GetItem/UpdateItem/DeleteItem.

@@ -1,8 +1,10 @@
-//! Listing a merchant's sessions newest first, through the by-merchant or by-order index.
+//! Newest-first pages through the by-merchant and by-group indexes: a merchant's sessions, an
+//! order's sessions, a merchant's or a session's events.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use serde::de::DeserializeOwned;
 
 use super::sessions::SessionItem;
 use super::{Store, index, keys, storage_error};
@@ -11,16 +13,18 @@ use crate::session::{CheckoutSession, SessionStatus};
 use crate::store::errors::item_error;
 use crate::timestamp::Timestamp;
 
-/// Where the previous page ended: the last session returned and its index sort key.
+/// Where the previous page ended: the table key of its last item and that item's index sort key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageKey {
-    /// The session id.
-    pub session_id: String,
-    /// Its `gsi1sk`/`gsi2sk`.
+    /// The item's `pk`.
+    pub pk: String,
+    /// The item's `sk`.
+    pub sk: String,
+    /// Its sort key in the index that was queried.
     pub sort_key: String,
 }
 
-/// One list request.
+/// One session list request.
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     /// Whose sessions.
@@ -35,7 +39,7 @@ pub struct ListQuery {
     pub created_to: Option<Timestamp>,
     /// Page size.
     pub limit: usize,
-    /// Continue after this session.
+    /// Continue after this item.
     pub after: Option<PageKey>,
     /// The instant statuses are judged at.
     pub now: Timestamp,
@@ -53,68 +57,103 @@ pub struct Page {
 /// Items read per query call when a filter may discard some, so a page needs few round trips.
 const FILTERED_BATCH: i32 = 100;
 
+/// A newest-first walk of one partition of the by-merchant or by-group index.
+pub(super) struct IndexWalk {
+    pub by_group: bool,
+    pub partition: String,
+    pub created_from: Option<Timestamp>,
+    pub created_to: Option<Timestamp>,
+    pub filter: Option<String>,
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
+    pub limit: usize,
+    pub after: Option<PageKey>,
+}
+
 impl Store {
     /// A full page (unless the list ends) of the merchant's sessions matching `query`.
     pub async fn list_sessions(&self, query: &ListQuery) -> Result<Page, ApiError> {
-        let (index_name, pk_attribute, sk_attribute, partition) = match &query.order_id {
-            Some(order_id) => (
-                index::BY_ORDER,
-                "gsi2pk",
-                "gsi2sk",
-                keys::order_sessions(&query.merchant_id, order_id),
-            ),
-            None => (
-                index::BY_MERCHANT,
-                "gsi1pk",
-                "gsi1sk",
-                keys::merchant_sessions(&query.merchant_id),
-            ),
+        let mut names = HashMap::new();
+        let mut values = HashMap::new();
+        let filter = query.status.map(|status| {
+            names.insert("#status".to_owned(), "status".to_owned());
+            let value = |text: &str| AttributeValue::S(text.to_owned());
+            match status {
+                SessionStatus::Pending => {
+                    values.insert(":now".into(), value(&query.now.to_string()));
+                    values.insert(":pending".into(), value("pending"));
+                    "#status = :pending AND expiresAt > :now".to_owned()
+                }
+                SessionStatus::Expired => {
+                    values.insert(":now".into(), value(&query.now.to_string()));
+                    values.insert(":pending".into(), value("pending"));
+                    values.insert(":expired".into(), value("expired"));
+                    "#status = :expired OR (#status = :pending AND expiresAt <= :now)".to_owned()
+                }
+                other => {
+                    values.insert(":status".into(), value(other.as_str()));
+                    "#status = :status".to_owned()
+                }
+            }
+        });
+        let walk = IndexWalk {
+            by_group: query.order_id.is_some(),
+            partition: match &query.order_id {
+                Some(order_id) => keys::order_sessions(&query.merchant_id, order_id),
+                None => keys::merchant_sessions(&query.merchant_id),
+            },
+            created_from: query.created_from,
+            created_to: query.created_to,
+            filter,
+            names,
+            values,
+            limit: query.limit,
+            after: query.after.clone(),
         };
-        let mut names = HashMap::from([("#pk".to_owned(), pk_attribute.to_owned())]);
-        let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(partition.clone()))]);
+        let (items, next) = self.newest_first::<SessionItem>(walk).await?;
+        Ok(Page {
+            sessions: items.into_iter().map(|item| item.session).collect(),
+            next,
+        })
+    }
+
+    /// Up to `limit` items of the walk's partition, newest first, and where the next page starts.
+    /// Filtered queries keep reading until the page is full or the partition ends.
+    pub(super) async fn newest_first<T: DeserializeOwned>(
+        &self,
+        mut walk: IndexWalk,
+    ) -> Result<(Vec<T>, Option<PageKey>), ApiError> {
+        let (index_name, pk_attribute, sk_attribute) = if walk.by_group {
+            (index::BY_GROUP, "gsi2pk", "gsi2sk")
+        } else {
+            (index::BY_MERCHANT, "gsi1pk", "gsi1sk")
+        };
+        walk.names.insert("#pk".into(), pk_attribute.into());
+        walk.values
+            .insert(":pk".into(), AttributeValue::S(walk.partition.clone()));
         // Sort keys are "<createdAt>#<id>": '#' sorts before every id character and '~' after.
-        let key_condition = match (query.created_from, query.created_to) {
+        let key_condition = match (walk.created_from, walk.created_to) {
             (None, None) => "#pk = :pk",
             (from, to) => {
-                names.insert("#sk".into(), sk_attribute.into());
-                values.insert(
+                walk.names.insert("#sk".into(), sk_attribute.into());
+                walk.values.insert(
                     ":from".into(),
                     AttributeValue::S(from.map_or_else(String::new, |t| format!("{t}#"))),
                 );
-                values.insert(
+                walk.values.insert(
                     ":to".into(),
                     AttributeValue::S(to.map_or_else(|| "~".to_owned(), |t| format!("{t}#~"))),
                 );
                 "#pk = :pk AND #sk BETWEEN :from AND :to"
             }
         };
-        let filter = query.status.map(|status| {
-            names.insert("#status".into(), "status".into());
-            if matches!(status, SessionStatus::Pending | SessionStatus::Expired) {
-                values.insert(":now".into(), AttributeValue::S(query.now.to_string()));
-                values.insert(":pending".into(), AttributeValue::S("pending".into()));
-            }
-            match status {
-                SessionStatus::Pending => "#status = :pending AND expiresAt > :now",
-                SessionStatus::Expired => {
-                    values.insert(":expired".into(), AttributeValue::S("expired".into()));
-                    "#status = :expired OR (#status = :pending AND expiresAt <= :now)"
-                }
-                other => {
-                    values.insert(":status".into(), AttributeValue::S(other.as_str().into()));
-                    "#status = :status"
-                }
-            }
-        });
-
-        let mut start = query.after.as_ref().map(|after| {
-            let (pk, sk) = keys::session(&after.session_id);
+        let mut start = walk.after.as_ref().map(|after| {
             HashMap::from([
-                ("pk".to_owned(), AttributeValue::S(pk)),
-                ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+                ("pk".to_owned(), AttributeValue::S(after.pk.clone())),
+                ("sk".to_owned(), AttributeValue::S(after.sk.clone())),
                 (
                     pk_attribute.to_owned(),
-                    AttributeValue::S(partition.clone()),
+                    AttributeValue::S(walk.partition.clone()),
                 ),
                 (
                     sk_attribute.to_owned(),
@@ -122,10 +161,10 @@ impl Store {
                 ),
             ])
         });
-        let wanted = query.limit + 1;
-        let mut found: Vec<(String, CheckoutSession)> = Vec::with_capacity(wanted);
+        let wanted = walk.limit + 1;
+        let mut found: Vec<(PageKey, T)> = Vec::with_capacity(wanted);
         loop {
-            let batch = if filter.is_some() {
+            let batch = if walk.filter.is_some() {
                 FILTERED_BATCH
             } else {
                 i32::try_from(wanted - found.len()).unwrap_or(FILTERED_BATCH)
@@ -136,9 +175,9 @@ impl Store {
                 .table_name(&self.table)
                 .index_name(index_name)
                 .key_condition_expression(key_condition)
-                .set_filter_expression(filter.map(str::to_owned))
-                .set_expression_attribute_names(Some(names.clone()))
-                .set_expression_attribute_values(Some(values.clone()))
+                .set_filter_expression(walk.filter.clone())
+                .set_expression_attribute_names(Some(walk.names.clone()))
+                .set_expression_attribute_values(Some(walk.values.clone()))
                 .scan_index_forward(false)
                 .limit(batch)
                 .set_exclusive_start_key(start.take())
@@ -146,12 +185,18 @@ impl Store {
                 .await
                 .map_err(storage_error)?;
             for item in output.items.unwrap_or_default() {
-                let item: SessionItem = serde_dynamo::from_item(item).map_err(item_error)?;
-                let sort_key = match &query.order_id {
-                    Some(_) => item.gsi2sk.unwrap_or_default(),
-                    None => item.gsi1sk,
+                let text = |name: &str| {
+                    item.get(name)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default()
                 };
-                found.push((sort_key, item.session));
+                let key = PageKey {
+                    pk: text("pk"),
+                    sk: text("sk"),
+                    sort_key: text(sk_attribute),
+                };
+                found.push((key, serde_dynamo::from_item(item).map_err(item_error)?));
                 if found.len() == wanted {
                     break;
                 }
@@ -161,19 +206,13 @@ impl Store {
                 break;
             }
         }
-        let has_more = found.len() > query.limit;
-        found.truncate(query.limit);
+        let has_more = found.len() > walk.limit;
+        found.truncate(walk.limit);
         let next = if has_more {
-            found.last().map(|(sort_key, session)| PageKey {
-                session_id: session.id.clone(),
-                sort_key: sort_key.clone(),
-            })
+            found.last().map(|(key, _)| key.clone())
         } else {
             None
         };
-        Ok(Page {
-            sessions: found.into_iter().map(|(_, session)| session).collect(),
-            next,
-        })
+        Ok((found.into_iter().map(|(_, item)| item).collect(), next))
     }
 }

@@ -5,11 +5,14 @@
 //! |--------------------|--------------------------------------|-------------|------------------------------------------|
 //! | merchant           | `MERCHANT#<merchantId>`              | `MERCHANT`  |                                          |
 //! | API key            | `APIKEY#<sha256(key)>`               | `APIKEY`    |                                          |
-//! | checkout session   | `SESSION#<sessionId>`                | `SESSION`   | by-merchant, by-order, pending-by-expiry |
+//! | checkout session   | `SESSION#<sessionId>`                | `SESSION`   | by-merchant, by-group, due-by-time       |
+//! | webhook event      | `EVENT#<eventId>`                    | `EVENT`     | by-merchant, by-group, due-by-time       |
 //! | order reservation  | `MERCHANT#<merchantId>#ORDER#<orderId>` | `ORDER`  |                                          |
 //! | idempotency record | `MERCHANT#<merchantId>#IDEMPOTENCY#<endpoint>#<key>` | `IDEMPOTENCY` |                   |
 
+mod due;
 mod errors;
+mod events;
 mod idempotency;
 mod keys;
 mod listing;
@@ -19,7 +22,9 @@ mod transact;
 
 use aws_sdk_dynamodb::Client;
 
+pub use due::{DuePage, event_shards, session_shards};
 pub use errors::storage_error;
+pub use events::{DeliveryOutcome, EventPage, EventQuery};
 pub use idempotency::{IdempotencyClaim, PriorUse, StoredResponse};
 pub use listing::{ListQuery, Page, PageKey};
 pub use sessions::{CreateOutcome, EndOutcome};
@@ -34,12 +39,15 @@ pub struct Store {
 
 /// Names of the table's global secondary indexes, as in `template.yaml`.
 pub mod index {
-    /// Sessions of a merchant, newest first: `gsi1pk = MERCHANT#<id>`, `gsi1sk = <createdAt>#<id>`.
+    /// A merchant's sessions (`gsi1pk = MERCHANT#<id>`) and events (`MERCHANT#<id>#EVENTS`),
+    /// newest first by `gsi1sk = <createdAt>#<id>`.
     pub const BY_MERCHANT: &str = "by-merchant";
-    /// Sessions of a merchant's order: `gsi2pk = MERCHANT#<id>#ORDER#<orderId>`, `gsi2sk` as above.
-    pub const BY_ORDER: &str = "by-order";
-    /// Pending sessions by expiry, write-sharded: `gsi3pk = PENDING#<shard>`, `gsi3sk = <expiresAt>`.
-    pub const PENDING_BY_EXPIRY: &str = "pending-by-expiry";
+    /// The sessions of a merchant's order (`gsi2pk = MERCHANT#<id>#ORDER#<orderId>`) and the events
+    /// of a session (`SESSION#<id>#EVENTS`), by `gsi2sk = <createdAt>#<id>`.
+    pub const BY_GROUP: &str = "by-group";
+    /// What is due at a time, write-sharded: pending sessions by expiry (`gsi3pk = PENDING#<n>`)
+    /// and undelivered events by next attempt (`DELIVERY#<n>`); `gsi3sk` is the instant.
+    pub const DUE_BY_TIME: &str = "due-by-time";
 }
 
 impl Store {

@@ -11,6 +11,7 @@ use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::transact::TransactFailure;
 use super::{Store, keys, storage_error};
 use crate::error::ApiError;
+use crate::event::WebhookEvent;
 use crate::session::{CheckoutSession, SessionStatus};
 use crate::store::errors::item_error;
 use crate::timestamp::Timestamp;
@@ -222,16 +223,18 @@ impl Store {
             .map_err(item_error)
     }
 
-    /// Moves a pending session to the terminal `to` (`expired`, `cancelled` or `failed`) in one
+    /// Moves a pending session to its `ended` form (`expired`, `cancelled` or `failed`) in one
     /// transaction: the conditional status change (`status = pending`, and `expiresAt > now`
-    /// unless expiring) and the release of its order id. Exactly one of any number of racing
-    /// callers succeeds.
+    /// unless expiring), the release of its order id, and the `event` announcing it. Exactly one of
+    /// any number of racing callers succeeds, and only it writes an event.
     pub async fn end_session(
         &self,
         session: &CheckoutSession,
-        to: SessionStatus,
+        ended: &CheckoutSession,
+        event: &WebhookEvent,
         now: Timestamp,
     ) -> Result<EndOutcome, ApiError> {
+        let to = ended.status;
         let stamp_attribute = match to {
             SessionStatus::Expired => "expiredAt",
             SessionStatus::Cancelled => "cancelledAt",
@@ -265,7 +268,10 @@ impl Store {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let mut items = vec![TransactWriteItem::builder().update(update).build()];
+        let mut items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            self.event_write(event)?,
+        ];
         if let Some(order_id) = &session.order_id {
             let delete = Delete::builder()
                 .table_name(&self.table)
@@ -280,16 +286,7 @@ impl Store {
             items.push(TransactWriteItem::builder().delete(delete).build());
         }
         match self.transact(items).await {
-            Ok(()) => {
-                let mut ended = session.clone();
-                ended.status = to;
-                match to {
-                    SessionStatus::Expired => ended.expired_at = Some(now),
-                    SessionStatus::Cancelled => ended.cancelled_at = Some(now),
-                    _ => {}
-                }
-                Ok(EndOutcome::Ended(Box::new(ended)))
-            }
+            Ok(()) => Ok(EndOutcome::Ended(Box::new(ended.clone()))),
             Err(TransactFailure::Error(err)) => Err(err),
             Err(TransactFailure::ConditionFailed(reasons)) => {
                 let current = reasons
@@ -304,7 +301,7 @@ impl Store {
                     }
                     Some(_) => Ok(EndOutcome::Gone),
                     None => Err(ApiError::Internal(format!(
-                        "order reservation held by another session: {reasons:?}"
+                        "event id collision or order reservation held by another session: {reasons:?}"
                     ))),
                 }
             }

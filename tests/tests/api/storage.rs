@@ -81,7 +81,7 @@ async fn ending_a_session_restamps_its_ttl_and_leaves_the_pending_index() {
     );
     assert!(
         !session.contains_key("gsi3pk"),
-        "no longer in the pending-by-expiry index"
+        "no longer in the due-by-time index"
     );
 }
 

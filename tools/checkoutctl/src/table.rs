@@ -216,8 +216,8 @@ mod tests {
             names,
             [
                 shared::store::index::BY_MERCHANT,
-                shared::store::index::BY_ORDER,
-                shared::store::index::PENDING_BY_EXPIRY
+                shared::store::index::BY_GROUP,
+                shared::store::index::DUE_BY_TIME
             ]
         );
         assert_eq!(

@@ -1,0 +1,19 @@
+//! `GET /v1/events`: the merchant's webhook events and how their delivery went.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::service::EventList;
+use shared::{App, auth, http, service};
+
+/// Handles one list request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let request_id = http::request_id(&request);
+    http::finish(&request_id, list(app, &request).await)
+}
+
+async fn list(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, request.headers()).await?;
+    let params = http::query_params(request);
+    let (page, next_cursor) = service::list_events(app, &merchant, &params).await?;
+    http::json(StatusCode::OK, &EventList::render(&page, next_cursor))
+}

@@ -1,0 +1,19 @@
+//! The webhook dispatcher: triggered by the table's stream (new events) and by a schedule (due
+//! retries, and anything the stream missed).
+
+use lambda_http::lambda_runtime::{Error, LambdaEvent};
+use serde_json::Value;
+use shared::App;
+use shared::clock::deadline_from_epoch_ms;
+use shared::service::dispatch;
+use shared::webhook::WebhookSender;
+
+/// Handles one stream batch or scheduled event.
+pub async fn handle(
+    app: &App,
+    sender: &WebhookSender,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Error> {
+    let deadline = deadline_from_epoch_ms(event.context.deadline);
+    Ok(dispatch::handle_trigger(app, sender, event.payload, deadline).await?)
+}

@@ -1,0 +1,251 @@
+//! Webhook events: what happened to a session, written in the same transaction as the change
+//! (a transactional outbox), then delivered at least once.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::random_alphanumeric;
+use crate::session::{SessionResource, SessionStatus};
+use crate::timestamp::Timestamp;
+
+/// The kinds of event a merchant is told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    /// The payer paid.
+    #[serde(rename = "checkout.session.completed")]
+    Completed,
+    /// The session expired unpaid.
+    #[serde(rename = "checkout.session.expired")]
+    Expired,
+    /// The session was cancelled.
+    #[serde(rename = "checkout.session.cancelled")]
+    Cancelled,
+    /// Payment failed for good.
+    #[serde(rename = "checkout.session.failed")]
+    Failed,
+    /// The payment was refunded.
+    #[serde(rename = "checkout.session.refunded")]
+    Refunded,
+}
+
+impl EventType {
+    /// Every type.
+    pub const ALL: [EventType; 5] = [
+        Self::Completed,
+        Self::Expired,
+        Self::Cancelled,
+        Self::Failed,
+        Self::Refunded,
+    ];
+
+    /// The event announcing a move to `status`, if that status is announced.
+    pub fn for_status(status: SessionStatus) -> Option<Self> {
+        match status {
+            SessionStatus::Completed => Some(Self::Completed),
+            SessionStatus::Expired => Some(Self::Expired),
+            SessionStatus::Cancelled => Some(Self::Cancelled),
+            SessionStatus::Failed => Some(Self::Failed),
+            SessionStatus::Refunded => Some(Self::Refunded),
+            SessionStatus::Pending => None,
+        }
+    }
+
+    /// The dotted name, e.g. `checkout.session.expired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Completed => "checkout.session.completed",
+            Self::Expired => "checkout.session.expired",
+            Self::Cancelled => "checkout.session.cancelled",
+            Self::Failed => "checkout.session.failed",
+            Self::Refunded => "checkout.session.refunded",
+        }
+    }
+
+    /// Parses a dotted name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where an event's delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Not delivered yet; attempts remain.
+    Pending,
+    /// A 2xx was received.
+    Delivered,
+    /// Every attempt failed.
+    Failed,
+    /// Neither the session nor the merchant has a webhook URL.
+    Skipped,
+}
+
+impl DeliveryStatus {
+    /// Every status.
+    pub const ALL: [DeliveryStatus; 4] =
+        [Self::Pending, Self::Delivered, Self::Failed, Self::Skipped];
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    /// Parses a lower-case name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// When attempt `n + 1` is due after attempt `n` failed (SPEC §11): 5 s, 5 min, 30 min, 2 h, 5 h,
+/// 10 h, 24 h. After the eighth attempt the event is failed.
+pub const RETRY_DELAYS: [time::Duration; 7] = [
+    time::Duration::seconds(5),
+    time::Duration::minutes(5),
+    time::Duration::minutes(30),
+    time::Duration::hours(2),
+    time::Duration::hours(5),
+    time::Duration::hours(10),
+    time::Duration::hours(24),
+];
+
+/// Attempts in all: the first and one per retry delay.
+pub const MAX_ATTEMPTS: u32 = RETRY_DELAYS.len() as u32 + 1;
+
+/// The delay before the next attempt after `attempts` have failed, or `None` when none remain.
+pub fn retry_delay(attempts: u32) -> Option<time::Duration> {
+    let index = usize::try_from(attempts.checked_sub(1)?).ok()?;
+    RETRY_DELAYS.get(index).copied()
+}
+
+/// A webhook event and its delivery record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEvent {
+    /// `evt_…`; also the `webhook-id` of every delivery attempt.
+    pub id: String,
+    /// What happened.
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    /// The session's merchant.
+    pub merchant_id: String,
+    /// The session.
+    pub session_id: String,
+    /// When it happened.
+    pub created_at: Timestamp,
+    /// The exact body every attempt sends: `{id, type, createdAt, data: {object}}`.
+    pub payload: String,
+    /// The session's own webhook URL, which overrides the merchant's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    /// Delivery state.
+    pub delivery_status: DeliveryStatus,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due (pending only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<Timestamp>,
+    /// A delivery in progress holds the event until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<Timestamp>,
+    /// HTTP status of the last attempt, if one was received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status_code: Option<u16>,
+    /// Why the last attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// When a 2xx was received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_at: Option<Timestamp>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: EventType,
+    created_at: Timestamp,
+    data: Data<'a>,
+}
+
+#[derive(Serialize)]
+struct Data<'a> {
+    object: &'a SessionResource<'a>,
+}
+
+impl WebhookEvent {
+    /// A new pending event of `kind` about `session` (rendered as of the change), due at once.
+    pub fn new(
+        kind: EventType,
+        session: &SessionResource<'_>,
+        merchant_id: &str,
+        session_id: &str,
+        webhook_url: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Self, serde_json::Error> {
+        let id = format!("evt_{}", random_alphanumeric(24));
+        let payload = serde_json::to_string(&Envelope {
+            id: &id,
+            kind,
+            created_at: now,
+            data: Data { object: session },
+        })?;
+        Ok(Self {
+            id,
+            kind,
+            merchant_id: merchant_id.to_owned(),
+            session_id: session_id.to_owned(),
+            created_at: now,
+            payload,
+            webhook_url: webhook_url.map(str::to_owned),
+            delivery_status: DeliveryStatus::Pending,
+            attempts: 0,
+            next_attempt_at: Some(now),
+            lease_until: None,
+            last_status_code: None,
+            last_error: None,
+            delivered_at: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_follow_the_contract_schedule_then_stop() {
+        let delays: Vec<_> = (1..=MAX_ATTEMPTS).map(retry_delay).collect();
+        assert_eq!(delays[0], Some(time::Duration::seconds(5)));
+        assert_eq!(delays[1], Some(time::Duration::minutes(5)));
+        assert_eq!(delays[6], Some(time::Duration::hours(24)));
+        assert_eq!(delays[7], None, "the eighth failure is final");
+        assert_eq!(MAX_ATTEMPTS, 8);
+    }
+
+    #[test]
+    fn every_terminal_status_has_an_event_and_pending_has_none() {
+        assert_eq!(EventType::for_status(SessionStatus::Pending), None);
+        for status in SessionStatus::ALL
+            .into_iter()
+            .filter(|s| *s != SessionStatus::Pending)
+        {
+            let kind = EventType::for_status(status).expect("announced");
+            assert_eq!(kind.as_str(), format!("checkout.session.{status}"));
+            assert_eq!(EventType::parse(kind.as_str()), Some(kind));
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Ending a pending session with its webhook event: the one path every status change of the
+//! merchant API, the sweeper and order-id recovery goes through, so none goes unannounced.
+
+use crate::App;
+use crate::error::ApiError;
+use crate::event::{EventType, WebhookEvent};
+use crate::session::{CheckoutSession, SessionStatus};
+use crate::store::EndOutcome;
+use crate::timestamp::Timestamp;
+
+/// Moves `session` to the terminal `to` at `now`, writing the event in the same transaction.
+pub async fn end_with_event(
+    app: &App,
+    session: &CheckoutSession,
+    to: SessionStatus,
+    now: Timestamp,
+) -> Result<EndOutcome, ApiError> {
+    let kind = EventType::for_status(to)
+        .ok_or_else(|| ApiError::Internal(format!("{to} is not announced")))?;
+    let ended = session.ended(to, now);
+    let event = WebhookEvent::new(
+        kind,
+        &ended.resource(now, &app.config.public_base_url),
+        &session.merchant_id,
+        &session.id,
+        session.webhook_url.as_ref().map(AsRef::as_ref),
+        now,
+    )
+    .map_err(|e| ApiError::Internal(format!("event serialization: {e}")))?;
+    let outcome = app.store.end_session(session, &ended, &event, now).await?;
+    if let EndOutcome::Ended(_) = &outcome {
+        tracing::info!(session_id = %session.id, status = %to, event_id = %event.id, "session ended");
+    }
+    Ok(outcome)
+}

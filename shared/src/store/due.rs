@@ -1,0 +1,87 @@
+//! The due-by-time index: pending sessions by expiry, undelivered events by next attempt.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{Store, index, keys, storage_error};
+use crate::error::ApiError;
+use crate::timestamp::Timestamp;
+
+/// One page of ids due by some instant in one shard, and where the next page starts.
+#[derive(Debug)]
+pub struct DuePage {
+    /// Ids of the due items (session or event ids).
+    pub ids: Vec<String>,
+    /// Pass back to continue the shard; `None` when it is done.
+    pub next: Option<HashMap<String, AttributeValue>>,
+}
+
+impl Store {
+    /// Pending sessions of `shard` (from [`session_shards`]) whose expiry is at or before `now`.
+    pub async fn due_sessions(
+        &self,
+        shard: &str,
+        now: Timestamp,
+        start: Option<HashMap<String, AttributeValue>>,
+    ) -> Result<DuePage, ApiError> {
+        self.due(shard, "SESSION#", now, start).await
+    }
+
+    /// Undelivered events of `shard` (from [`event_shards`]) due at or before `now`.
+    pub async fn due_events(
+        &self,
+        shard: &str,
+        now: Timestamp,
+        start: Option<HashMap<String, AttributeValue>>,
+    ) -> Result<DuePage, ApiError> {
+        self.due(shard, "EVENT#", now, start).await
+    }
+
+    async fn due(
+        &self,
+        shard: &str,
+        prefix: &str,
+        now: Timestamp,
+        start: Option<HashMap<String, AttributeValue>>,
+    ) -> Result<DuePage, ApiError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index::DUE_BY_TIME)
+            .key_condition_expression("gsi3pk = :shard AND gsi3sk <= :now")
+            .expression_attribute_values(":shard", AttributeValue::S(shard.to_owned()))
+            .expression_attribute_values(":now", AttributeValue::S(now.to_string()))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(storage_error)?;
+        let ids = output
+            .items
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|item| {
+                item.get("pk")?
+                    .as_s()
+                    .ok()?
+                    .strip_prefix(prefix)
+                    .map(str::to_owned)
+            })
+            .collect();
+        Ok(DuePage {
+            ids,
+            next: output.last_evaluated_key,
+        })
+    }
+}
+
+/// Every shard of pending sessions.
+pub fn session_shards() -> impl Iterator<Item = String> {
+    keys::pending_shards()
+}
+
+/// Every shard of undelivered events.
+pub fn event_shards() -> impl Iterator<Item = String> {
+    keys::delivery_shards()
+}

@@ -1,0 +1,155 @@
+//! Refuses webhook targets on private, loopback, link-local and other internal addresses, so a
+//! merchant-supplied URL cannot make us call into our own network (SSRF). Checked on the URL and
+//! again on every address the HTTP client connects to, which also defeats DNS rebinding.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use url::{Host, Url};
+
+/// Whether `ip` is an ordinary public unicast address.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public_v4(v4),
+            None => is_public_v6(v6),
+        },
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || a == 0
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)
+        || (a == 198 && (b == 18 || b == 19))
+        || a >= 240)
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    !(ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00
+        || (first & 0xffc0) == 0xfe80
+        || first == 0x2001 && ip.segments()[1] == 0x0db8
+        || first == 0x0064 && ip.segments()[1] == 0xff9b)
+}
+
+/// The SSRF policy of one deployment.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetGuard {
+    allow_private: bool,
+}
+
+impl TargetGuard {
+    /// A guard; `allow_private` turns it off (local development only).
+    pub fn new(allow_private: bool) -> Self {
+        Self { allow_private }
+    }
+
+    /// Checks `url` before any connection: scheme, and every address its host stands for.
+    pub async fn check(&self, url: &str) -> Result<(), String> {
+        let parsed = Url::parse(url).map_err(|e| format!("invalid webhook URL: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(format!(
+                "webhook URLs must be http or https, not {}",
+                parsed.scheme()
+            ));
+        }
+        let port = parsed.port_or_known_default().unwrap_or(443);
+        let addresses: Vec<IpAddr> = match parsed.host() {
+            Some(Host::Ipv4(ip)) => vec![IpAddr::V4(ip)],
+            Some(Host::Ipv6(ip)) => vec![IpAddr::V6(ip)],
+            Some(Host::Domain(domain)) => tokio::net::lookup_host((domain, port))
+                .await
+                .map_err(|e| format!("cannot resolve {domain}: {e}"))?
+                .map(|a| a.ip())
+                .collect(),
+            None => return Err("the webhook URL has no host".into()),
+        };
+        self.allowed(&addresses)
+    }
+
+    fn allowed(&self, addresses: &[IpAddr]) -> Result<(), String> {
+        if addresses.is_empty() {
+            return Err("the webhook host has no address".into());
+        }
+        match addresses
+            .iter()
+            .find(|ip| !self.allow_private && !is_public(**ip))
+        {
+            Some(ip) => Err(format!("refused: {ip} is not a public address")),
+            None => Ok(()),
+        }
+    }
+
+    /// A DNS resolver for the HTTP client that only returns addresses this guard allows.
+    pub fn resolver(self) -> Arc<dyn Resolve> {
+        Arc::new(self)
+    }
+}
+
+impl Resolve for TargetGuard {
+    fn resolve(&self, name: Name) -> Resolving {
+        let guard = *self;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let ips: Vec<IpAddr> = found.iter().map(SocketAddr::ip).collect();
+            guard
+                .allowed(&ips)
+                .map_err(|why| -> Box<dyn std::error::Error + Send + Sync> { why.into() })?;
+            Ok(Box::new(found.into_iter()) as Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an IP")
+    }
+
+    #[test]
+    fn internal_addresses_are_not_public() {
+        for internal in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.16.5.4",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00:ec2::254",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!is_public(ip(internal)), "{internal}");
+        }
+    }
+
+    #[test]
+    fn ordinary_addresses_are_public() {
+        for public in ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111"] {
+            assert!(is_public(ip(public)), "{public}");
+        }
+    }
+}
