@@ -59,10 +59,15 @@ impl App {
 /// A DynamoDB client: the default AWS chain in Lambda, or DynamoDB Local at `endpoint` with
 /// placeholder credentials when none are configured (it accepts any).
 pub async fn dynamodb_client(endpoint: Option<&str>) -> aws_sdk_dynamodb::Client {
+    // DynamoDB answers in milliseconds; DynamoDB Local on a busy laptop can take seconds.
+    let (attempt, operation) = match endpoint {
+        None => (Duration::from_secs(3), Duration::from_secs(8)),
+        Some(_) => (Duration::from_secs(15), Duration::from_secs(40)),
+    };
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_secs(3))
-        .operation_timeout(Duration::from_secs(8))
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(operation)
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
     if let Some(endpoint) = endpoint {

@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::Client;
 use checkoutctl::merchants::{CreatedMerchant, MerchantOptions, create_merchant};
 use checkoutctl::table::{TEMPLATE, TableDefinition};
 use lambda_http::http::{HeaderMap, HeaderValue};
+use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::Value;
 use shared::App;
@@ -22,6 +23,7 @@ use shared::clock::ManualClock;
 use shared::config::Config;
 use shared::store::Store;
 use shared::timestamp::Timestamp;
+use shared::webhook::WebhookSender;
 
 struct LocalDynamo {
     endpoint: String,
@@ -166,6 +168,13 @@ pub fn sample_event(name: &str) -> Request {
     let path = workspace_root().join("events").join(format!("{name}.json"));
     let json = std::fs::read_to_string(&path).expect("the sample event exists");
     lambda_http::request::from_str(&json).expect("a valid API Gateway v2 event")
+}
+
+/// The sample event `events/<name>.json` as JSON.
+pub fn sample_json(name: &str) -> Value {
+    let path = workspace_root().join("events").join(format!("{name}.json"));
+    let json = std::fs::read_to_string(&path).expect("the sample event exists");
+    serde_json::from_str(&json).expect("valid JSON")
 }
 
 /// Builds a request from a sample event with another key, body and path parameter.
@@ -340,6 +349,53 @@ impl TestEnv {
             .id(id)
             .into_request();
         ApiResponse::from_response(cancel_session::handle(&self.app, request).await)
+    }
+
+    /// Lists events with query `params`.
+    pub async fn events(&self, key: &str, params: &[(&str, &str)]) -> ApiResponse {
+        let request = Call::event("list-sessions")
+            .key(Some(key))
+            .query(params)
+            .into_request();
+        ApiResponse::from_response(list_events::handle(&self.app, request).await)
+    }
+
+    /// Runs the webhook dispatcher on `trigger` (a stream batch or a scheduled event).
+    pub async fn dispatch(&self, trigger: Value) -> Value {
+        let sender = WebhookSender::new(self.app.config.allow_private_webhook_targets)
+            .expect("an HTTP client");
+        let event = LambdaEvent::new(trigger, Context::default());
+        webhook_dispatcher::handle(&self.app, &sender, event)
+            .await
+            .expect("the dispatcher ran")
+    }
+
+    /// Runs the dispatcher as its schedule does.
+    pub async fn dispatch_scheduled(&self) -> Value {
+        self.dispatch(sample_json("schedule")).await
+    }
+
+    /// Runs the dispatcher as the table's stream does when event `event_id` is inserted.
+    pub async fn dispatch_stream(&self, event_id: &str) -> Value {
+        let text = serde_json::to_string(&sample_json("dynamodb-stream"))
+            .expect("serializable")
+            .replace("evt_REPLACE_WITH_AN_EVENT_ID", event_id);
+        self.dispatch(serde_json::from_str(&text).expect("JSON"))
+            .await
+    }
+
+    /// Runs the expiry sweeper as its schedule does.
+    pub async fn sweep(&self) -> Value {
+        let event = LambdaEvent::new(sample_json("schedule"), Context::default());
+        expiry_sweeper::handle(&self.app, event)
+            .await
+            .expect("the sweeper ran")
+    }
+
+    /// Another app over the same table whose clock stands `offset` from this one's.
+    pub fn app_at(&self, offset: time::Duration) -> App {
+        let clock = Arc::new(ManualClock::new(self.app.now().plus(offset)));
+        App::new(self.app.store.clone(), self.app.config.clone(), clock)
     }
 
     /// Every item in the table, as DynamoDB holds it.

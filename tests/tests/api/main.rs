@@ -7,4 +7,6 @@ mod lifecycle;
 mod listing;
 mod sample_events;
 mod storage;
+mod sweeper;
 mod validation;
+mod webhooks;

@@ -1,6 +1,7 @@
 //! The admin side of the checkout API: the table built from `template.yaml`, merchants and keys.
 //! The `checkoutctl` binary is a thin command line over this library; the tests use it directly.
 
+pub mod listener;
 pub mod merchants;
 pub mod table;
 

@@ -50,6 +50,34 @@ enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// Webhook events.
+    Event {
+        #[command(subcommand)]
+        command: EventCommand,
+    },
+    /// Receiving webhooks, for demos.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventCommand {
+    /// Sends an event again (a fresh set of attempts, starting now).
+    Redeliver { event_id: String },
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Listens on 127.0.0.1:PORT and prints every webhook received, checking its signature.
+    Listen {
+        #[arg(long, default_value_t = 4000)]
+        port: u16,
+        /// The merchant's `whsec_…` secret; without it signatures are not checked.
+        #[arg(long, env = "WEBHOOK_SECRET")]
+        secret: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -115,6 +143,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
+    if let Command::Webhook {
+        command: WebhookCommand::Listen { port, secret },
+    } = cli.command
+    {
+        return listen(port, secret).await;
+    }
     let endpoint = Some(cli.endpoint.as_str()).filter(|e| !e.is_empty());
     let client = dynamodb_client(endpoint).await;
     let retention = shared::config::Config::from_env().retention;
@@ -172,5 +206,53 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 json!({ "revoked": true })
             }
         },
+        Command::Event {
+            command: EventCommand::Redeliver { event_id },
+        } => {
+            merchants::redeliver_event(&store, &event_id).await?;
+            json!({ "eventId": event_id, "deliveryStatus": "pending" })
+        }
+        Command::Webhook { .. } => json!({}),
     })
+}
+
+/// Prints each webhook as one JSON line; answers 200, or 400 when a secret is given and the
+/// signature does not match it.
+async fn listen(port: u16, secret: Option<String>) -> Result<serde_json::Value, AdminError> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| AdminError::InvalidArgument(format!("cannot listen on {port}: {e}")))?;
+    eprintln!("checkoutctl: listening for webhooks on http://127.0.0.1:{port}/ (Ctrl-C stops)");
+    checkoutctl::listener::serve(listener, move |delivery| {
+        let header = |name: &str| {
+            delivery
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let body = String::from_utf8_lossy(&delivery.body).into_owned();
+        let (id, timestamp) = (header("webhook-id"), header("webhook-timestamp"));
+        let verified = secret.as_deref().map(|secret| {
+            let timestamp = timestamp.parse().unwrap_or_default();
+            shared::webhook::verify(secret, &id, timestamp, &body, &header("webhook-signature"))
+                .is_ok()
+        });
+        let parsed: serde_json::Value = serde_json::from_str(&body).unwrap_or(json!(body));
+        println!(
+            "{}",
+            json!({
+                "webhookId": id,
+                "webhookTimestamp": timestamp,
+                "verified": verified,
+                "type": parsed["type"],
+                "sessionId": parsed["data"]["object"]["id"],
+                "status": parsed["data"]["object"]["status"],
+            })
+        );
+        if verified == Some(false) { 400 } else { 200 }
+    })
+    .await;
+    Ok(json!({}))
 }

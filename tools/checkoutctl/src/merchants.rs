@@ -148,3 +148,12 @@ pub async fn set_active(store: &Store, merchant_id: &str, active: bool) -> Resul
         Err(AdminError::NotFound(format!("merchant {merchant_id}")))
     }
 }
+
+/// Makes an event pending and due now again, with a fresh set of attempts.
+pub async fn redeliver_event(store: &Store, event_id: &str) -> Result<(), AdminError> {
+    if store.redeliver(event_id, Timestamp::now()).await? {
+        Ok(())
+    } else {
+        Err(AdminError::NotFound(format!("event {event_id}")))
+    }
+}

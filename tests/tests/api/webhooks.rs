@@ -1,0 +1,270 @@
+//! Signed webhooks that cannot be lost: the outbox event of every change, its delivery from the
+//! stream, retries on the contract's schedule (driven by the clock, not by sleeping), and the
+//! guard against internal targets. Signatures are checked with the independent `standardwebhooks`
+//! crate.
+
+use std::sync::{Arc, Mutex};
+
+use checkoutctl::listener::{Delivery, serve};
+use checkoutctl::merchants::{CreatedMerchant, MerchantOptions};
+use integration_tests::TestEnv;
+use serde_json::{Value, json};
+use shared::event::RETRY_DELAYS;
+use shared::webhook::{TargetGuard, WebhookSender};
+
+/// A merchant's webhook endpoint that fails its first `fail_first` requests with a 503.
+struct Receiver {
+    url: String,
+    deliveries: Arc<Mutex<Vec<Delivery>>>,
+}
+
+impl Receiver {
+    async fn start(fail_first: usize) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let url = format!(
+            "http://{}/hooks/checkout",
+            listener.local_addr().expect("an address")
+        );
+        let deliveries = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&deliveries);
+        tokio::spawn(serve(listener, move |delivery| {
+            let mut seen = seen.lock().expect("not poisoned");
+            seen.push(delivery);
+            if seen.len() <= fail_first { 503 } else { 200 }
+        }));
+        Self { url, deliveries }
+    }
+
+    fn received(&self) -> Vec<Delivery> {
+        self.deliveries.lock().expect("not poisoned").clone()
+    }
+}
+
+async fn merchant_with_hook(env: &TestEnv, url: Option<&str>) -> CreatedMerchant {
+    env.merchant_with(MerchantOptions {
+        name: "Hooked Shop".into(),
+        success_url: Some("https://h.example/ok".into()),
+        cancel_url: Some("https://h.example/no".into()),
+        webhook_url: url.map(str::to_owned),
+        ..MerchantOptions::default()
+    })
+    .await
+}
+
+/// Creates and cancels a session; returns the session id and its event.
+async fn cancelled_session(env: &TestEnv, key: &str) -> (String, Value) {
+    let created = env.create(key, &json!({"amount": "12.00"})).await;
+    let id = created.body["id"].as_str().expect("an id").to_owned();
+    assert_eq!(env.cancel(key, &id).await.status, 200);
+    let events = env.events(key, &[("sessionId", &id)]).await;
+    assert_eq!(events.status, 200, "{:?}", events.body);
+    let list = events.body["data"].as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 1, "one event per change");
+    (id, list[0].clone())
+}
+
+async fn event_of(env: &TestEnv, key: &str, session_id: &str) -> Value {
+    env.events(key, &[("sessionId", session_id)]).await.body["data"][0].clone()
+}
+
+fn verify_independently(secret: &str, delivery: &Delivery) {
+    let verifier = standardwebhooks::Webhook::new(secret).expect("a whsec_ secret");
+    verifier
+        .verify(&delivery.body, &delivery.headers)
+        .expect("the signature verifies with the standardwebhooks crate");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_down_for_three_attempts_gets_the_event_on_the_fourth_with_the_same_id() {
+    let env = TestEnv::new().await;
+    let receiver = Receiver::start(3).await;
+    let merchant = merchant_with_hook(&env, Some(&receiver.url)).await;
+    let (session_id, event) = cancelled_session(&env, &merchant.api_key).await;
+    let event_id = event["id"].as_str().expect("an event id").to_owned();
+    assert_eq!(event["type"], "checkout.session.cancelled");
+    assert_eq!(event["deliveryStatus"], "pending");
+    assert_eq!(event["data"]["object"]["status"], "cancelled");
+
+    // First attempt, from the stream: 503.
+    let batch = env.dispatch_stream(&event_id).await;
+    assert_eq!(batch["batchItemFailures"], json!([]));
+    let after_first = event_of(&env, &merchant.api_key, &session_id).await;
+    assert_eq!(
+        (
+            after_first["attempts"].as_u64(),
+            after_first["lastStatusCode"].as_u64()
+        ),
+        (Some(1), Some(503))
+    );
+    assert_eq!(
+        after_first["nextAttemptAt"].as_str(),
+        Some(env.app.now().plus(RETRY_DELAYS[0]).to_string().as_str())
+    );
+
+    // Nothing is due before its time.
+    assert_eq!(env.dispatch_scheduled().await["attempted"], 0);
+
+    // Retries at +5 s and +5 min fail; the one at +30 min lands.
+    for (delay, expected) in RETRY_DELAYS[..3]
+        .iter()
+        .zip(["pending", "pending", "delivered"])
+    {
+        env.clock.advance(*delay);
+        let report = env.dispatch_scheduled().await;
+        assert_eq!(report["attempted"], 1, "{report}");
+        assert_eq!(
+            event_of(&env, &merchant.api_key, &session_id).await["deliveryStatus"],
+            expected
+        );
+    }
+    let delivered = event_of(&env, &merchant.api_key, &session_id).await;
+    assert_eq!(delivered["attempts"], 4);
+    assert_eq!(delivered["lastStatusCode"], 200);
+    assert!(delivered["deliveredAt"].is_string());
+
+    let received = receiver.received();
+    assert_eq!(received.len(), 4);
+    for delivery in &received {
+        assert_eq!(
+            delivery.headers["webhook-id"],
+            event_id.as_str(),
+            "stable across retries"
+        );
+        verify_independently(&merchant.webhook_secret, delivery);
+        let body: Value = serde_json::from_slice(&delivery.body).expect("JSON");
+        assert_eq!(body["id"], event_id.as_str());
+        assert_eq!(body["type"], "checkout.session.cancelled");
+        assert_eq!(body["data"]["object"]["id"], session_id.as_str());
+        assert!(body["createdAt"].is_string());
+    }
+    assert_eq!(
+        received[0].body, received[3].body,
+        "every attempt sends the same body"
+    );
+
+    env.clock.advance(time::Duration::days(2));
+    assert_eq!(
+        env.dispatch_scheduled().await["attempted"],
+        0,
+        "a delivered event is never sent again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_last_retry_an_event_is_failed_listable_and_can_be_redelivered() {
+    let env = TestEnv::new().await;
+    let receiver = Receiver::start(8).await;
+    let merchant = merchant_with_hook(&env, Some(&receiver.url)).await;
+    let (session_id, event) = cancelled_session(&env, &merchant.api_key).await;
+    let event_id = event["id"].as_str().expect("an event id").to_owned();
+    env.dispatch_stream(&event_id).await;
+    for delay in RETRY_DELAYS {
+        env.clock.advance(delay);
+        assert_eq!(env.dispatch_scheduled().await["attempted"], 1);
+    }
+    let failed = event_of(&env, &merchant.api_key, &session_id).await;
+    assert_eq!(
+        (
+            failed["deliveryStatus"].as_str(),
+            failed["attempts"].as_u64()
+        ),
+        (Some("failed"), Some(8))
+    );
+    assert_eq!(failed["nextAttemptAt"], Value::Null);
+    let listed = env
+        .events(&merchant.api_key, &[("deliveryStatus", "failed")])
+        .await;
+    assert_eq!(listed.body["data"][0]["id"], event_id.as_str());
+    env.clock.advance(time::Duration::days(3));
+    assert_eq!(
+        env.dispatch_scheduled().await["attempted"],
+        0,
+        "no attempts after the last"
+    );
+
+    checkoutctl::merchants::redeliver_event(&env.app.store, &event_id)
+        .await
+        .expect("redelivered");
+    // Redelivery is due from the wall-clock now, which the test clock has passed.
+    let report = env.dispatch_scheduled().await;
+    assert_eq!(report["delivered"], 1, "{report}");
+    let received = receiver.received();
+    assert_eq!(received.len(), 9);
+    assert!(
+        received
+            .iter()
+            .all(|d| d.headers["webhook-id"] == event_id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn an_event_with_nowhere_to_go_is_skipped_not_retried() {
+    let env = TestEnv::new().await;
+    let merchant = merchant_with_hook(&env, None).await;
+    let (session_id, event) = cancelled_session(&env, &merchant.api_key).await;
+    env.dispatch_stream(event["id"].as_str().expect("an id"))
+        .await;
+    assert_eq!(
+        event_of(&env, &merchant.api_key, &session_id).await["deliveryStatus"],
+        "skipped"
+    );
+    env.clock.advance(time::Duration::hours(1));
+    assert_eq!(env.dispatch_scheduled().await["attempted"], 0);
+}
+
+#[tokio::test]
+async fn the_schedule_delivers_what_the_stream_never_did() {
+    let env = TestEnv::new().await;
+    let receiver = Receiver::start(0).await;
+    let merchant = merchant_with_hook(&env, Some(&receiver.url)).await;
+    let (session_id, _) = cancelled_session(&env, &merchant.api_key).await;
+    assert_eq!(env.dispatch_scheduled().await["delivered"], 1);
+    assert_eq!(
+        event_of(&env, &merchant.api_key, &session_id).await["deliveryStatus"],
+        "delivered"
+    );
+    assert_eq!(receiver.received().len(), 1);
+}
+
+#[tokio::test]
+async fn internal_targets_are_refused_when_the_guard_is_on() {
+    let guard = TargetGuard::new(false);
+    for url in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/",
+        "http://[::1]/",
+        "http://localhost:4000/hook",
+        "http://127.0.0.1:4000/hook",
+        "ftp://hooks.example/",
+    ] {
+        let refused = guard.check(url).await;
+        assert!(refused.is_err(), "{url} was allowed");
+    }
+
+    // End to end: a loopback receiver gets nothing, and the event records why.
+    let env = TestEnv::new().await;
+    let receiver = Receiver::start(0).await;
+    let merchant = merchant_with_hook(&env, Some(&receiver.url)).await;
+    let (session_id, event) = cancelled_session(&env, &merchant.api_key).await;
+    let mut guarded = env.app.clone();
+    guarded.config.allow_private_webhook_targets = false;
+    let sender = WebhookSender::new(false).expect("an HTTP client");
+    shared::service::dispatch::deliver_event(
+        &guarded,
+        &sender,
+        event["id"].as_str().expect("an id"),
+        env.app.now(),
+    )
+    .await
+    .expect("the attempt is recorded");
+    let recorded = event_of(&env, &merchant.api_key, &session_id).await;
+    assert!(
+        recorded["lastError"]
+            .as_str()
+            .is_some_and(|e| e.contains("not a public address")),
+        "{recorded}"
+    );
+    assert!(receiver.received().is_empty());
+}
