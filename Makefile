@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; each installs what it is missing (see scripts/tools.sh).
-.PHONY: dev test lint
+.PHONY: dev test lint bench
 
 ## make dev: DynamoDB Local + every function under `cargo lambda watch` on http://127.0.0.1:9000
 dev:
@@ -12,3 +12,7 @@ test:
 ## make lint: the static checks of make test alone
 lint:
 	@bash scripts/test.sh --lint-only
+
+## make bench: figures, never assertions on time (the sweeper over 10,000 due sessions)
+bench:
+	@bash scripts/bench.sh

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make dev`: the whole stack on this machine, no Docker and no AWS account.
 #   DynamoDB Local on 127.0.0.1:8000 (data kept in .local/dynamodb-data), the table from
-#   template.yaml, every function under `cargo lambda watch` on http://127.0.0.1:9000, and a demo
-#   merchant whose key is printed with a curl to try. Ctrl-C stops everything it started.
+#   template.yaml, every function under `cargo lambda watch` on http://127.0.0.1:9000, the
+#   non-HTTP triggers emulated by invoking the same binaries (webhook dispatcher every 2 s, expiry
+#   sweeper every minute), and a demo merchant whose key is printed with a curl to try.
+#   Ctrl-C stops everything it started.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
@@ -59,12 +61,30 @@ if [ ! -s "$DEMO" ]; then
   mv "$DEMO.tmp" "$DEMO"
 fi
 API_KEY="$(sed -n 's/.*"apiKey": *"\([^"]*\)".*/\1/p' "$DEMO")"
+WEBHOOK_SECRET="$(sed -n 's/.*"webhookSecret": *"\([^"]*\)".*/\1/p' "$DEMO")"
 
 log "serving the functions on http://127.0.0.1:$API_PORT"
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --concurrency 4 \
-  --env-var "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,TABLE_NAME=$TABLE_NAME,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,CURSOR_SECRET=$CURSOR_SECRET,AWS_ACCESS_KEY_ID=local,AWS_SECRET_ACCESS_KEY=local,AWS_REGION=us-east-1,RUST_LOG=info" &
+  --env-var "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,TABLE_NAME=$TABLE_NAME,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,CURSOR_SECRET=$CURSOR_SECRET,AWS_ACCESS_KEY_ID=local,AWS_SECRET_ACCESS_KEY=local,AWS_REGION=us-east-1,ALLOW_PRIVATE_WEBHOOK_TARGETS=true,RUST_LOG=info" &
 started+=("$!")
 wait_for_port "$API_PORT" "cargo lambda watch"
+
+# The deployed dispatcher also runs on the table's stream; locally its scheduled mode, every two
+# seconds, delivers new events as well (it takes every event that is due, new ones included).
+invoke() {
+  cargo lambda invoke "$1" --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
+    --data-file events/schedule.json >>"$LOCAL/triggers.log" 2>&1 || true
+}
+(
+  tick=0
+  while true; do
+    invoke webhook-dispatcher
+    if [ $((tick % 30)) -eq 0 ]; then invoke expiry-sweeper; fi
+    tick=$((tick + 1))
+    sleep 2
+  done
+) &
+started+=("$!")
 
 cat <<INFO
 
@@ -79,6 +99,13 @@ cat <<INFO
       -H 'Content-Type: application/json' \\
       -H 'Idempotency-Key: demo-1' \\
       -d '{"amount": "10.50", "currency": "USD", "orderId": "order_1", "description": "Demo order"}'
+
+  Watch webhooks arrive (signatures checked), in another terminal:
+
+    cargo run -q -p checkoutctl -- webhook listen --port 4000 --secret '$WEBHOOK_SECRET'
+
+  then cancel a session:  curl -s -X POST http://127.0.0.1:$API_PORT/v1/checkout/sessions/cs_…/cancel \
+      -H 'Authorization: Bearer $API_KEY'
 
   Ctrl-C stops everything.
 

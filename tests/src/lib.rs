@@ -257,8 +257,10 @@ impl TestEnv {
     /// A new table on the shared DynamoDB Local, and an app over it whose clock starts now.
     pub async fn new() -> Self {
         // Logs go through libtest's capture, so they show only for a failing test.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
         let _ = tracing_subscriber::fmt()
-            .with_env_filter("info")
+            .with_env_filter(filter)
             .with_test_writer()
             .try_init();
         let endpoint = dynamodb_endpoint();
