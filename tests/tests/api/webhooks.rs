@@ -20,6 +20,11 @@ struct Receiver {
 
 impl Receiver {
     async fn start(fail_first: usize) -> Self {
+        Self::answering(move |count| if count <= fail_first { 503 } else { 200 }).await
+    }
+
+    /// A receiver answering its `n`th request (from 1) with `status(n)`.
+    async fn answering(status: impl Fn(usize) -> u16 + Send + Sync + 'static) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a port");
@@ -32,7 +37,7 @@ impl Receiver {
         tokio::spawn(serve(listener, move |delivery| {
             let mut seen = seen.lock().expect("not poisoned");
             seen.push(delivery);
-            if seen.len() <= fail_first { 503 } else { 200 }
+            status(seen.len())
         }));
         Self { url, deliveries }
     }
@@ -267,4 +272,22 @@ async fn internal_targets_are_refused_when_the_guard_is_on() {
         "{recorded}"
     );
     assert!(receiver.received().is_empty());
+}
+
+#[tokio::test]
+async fn a_redirect_is_a_failed_attempt_and_is_not_followed() {
+    let env = TestEnv::new().await;
+    let receiver = Receiver::answering(|_| 307).await;
+    let merchant = merchant_with_hook(&env, Some(&receiver.url)).await;
+    let (session_id, event) = cancelled_session(&env, &merchant.api_key).await;
+    env.dispatch_stream(event["id"].as_str().expect("an id"))
+        .await;
+    let recorded = event_of(&env, &merchant.api_key, &session_id).await;
+    assert_eq!(recorded["deliveryStatus"], "pending");
+    assert_eq!(recorded["lastStatusCode"], 307);
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "one request, no redirect followed"
+    );
 }
