@@ -63,6 +63,28 @@ pub fn public_base_url(app: &App, request: &Request) -> String {
     }
 }
 
+/// The fields of an HTML form post (`application/x-www-form-urlencoded`), at most
+/// [`MAX_BODY_BYTES`].
+pub fn form_fields(request: &Request) -> Result<Vec<(String, String)>, ApiError> {
+    let body: &[u8] = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    let declared = header(request, "content-type").map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    });
+    if declared.as_deref() != Some("application/x-www-form-urlencoded") {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    Ok(url::form_urlencoded::parse(body).into_owned().collect())
+}
+
 /// A header's value, if present and visible ASCII.
 pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())
@@ -113,11 +135,7 @@ pub fn finish(request_id: &str, result: Result<Response<Body>, ApiError>) -> Res
     let mut response = match result {
         Ok(response) => response,
         Err(err) => {
-            if err.status().is_server_error() {
-                tracing::error!(request_id, error = %err, "request failed");
-            } else {
-                tracing::info!(request_id, status = err.status().as_u16(), error = %err, "request refused");
-            }
+            log_failure(request_id, &err);
             problem(&err, request_id)
         }
     };
@@ -125,6 +143,15 @@ pub fn finish(request_id: &str, result: Result<Response<Body>, ApiError>) -> Res
         response.headers_mut().insert("request-id", value);
     }
     response
+}
+
+/// Logs a refused or failed request: server-side failures with their cause as errors.
+pub fn log_failure(request_id: &str, err: &ApiError) {
+    if err.status().is_server_error() {
+        tracing::error!(request_id, error = %err, "request failed");
+    } else {
+        tracing::info!(request_id, status = err.status().as_u16(), error = %err, "request refused");
+    }
 }
 
 fn problem(err: &ApiError, request_id: &str) -> Response<Body> {

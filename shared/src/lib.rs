@@ -16,6 +16,7 @@ pub mod ids;
 pub mod json_fields;
 pub mod merchant;
 pub mod money;
+pub mod payments;
 pub mod service;
 pub mod session;
 pub mod store;

@@ -140,6 +140,15 @@ pub struct CheckoutSession {
     pub refunded_at: Option<Timestamp>,
     /// Payment details once paid.
     pub payment: Option<PaymentDetails>,
+    /// When payment failed for good.
+    #[serde(default)]
+    pub failed_at: Option<Timestamp>,
+    /// Declined payment attempts so far; the third fails the session.
+    #[serde(default)]
+    pub decline_count: u32,
+    /// The anti-forgery token every form of the hosted page must post back; never in the API.
+    #[serde(default)]
+    pub form_token: String,
 }
 
 impl CheckoutSession {
@@ -162,7 +171,8 @@ impl CheckoutSession {
             SessionStatus::Expired => ended.expired_at = Some(now),
             SessionStatus::Cancelled => ended.cancelled_at = Some(now),
             SessionStatus::Refunded => ended.refunded_at = Some(now),
-            SessionStatus::Failed | SessionStatus::Pending => {}
+            SessionStatus::Failed => ended.failed_at = Some(now),
+            SessionStatus::Pending => {}
         }
         ended
     }

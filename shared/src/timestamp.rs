@@ -45,6 +45,11 @@ impl Timestamp {
         self.0 - earlier.0
     }
 
+    /// The calendar date in UTC.
+    pub fn date(self) -> time::Date {
+        self.0.date()
+    }
+
     /// Seconds since the Unix epoch, the unit of DynamoDB TTL attributes.
     pub fn unix_seconds(self) -> i64 {
         self.0.unix_timestamp()

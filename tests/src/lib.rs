@@ -21,6 +21,7 @@ use shared::App;
 use shared::app::dynamodb_client;
 use shared::clock::ManualClock;
 use shared::config::Config;
+use shared::payments::TestModeProcessor;
 use shared::store::Store;
 use shared::timestamp::Timestamp;
 use shared::webhook::WebhookSender;
@@ -353,6 +354,30 @@ impl TestEnv {
         ApiResponse::from_response(cancel_session::handle(&self.app, request).await)
     }
 
+    /// Sends a request to the checkout page: `GET` without a form, `POST` with one.
+    pub async fn page(&self, path: &str, form: Option<&[(&str, &str)]>) -> PageResponse {
+        let response =
+            checkout_page::handle(&self.app, &TestModeProcessor, page_request(path, form)).await;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
+        PageResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Refunds session `id`, with an idempotency key if given.
+    pub async fn refund(&self, key: &str, id: &str, idempotency_key: Option<&str>) -> ApiResponse {
+        let request = Call::event("expire-session")
+            .key(Some(key))
+            .header("idempotency-key", idempotency_key)
+            .id(id)
+            .into_request();
+        ApiResponse::from_response(refund_session::handle(&self.app, request).await)
+    }
+
     /// Lists events with query `params`.
     pub async fn events(&self, key: &str, params: &[(&str, &str)]) -> ApiResponse {
         let request = Call::event("list-sessions")
@@ -426,6 +451,77 @@ impl TestEnv {
     pub async fn item_count(&self) -> usize {
         self.items().await.len()
     }
+}
+
+/// A checkout-page response.
+#[derive(Debug, Clone)]
+pub struct PageResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// The HTML.
+    pub body: String,
+}
+
+impl PageResponse {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The anti-forgery token in the page's forms.
+    pub fn token(&self) -> String {
+        let marker = r#"name="token" value=""#;
+        self.body
+            .split(marker)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// A request for the checkout page at `path` (`/pay/{id}` or `/pay/{id}/cancel`), as API
+/// Gateway would pass it: method, path parameter, and a form body when `form` is given.
+pub fn page_request(path: &str, form: Option<&[(&str, &str)]>) -> Request {
+    let id = path
+        .trim_start_matches("/pay/")
+        .trim_end_matches("/cancel")
+        .to_owned();
+    let builder = lambda_http::http::Request::builder().uri(path);
+    let request = match form {
+        Some(fields) => {
+            let body = url_encode(fields);
+            builder
+                .method("POST")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::Text(body))
+        }
+        None => builder.method("GET").body(Body::Empty),
+    }
+    .expect("a valid request");
+    request.with_path_parameters(HashMap::from([("id".to_owned(), id)]))
+}
+
+fn url_encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            b' ' => "+".to_owned(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// A minimal valid create body.

@@ -142,6 +142,9 @@ fn new_session(
         expired_at: None,
         refunded_at: None,
         payment: None,
+        failed_at: None,
+        decline_count: 0,
+        form_token: crate::ids::random_alphanumeric(32),
     }
 }
 

@@ -3,8 +3,10 @@
 pub mod create_request;
 mod create_session;
 pub mod dispatch;
+pub mod hosted_checkout;
 mod list_events;
 mod list_sessions;
+mod refund_session;
 mod session_lifecycle;
 pub mod sweeper;
 pub mod transition;
@@ -12,4 +14,5 @@ pub mod transition;
 pub use create_session::{CREATE_SESSION_ENDPOINT, Created, create_session};
 pub use list_events::{EventList, EventResource, list_events};
 pub use list_sessions::{SessionList, list_sessions};
+pub use refund_session::{REFUND_SESSION_ENDPOINT, refund_session};
 pub use session_lifecycle::{Ending, end_session, get_session};

@@ -17,6 +17,7 @@ mod idempotency;
 mod keys;
 mod listing;
 mod merchants;
+mod payments;
 mod sessions;
 mod transact;
 
@@ -27,6 +28,7 @@ pub use errors::storage_error;
 pub use events::{DeliveryOutcome, EventPage, EventQuery};
 pub use idempotency::{IdempotencyClaim, PriorUse, StoredResponse};
 pub use listing::{ListQuery, Page, PageKey};
+pub use payments::ChangeOutcome;
 pub use sessions::{CreateOutcome, EndOutcome};
 
 /// The checkout table and a client for it; cheap to clone.

@@ -1,6 +1,7 @@
 //! The checkout-session API, through its real handlers, against DynamoDB Local.
 
 mod auth;
+mod checkout;
 mod concurrency;
 mod create;
 mod lifecycle;

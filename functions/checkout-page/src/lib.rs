@@ -1,0 +1,70 @@
+//! The hosted checkout page: `GET /pay/{id}`, `POST /pay/{id}` (pay), `POST /pay/{id}/cancel`.
+//! Server-rendered HTML from auto-escaping templates; works without JavaScript.
+
+mod page;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use shared::payments::PaymentProcessor;
+use shared::service::hosted_checkout::{self, PageOutcome};
+use shared::{ApiError, App, http};
+
+/// Handles one page request.
+pub async fn handle<P: PaymentProcessor>(
+    app: &App,
+    processor: &P,
+    request: Request,
+) -> Response<Body> {
+    let request_id = http::request_id(&request);
+    let outcome = route(app, processor, &request).await;
+    match outcome {
+        Ok(PageOutcome::Show(model)) => page::checkout(&model),
+        Ok(PageOutcome::Redirect(location)) => page::redirect(&location),
+        Ok(PageOutcome::NotFound) => page::message(
+            StatusCode::NOT_FOUND,
+            "Payment not found",
+            "This payment link is not valid.",
+        ),
+        Ok(PageOutcome::Forbidden) => page::message(
+            StatusCode::FORBIDDEN,
+            "Please try again",
+            "This form has expired or was not sent from the payment page. Reload the page and try again.",
+        ),
+        Err(err) => {
+            http::log_failure(&request_id, &err);
+            page::message(
+                err.status(),
+                "Something went wrong",
+                "We could not process this page. Nothing was charged; please try again in a moment.",
+            )
+        }
+    }
+}
+
+async fn route<P: PaymentProcessor>(
+    app: &App,
+    processor: &P,
+    request: &Request,
+) -> Result<PageOutcome, ApiError> {
+    let id = match http::path_param(request, "id") {
+        Ok(id) => id,
+        Err(_) => return Ok(PageOutcome::NotFound),
+    };
+    let cancel = request
+        .uri()
+        .path()
+        .trim_end_matches('/')
+        .ends_with("/cancel");
+    match (request.method(), cancel) {
+        (&Method::GET, false) => hosted_checkout::view(app, &id).await,
+        (&Method::POST, false) => {
+            let form = http::form_fields(request)?;
+            hosted_checkout::pay(app, processor, &id, &form).await
+        }
+        (&Method::POST, true) => {
+            let form = http::form_fields(request)?;
+            hosted_checkout::cancel(app, &id, &form).await
+        }
+        _ => Ok(PageOutcome::NotFound),
+    }
+}

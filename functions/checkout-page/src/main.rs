@@ -1,0 +1,15 @@
+use std::convert::Infallible;
+
+use lambda_http::{Error, run, service_fn};
+use shared::payments::TestModeProcessor;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    let app = shared::App::from_env().await;
+    let app = &app;
+    run(service_fn(move |request| async move {
+        Ok::<_, Infallible>(checkout_page::handle(app, &TestModeProcessor, request).await)
+    }))
+    .await
+}

@@ -1,0 +1,335 @@
+//! Rendering: the checkout page and its small siblings, with the security headers of SPEC §9.
+
+use askama::Template;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use lambda_http::http::StatusCode;
+use lambda_http::http::header::{HeaderValue, LOCATION};
+use lambda_http::{Body, Response};
+use sha2::{Digest, Sha256};
+use shared::domain::{CryptoAsset, PaymentMethod};
+use shared::money::{Amount, Currency};
+use shared::service::hosted_checkout::{MAX_DECLINES, PageModel};
+use shared::session::SessionStatus;
+
+/// The stylesheet, inlined so the page needs no second request; its hash goes in the CSP.
+#[derive(Template)]
+#[template(path = "checkout.css", escape = "none")]
+struct Style<'a> {
+    brand: &'a str,
+    on_brand: &'a str,
+}
+
+struct Line {
+    name: String,
+    description: Option<String>,
+    quantity: u32,
+    total: String,
+}
+
+#[derive(Template)]
+#[template(path = "checkout.html")]
+struct CheckoutPage<'a> {
+    style: &'a str,
+    merchant: &'a str,
+    initial: String,
+    amount: String,
+    description: Option<&'a str>,
+    reference: &'a str,
+    lines: Vec<Line>,
+    state: &'static str,
+    headline: &'static str,
+    detail: String,
+    time_left: String,
+    error: Option<&'a str>,
+    attempts_left: u32,
+    session_id: &'a str,
+    token: &'a str,
+    card: bool,
+    crypto: bool,
+    assets: Vec<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    style: &'a str,
+    title: &'a str,
+    text: &'a str,
+}
+
+/// `#RRGGBB` of the merchant, or our default.
+fn brand_color(color: Option<&str>) -> &str {
+    match color {
+        Some(c)
+            if c.len() == 7
+                && c.starts_with('#')
+                && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            c
+        }
+        _ => "#3b4cca",
+    }
+}
+
+/// Black or white, whichever reads better on `color` (WCAG relative luminance).
+fn text_on(color: &str) -> &'static str {
+    let channel = |i: usize| {
+        let v = f64::from(u8::from_str_radix(&color[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if v <= 0.03928 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    if luminance > 0.179 {
+        "#111111"
+    } else {
+        "#ffffff"
+    }
+}
+
+/// `$1,234.50`, `¥1,000`, `€10.50`.
+pub fn format_money(amount: Amount, currency: Currency) -> String {
+    let symbol = match currency {
+        Currency::Usd => "$",
+        Currency::Eur => "€",
+        Currency::Gbp => "£",
+        Currency::Aud => "A$",
+        Currency::Cad => "C$",
+        Currency::Jpy => "¥",
+    };
+    let text = amount.to_string();
+    let (integer, fraction) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, digit) in integer.chars().enumerate() {
+        if i > 0 && (integer.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    match fraction {
+        Some(fraction) => format!("{symbol}{grouped}.{fraction}"),
+        None => format!("{symbol}{grouped}"),
+    }
+}
+
+fn time_left(seconds: i64) -> String {
+    let minutes = (seconds / 60).max(0);
+    match (minutes / 60 / 24, minutes / 60 % 24, minutes % 60) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+fn asset_name(asset: CryptoAsset) -> &'static str {
+    match asset {
+        CryptoAsset::Eth => "ETH",
+        CryptoAsset::Usdt => "USDT",
+        CryptoAsset::Usdc => "USDC",
+        CryptoAsset::Btc => "BTC",
+    }
+}
+
+fn origin(url: &str) -> Option<String> {
+    url::Url::parse(&url.replace("{CHECKOUT_SESSION_ID}", "x"))
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
+}
+
+fn html(
+    status: StatusCode,
+    body: String,
+    style: &str,
+    form_targets: &[Option<String>],
+) -> Response<Body> {
+    let style_hash = STANDARD.encode(Sha256::digest(style.as_bytes()));
+    let form_action: Vec<&str> = form_targets.iter().flatten().map(String::as_str).collect();
+    let csp = format!(
+        "default-src 'none'; style-src 'sha256-{style_hash}'; img-src data:; \
+         form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
+        form_action.join(" ")
+    );
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(csp.trim()) {
+        headers.insert("content-security-policy", value);
+    }
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    response
+}
+
+fn render<T: Template>(template: &T) -> String {
+    template.render().unwrap_or_else(|_| {
+        "<!doctype html><title>Error</title><p>Something went wrong.</p>".to_owned()
+    })
+}
+
+/// The checkout page of `model`: the form while it can be paid, its state otherwise.
+pub fn checkout(model: &PageModel) -> Response<Body> {
+    let session = &model.session;
+    let brand = brand_color(model.merchant.brand_color.as_deref());
+    let style = render(&Style {
+        brand,
+        on_brand: text_on(brand),
+    });
+    let (state, headline, detail, status) = match model.status {
+        SessionStatus::Pending => ("pay", "", String::new(), StatusCode::OK),
+        SessionStatus::Completed => (
+            "done",
+            "Payment received",
+            "Thank you. You can close this page.".to_owned(),
+            StatusCode::OK,
+        ),
+        SessionStatus::Refunded => (
+            "done",
+            "Payment refunded",
+            "This payment was refunded.".to_owned(),
+            StatusCode::OK,
+        ),
+        SessionStatus::Expired => (
+            "ended",
+            "This payment link has expired",
+            "Return to the shop to start again.".to_owned(),
+            StatusCode::GONE,
+        ),
+        SessionStatus::Cancelled => (
+            "ended",
+            "Payment cancelled",
+            "Nothing was charged.".to_owned(),
+            StatusCode::OK,
+        ),
+        SessionStatus::Failed => (
+            "ended",
+            "Payment failed",
+            "The payment could not be completed. Nothing was charged.".to_owned(),
+            StatusCode::OK,
+        ),
+    };
+    let page = CheckoutPage {
+        style: &style,
+        merchant: &model.merchant.display_name,
+        initial: model.merchant.display_name.chars().take(1).collect(),
+        amount: format_money(session.amount, session.currency),
+        description: session.description.as_ref().map(AsRef::as_ref),
+        reference: &session.reference,
+        lines: session
+            .line_items
+            .iter()
+            .map(|item| Line {
+                name: item.name.as_ref().to_owned(),
+                description: item.description.as_ref().map(|d| d.as_ref().to_owned()),
+                quantity: item.quantity,
+                total: item
+                    .total()
+                    .map(|t| format_money(t, session.currency))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        state,
+        headline,
+        detail,
+        time_left: time_left(session.expires_at.since(model.now).whole_seconds()),
+        error: model.error.as_deref(),
+        attempts_left: MAX_DECLINES.saturating_sub(session.decline_count),
+        session_id: &session.id,
+        token: &session.form_token,
+        card: session.payment_methods.contains(&PaymentMethod::Card),
+        crypto: session.payment_methods.contains(&PaymentMethod::Crypto),
+        assets: if session.allowed_assets.is_empty() {
+            vec!["USDC", "USDT", "ETH", "BTC"]
+        } else {
+            session
+                .allowed_assets
+                .iter()
+                .copied()
+                .map(asset_name)
+                .collect()
+        },
+    };
+    let status = if model.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        status
+    };
+    let targets = [
+        origin(session.success_url.as_ref()),
+        origin(session.cancel_url.as_ref()),
+    ];
+    html(status, render(&page), &style, &targets)
+}
+
+/// A short page with a title and a sentence.
+pub fn message(status: StatusCode, title: &str, text: &str) -> Response<Body> {
+    let style = render(&Style {
+        brand: brand_color(None),
+        on_brand: "#ffffff",
+    });
+    html(
+        status,
+        render(&MessagePage {
+            style: &style,
+            title,
+            text,
+        }),
+        &style,
+        &[],
+    )
+}
+
+/// `303 See Other` to `location`.
+pub fn redirect(location: &str) -> Response<Body> {
+    let mut response = html(StatusCode::SEE_OTHER, String::new(), "", &[]);
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_formatted_for_its_currency() {
+        let amount = |text, currency| Amount::parse(text, currency).expect("valid");
+        assert_eq!(
+            format_money(amount("1234.5", Currency::Usd), Currency::Usd),
+            "$1,234.50"
+        );
+        assert_eq!(
+            format_money(amount("1000", Currency::Jpy), Currency::Jpy),
+            "¥1,000"
+        );
+        assert_eq!(
+            format_money(amount("999999.99", Currency::Eur), Currency::Eur),
+            "€999,999.99"
+        );
+        assert_eq!(
+            format_money(amount("0.50", Currency::Gbp), Currency::Gbp),
+            "£0.50"
+        );
+    }
+
+    #[test]
+    fn button_text_contrasts_with_the_brand_colour() {
+        assert_eq!(text_on("#ffd700"), "#111111");
+        assert_eq!(text_on("#3b4cca"), "#ffffff");
+        assert_eq!(brand_color(Some("red")), "#3b4cca");
+    }
+}

@@ -1,0 +1,28 @@
+//! `POST /v1/checkout/sessions/{id}/refund`: completed → refunded, idempotent per SPEC §6.
+
+use lambda_http::http::StatusCode;
+use lambda_http::http::header::HeaderValue;
+use lambda_http::{Body, Request, Response};
+use shared::{App, auth, http, service};
+
+/// Handles one refund request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let request_id = http::request_id(&request);
+    http::finish(&request_id, refund(app, &request).await)
+}
+
+async fn refund(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, request.headers()).await?;
+    let id = http::path_param(request, "id")?;
+    let key = http::header(request, "idempotency-key");
+    let base_url = http::public_base_url(app, request);
+    let refunded = service::refund_session(app, &merchant, &id, key, &base_url).await?;
+    let status = StatusCode::from_u16(refunded.response.status).unwrap_or(StatusCode::OK);
+    let mut response = http::raw_json(status, refunded.response.body);
+    if refunded.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}

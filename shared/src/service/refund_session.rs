@@ -1,0 +1,107 @@
+//! `POST /v1/checkout/sessions/{id}/refund`: completed → refunded in full, idempotent (SPEC §6).
+
+use crate::App;
+use crate::domain::IdempotencyKey;
+use crate::error::ApiError;
+use crate::event::{EventType, WebhookEvent};
+use crate::hashing::sha256_hex;
+use crate::merchant::Merchant;
+use crate::service::Created;
+use crate::service::session_lifecycle::get_session;
+use crate::session::SessionStatus;
+use crate::store::{ChangeOutcome, IdempotencyClaim, PriorUse, StoredResponse};
+
+/// The idempotency scope of refunds.
+pub const REFUND_SESSION_ENDPOINT: &str = "refund_session";
+
+/// Refunds session `id` of `merchant`; a retry with the same `Idempotency-Key` replays the first
+/// answer, the same key for another session is a 422.
+pub async fn refund_session(
+    app: &App,
+    merchant: &Merchant,
+    id: &str,
+    header_key: Option<&str>,
+    base_url: &str,
+) -> Result<Created, ApiError> {
+    let now = app.now();
+    let key = header_key
+        .map(|text| {
+            IdempotencyKey::parse(text)
+                .map_err(|e| ApiError::field("Idempotency-Key", e.code, e.message))
+        })
+        .transpose()?;
+    // The request a refund key stands for is "refund this session".
+    let fingerprint = sha256_hex(format!("refund|{id}").as_bytes());
+    if let Some(key) = &key {
+        let prior = app
+            .store
+            .prior_use(
+                &merchant.id,
+                REFUND_SESSION_ENDPOINT,
+                key,
+                &fingerprint,
+                now,
+            )
+            .await?;
+        if let Some(prior) = prior {
+            return answer(prior);
+        }
+    }
+    let session = get_session(app, merchant, id).await?;
+    let refused = |status| ApiError::InvalidStatus {
+        status,
+        action: "refund",
+    };
+    if session.status != SessionStatus::Completed {
+        return Err(refused(session.status_at(now)));
+    }
+    let refunded = session.ended(SessionStatus::Refunded, now);
+    let resource = refunded.resource(now, base_url);
+    let event = WebhookEvent::new(
+        EventType::Refunded,
+        &refunded.resource(now, &app.config.public_base_url),
+        &session.merchant_id,
+        &session.id,
+        session.webhook_url.as_ref().map(AsRef::as_ref),
+        now,
+    )
+    .map_err(|e| ApiError::Internal(format!("event serialization: {e}")))?;
+    let response = StoredResponse {
+        status: 200,
+        body: serde_json::to_string(&resource)
+            .map_err(|e| ApiError::Internal(format!("response serialization: {e}")))?,
+    };
+    let claim = key.as_ref().map(|key| IdempotencyClaim {
+        merchant_id: &merchant.id,
+        endpoint: REFUND_SESSION_ENDPOINT,
+        key,
+        fingerprint: &fingerprint,
+        response: response.clone(),
+    });
+    match app
+        .store
+        .refund_session(&session, &refunded, &event, claim, now)
+        .await?
+    {
+        ChangeOutcome::Changed(_) => {
+            tracing::info!(session_id = %session.id, event_id = %event.id, "session refunded");
+            Ok(Created {
+                response,
+                replayed: false,
+            })
+        }
+        ChangeOutcome::PriorUse(prior) => answer(prior),
+        ChangeOutcome::Refused(current) => Err(refused(current.status_at(now))),
+        ChangeOutcome::Gone => Err(ApiError::NotFound),
+    }
+}
+
+fn answer(prior: PriorUse) -> Result<Created, ApiError> {
+    match prior {
+        PriorUse::Replay(response) => Ok(Created {
+            response,
+            replayed: true,
+        }),
+        PriorUse::Reused => Err(ApiError::IdempotencyKeyReused),
+    }
+}
