@@ -8,6 +8,7 @@ cd "$ROOT"
 ensure_java
 dynamodb_local_dir >/dev/null
 ensure_cfn_lint
+ensure_chromium
 
 log "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml

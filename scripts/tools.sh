@@ -38,6 +38,14 @@ dynamodb_local_dir() {
   dirname "$jar"
 }
 
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then return; fi
+  log "installing Debian's chromium and chromium-driver for the browser test"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver >/dev/null
+}
+
 ensure_venv() {
   if [ ! -x "$VENV/bin/pip" ]; then
     log "creating a Python venv for the pinned tools in .local/venv"

@@ -1,0 +1,246 @@
+//! A payer in a real browser: headless Chromium, driven over WebDriver, against the checkout-page
+//! function served over HTTP. Saves `target/checkout-page.png`.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use checkoutctl::merchants::MerchantOptions;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use integration_tests::{TestEnv, page_server};
+use serde_json::json;
+
+/// ChromeDriver for the life of the test.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn start_chromedriver() -> (Driver, String) {
+    // scripts/tools.sh installs Debian's chromium and chromium-driver when missing.
+    let installed = Command::new("bash")
+        .arg("-c")
+        .arg("source scripts/tools.sh && ensure_chromium")
+        .current_dir(workspace_root())
+        .status()
+        .expect("bash runs scripts/tools.sh");
+    assert!(installed.success(), "could not install chromium");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(child);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "chromedriver did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (driver, format!("http://127.0.0.1:{port}"))
+}
+
+async fn browser(webdriver: &str) -> Client {
+    let profile = std::env::temp_dir().join(format!(
+        "checkout-chromium-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=430,1100",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(webdriver)
+        .await
+        .expect("a WebDriver session")
+}
+
+async fn fill(client: &Client, id: &str, text: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .expect("the input exists")
+        .send_keys(text)
+        .await
+        .expect("typed");
+}
+
+async fn landed(client: &Client) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Id("landed"))
+        .await
+        .expect("the merchant's page");
+    client.current_url().await.expect("a URL").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_browser() {
+    let env = TestEnv::new().await;
+    let mut app = env.app.clone();
+    let base = page_server::serve(app.clone()).await;
+    app.config.public_base_url = base.clone();
+    let merchant = env
+        .merchant_with(MerchantOptions {
+            name: "Acme Coffee Roasters".into(),
+            display_name: Some("Acme Coffee".into()),
+            brand_color: Some("#6b3e26".into()),
+            success_url: Some(format!(
+                "{base}/landing/success?session={{CHECKOUT_SESSION_ID}}"
+            )),
+            cancel_url: Some(format!("{base}/landing/cancel")),
+            ..MerchantOptions::default()
+        })
+        .await;
+    let create = |body: serde_json::Value| {
+        let key = merchant.api_key.clone();
+        let app = app.clone();
+        async move {
+            let request = integration_tests::Call::event("create-session")
+                .key(Some(&key))
+                .header("idempotency-key", None)
+                .json(&body)
+                .into_request();
+            let response = integration_tests::ApiResponse::from_response(
+                create_session::handle(&app, request).await,
+            );
+            assert_eq!(response.status, 201, "{:?}", response.body);
+            response.body["checkoutUrl"]
+                .as_str()
+                .expect("a checkout URL")
+                .to_owned()
+        }
+    };
+
+    let (_driver, webdriver) = start_chromedriver();
+    let client = browser(&webdriver).await;
+
+    // Pay with the success card.
+    let url = create(json!({
+        "description": "Ethiopia Yirgacheffe, 2 bags",
+        "lineItems": [
+            {"name": "Yirgacheffe 250 g", "unitAmount": "14.50", "quantity": 2},
+            {"name": "Shipping", "unitAmount": "4.90", "quantity": 1}
+        ]
+    }))
+    .await;
+    assert!(url.starts_with(&base), "{url}");
+    client.goto(&url).await.expect("the page loads");
+    let amount = client
+        .find(Locator::Css("[data-testid=amount]"))
+        .await
+        .expect("an amount");
+    assert_eq!(amount.text().await.expect("text"), "$33.90");
+    let source = client.source().await.expect("the HTML");
+    assert!(source.contains("Acme Coffee") && source.contains("Yirgacheffe 250 g"));
+    fill(&client, "cardNumber", "4242 4242 4242 4242").await;
+    fill(&client, "cardExpiry", "12/34").await;
+    fill(&client, "cardCvc", "123").await;
+    fill(&client, "cardName", "Jane Payer").await;
+    let screenshot = client.screenshot().await.expect("a screenshot");
+    let path = workspace_root().join("target").join("checkout-page.png");
+    std::fs::write(&path, screenshot).expect("the screenshot is saved");
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("the pay button")
+        .click()
+        .await
+        .expect("clicked");
+    let success = landed(&client).await;
+    assert!(
+        success.contains("/landing/success") && success.contains("status=completed"),
+        "{success}"
+    );
+    let session_id = url.rsplit('/').next().expect("an id");
+    assert!(
+        success.contains(&format!("sessionId={session_id}")),
+        "{success}"
+    );
+
+    // A decline shows its reason and keeps the form.
+    let url = create(json!({"amount": "9.00"})).await;
+    client.goto(&url).await.expect("the page loads");
+    fill(&client, "cardNumber", "4000000000000002").await;
+    fill(&client, "cardExpiry", "12/34").await;
+    fill(&client, "cardCvc", "123").await;
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("pay")
+        .click()
+        .await
+        .expect("clicked");
+    let error = client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("[data-testid=error]"))
+        .await
+        .expect("the decline is shown");
+    assert!(
+        error
+            .text()
+            .await
+            .expect("text")
+            .contains("Your card was declined.")
+    );
+    client
+        .find(Locator::Id("cardNumber"))
+        .await
+        .expect("the form is still there");
+
+    // Cancelling lands on the cancel URL.
+    client
+        .find(Locator::Css("button.link"))
+        .await
+        .expect("cancel")
+        .click()
+        .await
+        .expect("clicked");
+    let cancelled = landed(&client).await;
+    assert!(
+        cancelled.contains("/landing/cancel") && cancelled.contains("status=cancelled"),
+        "{cancelled}"
+    );
+
+    // An expired link shows that it expired, with no form.
+    let url = create(json!({"amount": "9.00", "expiresIn": "PT1M"})).await;
+    env.clock.advance(time::Duration::minutes(2));
+    client.goto(&url).await.expect("the page loads");
+    let state = client
+        .find(Locator::Css("[data-testid=state]"))
+        .await
+        .expect("a state");
+    assert!(state.text().await.expect("text").contains("expired"));
+    assert!(client.find(Locator::Id("cardNumber")).await.is_err());
+
+    client.close().await.expect("the browser closes");
+}
