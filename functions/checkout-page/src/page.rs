@@ -148,7 +148,9 @@ fn html(
     form_targets: &[Option<String>],
 ) -> Response<Body> {
     let style_hash = STANDARD.encode(Sha256::digest(style.as_bytes()));
-    let form_action: Vec<&str> = form_targets.iter().flatten().map(String::as_str).collect();
+    let mut form_action: Vec<&str> = form_targets.iter().flatten().map(String::as_str).collect();
+    form_action.sort_unstable();
+    form_action.dedup();
     let csp = format!(
         "default-src 'none'; style-src 'sha256-{style_hash}'; img-src data:; \
          form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
