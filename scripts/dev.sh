@@ -18,6 +18,7 @@ export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export TABLE_NAME="checkout-sessions"
 export PUBLIC_BASE_URL="http://127.0.0.1:$API_PORT"
 export CURSOR_SECRET="local-development-cursor-secret"
+export JWT_SECRET="local-development-jwt-secret"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
 
 ensure_java
@@ -65,7 +66,7 @@ WEBHOOK_SECRET="$(sed -n 's/.*"webhookSecret": *"\([^"]*\)".*/\1/p' "$DEMO")"
 
 log "serving the functions on http://127.0.0.1:$API_PORT"
 cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --concurrency 4 \
-  --env-var "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,TABLE_NAME=$TABLE_NAME,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,CURSOR_SECRET=$CURSOR_SECRET,AWS_ACCESS_KEY_ID=local,AWS_SECRET_ACCESS_KEY=local,AWS_REGION=us-east-1,ALLOW_PRIVATE_WEBHOOK_TARGETS=true,RUST_LOG=info" &
+  --env-var "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,TABLE_NAME=$TABLE_NAME,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,CURSOR_SECRET=$CURSOR_SECRET,JWT_SECRET=$JWT_SECRET,AWS_ACCESS_KEY_ID=local,AWS_SECRET_ACCESS_KEY=local,AWS_REGION=us-east-1,ALLOW_PRIVATE_WEBHOOK_TARGETS=true,RUST_LOG=info" &
 started+=("$!")
 wait_for_port "$API_PORT" "cargo lambda watch"
 

@@ -1,25 +1,60 @@
 //! Who is calling: a merchant API key (`Authorization: Bearer sk_test_…`), looked up by its
-//! SHA-256 hash and compared in constant time.
+//! SHA-256 hash and compared in constant time, or an access token issued for such a key. Every
+//! authenticated request then takes a slot of its merchant's per-second limit.
 
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 
 use crate::App;
+use crate::access_token;
 use crate::error::{ApiError, AuthFailure};
 use crate::hashing::constant_time_eq;
-use crate::merchant::{Merchant, TEST_KEY_PREFIX, hash_api_key};
+use crate::merchant::{ApiKeyRecord, DEFAULT_RATE_LIMIT, Merchant, TEST_KEY_PREFIX, hash_api_key};
+use crate::store::RateDecision;
 
-/// The active merchant whose valid, unrevoked key is in `headers`.
+/// The active merchant whose valid, unrevoked key (or a token issued for it) is in `headers`,
+/// within its rate limit.
 pub async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Merchant, ApiError> {
-    let fail = |failure| Err(ApiError::Unauthenticated(failure));
     let Some(token) = bearer_token(headers) else {
-        return fail(AuthFailure::MissingApiKey);
+        return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
+    };
+    let merchant = if token.starts_with(TEST_KEY_PREFIX) {
+        key_holder(app, &hash_api_key(token)).await?.0
+    } else if token.split('.').count() == 3 {
+        let claims = access_token::verify(&app.config.jwt_secret, token, app.now())?;
+        let (merchant, _) = key_holder(app, &claims.key).await?;
+        if !constant_time_eq(merchant.id.as_bytes(), claims.sub.as_bytes()) {
+            return Err(ApiError::Unauthenticated(AuthFailure::ExpiredToken));
+        }
+        merchant
+    } else {
+        return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
+    };
+    admit(app, &merchant).await?;
+    Ok(merchant)
+}
+
+/// The merchant and key record of an API key given in full; tokens are not accepted here, so a
+/// token cannot mint its own successors.
+pub async fn authenticate_key(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+    let Some(token) = bearer_token(headers) else {
+        return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
     };
     if !token.starts_with(TEST_KEY_PREFIX) {
-        return fail(AuthFailure::InvalidApiKey);
+        return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
     }
-    let hash = hash_api_key(token);
-    let Some(record) = app.store.get_api_key(&hash).await? else {
+    let found = key_holder(app, &hash_api_key(token)).await?;
+    admit(app, &found.0).await?;
+    Ok(found)
+}
+
+/// The active merchant of the unrevoked key whose hash is `hash`.
+async fn key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+    let fail = |failure| Err(ApiError::Unauthenticated(failure));
+    let Some(record) = app.store.get_api_key(hash).await? else {
         return fail(AuthFailure::InvalidApiKey);
     };
     if !constant_time_eq(record.key_hash.as_bytes(), hash.as_bytes()) {
@@ -34,7 +69,23 @@ pub async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Merchant, Ap
     if !merchant.active {
         return fail(AuthFailure::MerchantInactive);
     }
-    Ok(merchant)
+    Ok((merchant, record))
+}
+
+/// Takes one slot of the merchant's per-second limit, unless the deployment turned limits off.
+async fn admit(app: &App, merchant: &Merchant) -> Result<(), ApiError> {
+    if !app.config.rate_limits {
+        return Ok(());
+    }
+    let limit = merchant.rate_limit.unwrap_or(DEFAULT_RATE_LIMIT);
+    match app
+        .store
+        .take_request_slot(&merchant.id, limit, app.now())
+        .await?
+    {
+        RateDecision::Allowed { .. } => Ok(()),
+        RateDecision::Limited => Err(ApiError::RateLimited { limit }),
+    }
 }
 
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).

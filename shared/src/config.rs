@@ -14,6 +14,10 @@ pub struct Config {
     pub cursor_secret: Vec<u8>,
     /// `RETENTION_DAYS`: how long ended sessions are kept before TTL deletes them (default 90).
     pub retention: time::Duration,
+    /// `JWT_SECRET`: the HS256 key of access tokens.
+    pub jwt_secret: Vec<u8>,
+    /// `RATE_LIMITS=off` turns the per-merchant request limits off (one write per request saved).
+    pub rate_limits: bool,
     /// `ALLOW_PRIVATE_WEBHOOK_TARGETS=true`: let webhooks go to private and loopback addresses
     /// (local development only; off by default).
     pub allow_private_webhook_targets: bool,
@@ -24,6 +28,7 @@ pub const DEFAULT_TABLE_NAME: &str = "checkout-sessions";
 /// Public base URL when `PUBLIC_BASE_URL` is unset.
 pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:9000";
 const LOCAL_CURSOR_SECRET: &str = "local-development-cursor-secret";
+const LOCAL_JWT_SECRET: &str = "local-development-jwt-secret";
 
 impl Config {
     /// Reads the environment, falling back to the local stack's values.
@@ -32,6 +37,10 @@ impl Config {
         let cursor_secret = var("CURSOR_SECRET").unwrap_or_else(|| {
             tracing::warn!("CURSOR_SECRET is unset; using the local development secret");
             LOCAL_CURSOR_SECRET.to_owned()
+        });
+        let jwt_secret = var("JWT_SECRET").unwrap_or_else(|| {
+            tracing::warn!("JWT_SECRET is unset; using the local development secret");
+            LOCAL_JWT_SECRET.to_owned()
         });
         let retention_days = var("RETENTION_DAYS")
             .and_then(|days| days.parse::<i64>().ok())
@@ -44,12 +53,15 @@ impl Config {
                 .unwrap_or_else(|_| DEFAULT_PUBLIC_BASE_URL.to_owned()),
             cursor_secret: cursor_secret.into_bytes(),
             retention: time::Duration::days(retention_days),
+            jwt_secret: jwt_secret.into_bytes(),
+            rate_limits: !var("RATE_LIMITS").is_some_and(|v| v.eq_ignore_ascii_case("off")),
             allow_private_webhook_targets: var("ALLOW_PRIVATE_WEBHOOK_TARGETS")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         }
     }
 
-    /// Settings for `table_name` on the DynamoDB Local at `endpoint`, as tests and tools use.
+    /// Settings for `table_name` on the DynamoDB Local at `endpoint`, as tests and tools use
+    /// (rate limits off).
     pub fn local(table_name: &str, endpoint: &str) -> Self {
         Self {
             table_name: table_name.to_owned(),
@@ -57,6 +69,9 @@ impl Config {
             public_base_url: DEFAULT_PUBLIC_BASE_URL.to_owned(),
             cursor_secret: LOCAL_CURSOR_SECRET.as_bytes().to_vec(),
             retention: time::Duration::days(90),
+            jwt_secret: LOCAL_JWT_SECRET.as_bytes().to_vec(),
+            // Tests run many requests in one frozen clock second; the rate-limit test turns it on.
+            rate_limits: false,
             allow_private_webhook_targets: true,
         }
     }

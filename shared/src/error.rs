@@ -95,6 +95,12 @@ pub enum ApiError {
     /// The idempotency key was used before with a different request.
     #[error("idempotency key reused with a different request")]
     IdempotencyKeyReused,
+    /// The merchant sent more requests this second than its limit.
+    #[error("rate limited at {limit} requests per second")]
+    RateLimited {
+        /// Requests allowed per second.
+        limit: u32,
+    },
     /// Too many concurrent writers on the same items; safe to retry.
     #[error("contention on the same items")]
     Contention,
@@ -132,6 +138,9 @@ pub struct Problem {
     /// Seconds after which a retry may succeed.
     #[serde(skip)]
     pub retry_after: Option<u32>,
+    /// The per-second limit that was exceeded (for the `RateLimit-*` headers).
+    #[serde(skip)]
+    pub rate_limit: Option<u32>,
 }
 
 impl ApiError {
@@ -156,6 +165,7 @@ impl ApiError {
                 StatusCode::CONFLICT
             }
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -219,6 +229,13 @@ impl ApiError {
                 "Idempotency key reused",
                 "This idempotency key was already used with a different request.".to_owned(),
             ),
+            Self::RateLimited { limit } => (
+                "rate_limited",
+                "Too many requests",
+                format!(
+                    "This account may send {limit} requests per second; retry after the Retry-After delay."
+                ),
+            ),
             Self::Contention => (
                 "concurrent_update",
                 "Concurrent update",
@@ -251,7 +268,11 @@ impl ApiError {
             },
             request_id: request_id.to_owned(),
             retry_after: match self {
-                Self::Unavailable(_) | Self::Contention => Some(1),
+                Self::Unavailable(_) | Self::Contention | Self::RateLimited { .. } => Some(1),
+                _ => None,
+            },
+            rate_limit: match self {
+                Self::RateLimited { limit } => Some(*limit),
                 _ => None,
             },
         }

@@ -168,6 +168,12 @@ fn problem(err: &ApiError, request_id: &str) -> Response<Body> {
     if let Some(seconds) = problem.retry_after {
         headers.insert("retry-after", HeaderValue::from(seconds));
     }
+    if let Some(limit) = problem.rate_limit {
+        // Windows are whole seconds, so the current one resets within a second.
+        headers.insert("ratelimit-limit", HeaderValue::from(limit));
+        headers.insert("ratelimit-remaining", HeaderValue::from(0));
+        headers.insert("ratelimit-reset", HeaderValue::from(1));
+    }
     response
 }
 

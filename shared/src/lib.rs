@@ -2,6 +2,7 @@
 //! Lambda functions share. Function crates stay thin: they parse a request, call into this crate and
 //! render what it returns.
 
+pub mod access_token;
 pub mod app;
 pub mod auth;
 pub mod clock;

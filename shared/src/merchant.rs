@@ -33,6 +33,9 @@ pub struct Merchant {
     pub max_amount: Option<Amount>,
     /// What we charge.
     pub fees: FeeSchedule,
+    /// Requests per second this merchant may send (default [`DEFAULT_RATE_LIMIT`]).
+    #[serde(default)]
+    pub rate_limit: Option<u32>,
     /// Creation instant.
     pub created_at: Timestamp,
 }
@@ -61,6 +64,9 @@ pub struct NewApiKey {
     /// What the table keeps.
     pub record: ApiKeyRecord,
 }
+
+/// Requests per second a merchant may send unless set otherwise.
+pub const DEFAULT_RATE_LIMIT: u32 = 25;
 
 /// The prefix of every test-mode secret key.
 pub const TEST_KEY_PREFIX: &str = "sk_test_";

@@ -372,7 +372,7 @@ impl TestEnv {
 
     /// Refunds session `id`, with an idempotency key if given.
     pub async fn refund(&self, key: &str, id: &str, idempotency_key: Option<&str>) -> ApiResponse {
-        let request = Call::event("expire-session")
+        let request = Call::event("refund-session")
             .key(Some(key))
             .header("idempotency-key", idempotency_key)
             .id(id)
@@ -380,9 +380,15 @@ impl TestEnv {
         ApiResponse::from_response(refund_session::handle(&self.app, request).await)
     }
 
+    /// Exchanges `key` for an access token.
+    pub async fn token(&self, key: &str) -> ApiResponse {
+        let request = Call::event("issue-token").key(Some(key)).into_request();
+        ApiResponse::from_response(issue_token::handle(&self.app, request).await)
+    }
+
     /// Lists events with query `params`.
     pub async fn events(&self, key: &str, params: &[(&str, &str)]) -> ApiResponse {
-        let request = Call::event("list-sessions")
+        let request = Call::event("list-events")
             .key(Some(key))
             .query(params)
             .into_request();

@@ -9,6 +9,7 @@
 //! | webhook event      | `EVENT#<eventId>`                    | `EVENT`     | by-merchant, by-group, due-by-time       |
 //! | order reservation  | `MERCHANT#<merchantId>#ORDER#<orderId>` | `ORDER`  |                                          |
 //! | idempotency record | `MERCHANT#<merchantId>#IDEMPOTENCY#<endpoint>#<key>` | `IDEMPOTENCY` |                   |
+//! | rate-limit window  | `RATE#<merchantId>#<unix second>`    | `RATE`      |                                          |
 
 mod due;
 mod errors;
@@ -18,6 +19,7 @@ mod keys;
 mod listing;
 mod merchants;
 mod payments;
+mod rate_limits;
 mod sessions;
 mod transact;
 
@@ -29,6 +31,7 @@ pub use events::{DeliveryOutcome, EventPage, EventQuery};
 pub use idempotency::{IdempotencyClaim, PriorUse, StoredResponse};
 pub use listing::{ListQuery, Page, PageKey};
 pub use payments::ChangeOutcome;
+pub use rate_limits::RateDecision;
 pub use sessions::{CreateOutcome, EndOutcome};
 
 /// The checkout table and a client for it; cheap to clone.

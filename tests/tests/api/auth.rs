@@ -28,11 +28,7 @@ async fn missing_and_unknown_keys_are_401_problems() {
         .await;
     assert_eq!(basic.body["code"], "missing_api_key");
 
-    for wrong in [
-        "sk_test_notakeywehaveeverissued",
-        "pk_live_123",
-        "eyJhbGciOiJub25lIn0.e30.",
-    ] {
+    for wrong in ["sk_test_notakeywehaveeverissued", "pk_live_123"] {
         let response = env.create(wrong, &valid_body()).await;
         assert_eq!(
             (response.status, response.body["code"].as_str()),

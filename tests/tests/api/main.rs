@@ -9,5 +9,6 @@ mod listing;
 mod sample_events;
 mod storage;
 mod sweeper;
+mod tokens;
 mod validation;
 mod webhooks;

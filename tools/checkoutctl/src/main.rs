@@ -112,6 +112,9 @@ enum MerchantCommand {
         /// Fixed fee in minor units of the session currency (default 30).
         #[arg(long)]
         fee_fixed: Option<i64>,
+        /// Requests per second the merchant may send (default 25).
+        #[arg(long)]
+        rate_limit: Option<u32>,
     },
     /// Stops a merchant's keys from authenticating.
     Deactivate { merchant_id: String },
@@ -173,6 +176,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 max_amount,
                 fee_percent,
                 fee_fixed,
+                rate_limit,
             } => {
                 let options = MerchantOptions {
                     name,
@@ -184,6 +188,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                     max_amount,
                     fee_percent,
                     fee_fixed,
+                    rate_limit,
                 };
                 serde_json::to_value(merchants::create_merchant(&store, options).await?)
                     .map_err(|e| AdminError::Storage(e.to_string()))?

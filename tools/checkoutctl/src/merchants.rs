@@ -34,6 +34,8 @@ pub struct MerchantOptions {
     pub fee_percent: Option<String>,
     /// Fixed fee in minor units (default 30).
     pub fee_fixed: Option<i64>,
+    /// Requests per second (default 25).
+    pub rate_limit: Option<u32>,
 }
 
 /// What `merchant create` prints: the only time the key is shown.
@@ -96,6 +98,11 @@ pub async fn create_merchant(
         }
         fees.fixed_minor = fixed;
     }
+    if options.rate_limit == Some(0) {
+        return Err(AdminError::InvalidArgument(
+            "--rate-limit: at least 1".into(),
+        ));
+    }
     let now = Timestamp::now();
     let merchant = Merchant {
         id: new_merchant_id(),
@@ -109,6 +116,7 @@ pub async fn create_merchant(
         webhook_secret: new_webhook_secret(),
         max_amount,
         fees,
+        rate_limit: options.rate_limit,
         created_at: now,
     };
     store.put_merchant(&merchant).await?;

@@ -1,0 +1,22 @@
+//! `POST /v1/auth/token`: exchanges an API key for a one-hour access token.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::{App, access_token, auth, http};
+
+/// Handles one token request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let request_id = http::request_id(&request);
+    http::finish(&request_id, issue(app, &request).await)
+}
+
+async fn issue(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
+    let (merchant, key) = auth::authenticate_key(app, request.headers()).await?;
+    let token = access_token::issue(
+        &app.config.jwt_secret,
+        &merchant.id,
+        &key.key_hash,
+        app.now(),
+    )?;
+    http::json(StatusCode::OK, &token)
+}
