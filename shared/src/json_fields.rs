@@ -9,6 +9,38 @@ use serde_json::value::RawValue;
 use crate::error::{ApiError, FieldError};
 use crate::money::Invalid;
 
+/// The deepest nesting of objects and arrays a request may have; no valid request comes close.
+pub const MAX_DEPTH: usize = 16;
+
+/// Whether the brackets of `body` (outside strings) nest at most `max` deep, checked before any
+/// parsing so deep input costs nothing.
+fn depth_within(body: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &byte in body {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return false;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
 /// Violations found so far, in the order found.
 #[derive(Debug, Default)]
 pub struct Violations(Vec<FieldError>);
@@ -51,8 +83,13 @@ pub struct JsonObject {
 }
 
 impl JsonObject {
-    /// Parses a request body that must be a JSON object.
+    /// Parses a request body that must be a JSON object nested at most [`MAX_DEPTH`] levels.
     pub fn parse_body(body: &[u8]) -> Result<Self, ApiError> {
+        if !depth_within(body, MAX_DEPTH) {
+            return Err(ApiError::MalformedJson(format!(
+                "objects and arrays are nested more than {MAX_DEPTH} levels deep"
+            )));
+        }
         let raw: Box<RawValue> =
             serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
         let fields = serde_json::from_str(raw.get())
@@ -202,6 +239,19 @@ mod tests {
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["customer.emial", "colour"]);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing_and_brackets_in_strings_do_not_count() {
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(40), "]".repeat(40));
+        assert!(matches!(
+            JsonObject::parse_body(deep.as_bytes()),
+            Err(ApiError::MalformedJson(_))
+        ));
+        let quoted = format!("{{\"a\":\"{}\\\"{}\"}}", "[".repeat(40), "{".repeat(40));
+        assert!(JsonObject::parse_body(quoted.as_bytes()).is_ok());
+        let customer = br#"{"customer": {"name": "x"}, "lineItems": [{"name": "y"}]}"#;
+        assert!(JsonObject::parse_body(customer).is_ok());
     }
 
     #[test]

@@ -105,6 +105,32 @@ fn start_dynamodb_local() -> LocalDynamo {
     }
 }
 
+static LOGS: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// A log writer that keeps every line for [`captured_logs`] and hands it to libtest's capture
+/// (shown only for a failing test).
+struct CapturedLogs;
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        LOGS.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_str(&text);
+        print!("{text}");
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything the functions have logged in this test process so far.
+pub fn captured_logs() -> String {
+    LOGS.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
 /// One test's world: its own table, an app over it with a clock the test moves, and helpers
 /// that call the real handlers.
 pub struct TestEnv {
@@ -264,7 +290,7 @@ impl TestEnv {
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_test_writer()
+            .with_writer(|| CapturedLogs)
             .try_init();
         let endpoint = dynamodb_endpoint();
         let table = format!("test-{}", uuid::Uuid::new_v4().simple());

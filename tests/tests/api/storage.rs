@@ -119,3 +119,59 @@ async fn an_unreachable_dynamodb_is_a_503_that_leaks_nothing() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn no_secret_or_card_data_reaches_the_logs() {
+    use integration_tests::captured_logs;
+
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let token = env.token(&merchant.api_key).await.body["accessToken"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let created = env
+        .create(&token, &serde_json::json!({"amount": "10.00"}))
+        .await;
+    let id = created.body["id"].as_str().expect("an id").to_owned();
+    let page = env.page(&format!("/pay/{id}"), None).await;
+    let form_token = page.token();
+    // A decline and a payment, both logged by the page.
+    for number in ["4000000000000002", "4242424242424242"] {
+        env.page(
+            &format!("/pay/{id}"),
+            Some(&[
+                ("method", "card"),
+                ("token", form_token.as_str()),
+                ("cardNumber", number),
+                ("cardExpiry", "12/34"),
+                ("cardCvc", "123"),
+            ]),
+        )
+        .await;
+    }
+    assert_eq!(
+        env.get(&merchant.api_key, &id).await.body["status"],
+        "completed"
+    );
+    env.dispatch_scheduled().await;
+    // A refused key is logged as refused, without the key.
+    env.create("sk_test_wrongwrongwrongwrongwrongwrong", &valid_body())
+        .await;
+
+    let logs = captured_logs();
+    assert!(logs.contains(&id), "the flow was logged");
+    for secret in [
+        merchant.api_key.as_str(),
+        merchant.webhook_secret.as_str(),
+        merchant.webhook_secret.trim_start_matches("whsec_"),
+        token.as_str(),
+        form_token.as_str(),
+        "4242424242424242",
+        "4000000000000002",
+        "cardCvc",
+        "sk_test_wrongwrongwrongwrongwrongwrong",
+    ] {
+        assert!(!logs.contains(secret), "a log line holds {secret}");
+    }
+}
