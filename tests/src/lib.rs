@@ -57,22 +57,100 @@ pub fn dynamodb_endpoint() -> &'static str {
         .endpoint
 }
 
-fn start_dynamodb_local() -> LocalDynamo {
-    let root = workspace_root();
-    // scripts/tools.sh installs DynamoDB Local (and Java) when missing and prints the jar folder.
+/// The folder holding DynamoDBLocal.jar; scripts/tools.sh installs it (and Java) when missing.
+fn dynamodb_local_dir() -> String {
     let output = Command::new("bash")
         .arg("-c")
         .arg("source scripts/tools.sh && ensure_java && dynamodb_local_dir")
-        .current_dir(&root)
+        .current_dir(workspace_root())
         .stderr(Stdio::inherit())
         .output()
         .expect("bash runs scripts/tools.sh");
     assert!(output.status.success(), "could not install DynamoDB Local");
-    let dir = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    let port = TcpListener::bind("127.0.0.1:0")
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
-        .port();
+        .port()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "DynamoDB Local did not open port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A DynamoDB Local of one test that keeps its data in a folder, so it can be stopped and started
+/// again (an outage) without losing what it acknowledged.
+pub struct PersistentDynamo {
+    port: u16,
+    folder: PathBuf,
+    process: Option<Child>,
+}
+
+impl PersistentDynamo {
+    /// Starts one on a free port with a fresh data folder.
+    pub fn start() -> Self {
+        let folder =
+            std::env::temp_dir().join(format!("dynamodb-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&folder).expect("a data folder");
+        let mut dynamo = Self {
+            port: free_port(),
+            folder,
+            process: None,
+        };
+        dynamo.resume();
+        dynamo
+    }
+
+    /// Its endpoint.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the emulator (SIGTERM, so it shuts down as a restarted service would), as an outage.
+    pub fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = Command::new("kill").arg(process.id().to_string()).status();
+            let _ = process.wait();
+        }
+    }
+
+    /// Starts it again on the same port and data.
+    pub fn resume(&mut self) {
+        let dir = dynamodb_local_dir();
+        let process = Command::new("java")
+            .arg(format!("-Djava.library.path={dir}/DynamoDBLocal_lib"))
+            .args(["-jar", &format!("{dir}/DynamoDBLocal.jar")])
+            .args(["-port", &self.port.to_string(), "-sharedDb", "-dbPath"])
+            .arg(&self.folder)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("java starts DynamoDB Local");
+        self.process = Some(process);
+        wait_for_port(self.port);
+    }
+}
+
+impl Drop for PersistentDynamo {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+fn start_dynamodb_local() -> LocalDynamo {
+    let dir = dynamodb_local_dir();
+    let port = free_port();
     let script = format!(
         "java -Djava.library.path='{dir}/DynamoDBLocal_lib' -jar '{dir}/DynamoDBLocal.jar' \
          -port {port} -inMemory -sharedDb >/dev/null 2>&1 & child=$!; \
@@ -91,14 +169,7 @@ fn start_dynamodb_local() -> LocalDynamo {
             .read_line(&mut line)
             .expect("the wrapper reports the start");
     }
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "DynamoDB Local did not open port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_port(port);
     LocalDynamo {
         endpoint: format!("http://127.0.0.1:{port}"),
         _wrapper: Some(child),
@@ -285,6 +356,11 @@ impl Call {
 impl TestEnv {
     /// A new table on the shared DynamoDB Local, and an app over it whose clock starts now.
     pub async fn new() -> Self {
+        Self::on(dynamodb_endpoint()).await
+    }
+
+    /// A new table on the DynamoDB Local at `endpoint`.
+    pub async fn on(endpoint: &str) -> Self {
         // Logs go through libtest's capture, so they show only for a failing test.
         let filter = tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -292,7 +368,6 @@ impl TestEnv {
             .with_env_filter(filter)
             .with_writer(|| CapturedLogs)
             .try_init();
-        let endpoint = dynamodb_endpoint();
         let table = format!("test-{}", uuid::Uuid::new_v4().simple());
         let client = dynamodb_client(Some(endpoint)).await;
         TableDefinition::from_template(TEMPLATE)
