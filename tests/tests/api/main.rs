@@ -6,6 +6,7 @@ mod concurrency;
 mod create;
 mod lifecycle;
 mod listing;
+mod openapi;
 mod outage;
 mod sample_events;
 mod storage;

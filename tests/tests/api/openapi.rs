@@ -1,0 +1,122 @@
+//! `openapi.yaml` stays honest: it documents every deployed route, and its request examples get the
+//! documented answer, with every required field, from the real handlers. (The fuzzing run of
+//! `scripts/fuzz.sh` checks responses against its schemas in depth.)
+
+use integration_tests::{Call, TestEnv};
+use serde_yaml_ng::Value;
+
+fn document(name: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(name);
+    let text = std::fs::read_to_string(&path).expect("the file exists");
+    serde_yaml_ng::from_str(&text).expect("valid YAML")
+}
+
+fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(reference) => reference
+            .trim_start_matches("#/")
+            .split('/')
+            .fold(spec, |node, part| &node[part]),
+        None => value,
+    }
+}
+
+#[test]
+fn every_route_of_the_template_and_the_local_router_is_documented() {
+    let spec = document("openapi.yaml");
+    let template = document("template.yaml");
+    let mut routes = Vec::new();
+    for resource in template["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .values()
+    {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for event in events.values().filter(|e| e["Type"] == "HttpApi") {
+            let path = event["Properties"]["Path"]
+                .as_str()
+                .expect("a path")
+                .to_owned();
+            let method = event["Properties"]["Method"]
+                .as_str()
+                .expect("a method")
+                .to_lowercase();
+            routes.push((path, method));
+        }
+    }
+    assert_eq!(routes.len(), 11, "{routes:?}");
+    let cargo = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"),
+    )
+    .expect("Cargo.toml");
+    for (path, method) in &routes {
+        assert!(
+            !spec["paths"][path.as_str()][method.as_str()].is_null(),
+            "{method} {path} is deployed but not in openapi.yaml"
+        );
+        assert!(
+            cargo.contains(&format!("\"{path}\" =")),
+            "{path} is not in the make dev router"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_create_examples_get_the_documented_answer() {
+    let spec = document("openapi.yaml");
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let operation = &spec["paths"]["/v1/checkout/sessions"]["post"];
+    let examples = operation["requestBody"]["content"]["application/json"]["examples"]
+        .as_mapping()
+        .expect("examples");
+    let created = resolve(
+        &spec,
+        &operation["responses"]["201"]["content"]["application/json"]["schema"],
+    );
+    let required: Vec<&str> = created["required"]
+        .as_sequence()
+        .expect("required fields")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for (name, example) in examples {
+        let body: serde_json::Value =
+            serde_yaml_ng::from_value(example["value"].clone()).expect("JSON-like");
+        let response = env
+            .create_call(
+                Call::event("create-session")
+                    .key(Some(&key))
+                    .header("idempotency-key", None)
+                    .json(&body),
+            )
+            .await;
+        assert_eq!(
+            response.status, 201,
+            "example {name:?}: {:?}",
+            response.body
+        );
+        for field in &required {
+            assert!(
+                response.body.get(field).is_some(),
+                "example {name:?} lacks {field}"
+            );
+        }
+    }
+    let problem = resolve(&spec, &spec["components"]["schemas"]["Problem"]);
+    let refused = env
+        .create(&key, &serde_json::json!({"amount": "1e3"}))
+        .await;
+    for field in problem["required"]
+        .as_sequence()
+        .expect("required")
+        .iter()
+        .filter_map(Value::as_str)
+    {
+        assert!(refused.body.get(field).is_some(), "problems lack {field}");
+    }
+}
