@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; each installs what it is missing (see scripts/tools.sh).
-.PHONY: dev test lint bench
+.PHONY: dev test lint bench fuzz
 
 ## make dev: DynamoDB Local + every function under `cargo lambda watch` on http://127.0.0.1:9000
 dev:
@@ -16,3 +16,7 @@ lint:
 ## make bench: figures, never assertions on time (the sweeper over 10,000 due sessions)
 bench:
 	@bash scripts/bench.sh
+
+## make fuzz: schemathesis against the local stack (make test runs it too)
+fuzz:
+	@bash scripts/fuzz.sh

