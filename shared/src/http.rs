@@ -85,6 +85,21 @@ pub fn form_fields(request: &Request) -> Result<Vec<(String, String)>, ApiError>
     Ok(url::form_urlencoded::parse(body).into_owned().collect())
 }
 
+/// The `Idempotency-Key` header: absent, or printable ASCII (anything else is a 400, never
+/// silently ignored).
+pub fn idempotency_key_header(request: &Request) -> Result<Option<&str>, ApiError> {
+    match request.headers().get("idempotency-key") {
+        None => Ok(None),
+        Some(value) => value.to_str().map(Some).map_err(|_| {
+            ApiError::field(
+                "Idempotency-Key",
+                "invalid_characters",
+                "must contain printable ASCII characters only",
+            )
+        }),
+    }
+}
+
 /// A header's value, if present and visible ASCII.
 pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())

@@ -314,6 +314,13 @@ impl Call {
         self
     }
 
+    /// Sets a header to raw bytes (which need not be ASCII).
+    pub fn binary_header(mut self, name: &'static str, value: &[u8]) -> Self {
+        let value = HeaderValue::from_bytes(value).expect("a header value");
+        self.request.headers_mut().insert(name, value);
+        self
+    }
+
     /// Replaces the body with raw bytes.
     pub fn raw_body(mut self, body: Vec<u8>) -> Self {
         *self.request.body_mut() = Body::Binary(body);

@@ -14,7 +14,7 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 async fn create(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
     let merchant = auth::authenticate(app, request.headers()).await?;
     let body = http::json_body(request)?;
-    let idempotency_key = http::header(request, "idempotency-key");
+    let idempotency_key = http::idempotency_key_header(request)?;
     let created = service::create_session(
         app,
         &merchant,

@@ -450,7 +450,27 @@ async fn broken_bodies_get_problem_json_and_write_nothing() {
         .await;
     assert_eq!(untyped.status, 415);
 
-    for response in [&malformed, &not_object, &too_large, &form, &untyped] {
+    let binary_key = env
+        .create_call(
+            call()
+                .header("content-type", Some("application/json"))
+                .raw_body(b"{\"amount\":\"10.00\"}".to_vec())
+                .binary_header("idempotency-key", b"\xd7\xf8\x9b"),
+        )
+        .await;
+    assert_eq!(
+        (binary_key.status, binary_key.error_fields()),
+        (400, vec!["Idempotency-Key".to_owned()])
+    );
+
+    for response in [
+        &malformed,
+        &not_object,
+        &too_large,
+        &form,
+        &untyped,
+        &binary_key,
+    ] {
         assert_eq!(
             response.header("content-type"),
             Some("application/problem+json")
