@@ -8,6 +8,7 @@ cd "$ROOT"
 
 EXAMPLES="${FUZZ_EXAMPLES:-150}"
 ensure_schemathesis
+ensure_cargo_lambda
 export PATH="$VENV/bin:$PATH"
 
 if (exec 3<>/dev/tcp/127.0.0.1/9000) 2>/dev/null; then
@@ -30,7 +31,7 @@ merchant="$(target/debug/checkoutctl merchant create --name "Fuzz $(date +%s)" \
 key="$(printf '%s' "$merchant" | sed -n 's/.*"apiKey": *"\([^"]*\)".*/\1/p')"
 
 log "schemathesis: up to $EXAMPLES cases per operation"
-schemathesis run openapi.yaml --url http://127.0.0.1:9000 \
+"$LOCAL/venv-fuzz/bin/schemathesis" run openapi.yaml --url http://127.0.0.1:9000 \
   --header "Authorization: Bearer $key" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-path-regex '^/pay/' \

@@ -68,9 +68,16 @@ ensure_cargo_lambda() {
   pip_pin ziglang "$ZIGLANG_VERSION"
 }
 
+# schemathesis lives in a venv of its own: its dependencies and cfn-lint's need not agree.
 ensure_schemathesis() {
-  ensure_venv
-  pip_pin schemathesis "$SCHEMATHESIS_VERSION"
+  if [ ! -x "$LOCAL/venv-fuzz/bin/pip" ]; then
+    log "creating a Python venv for schemathesis in .local/venv-fuzz"
+    python3 -m venv "$LOCAL/venv-fuzz"
+  fi
+  if ! "$LOCAL/venv-fuzz/bin/pip" show schemathesis 2>/dev/null | grep -qx "Version: $SCHEMATHESIS_VERSION"; then
+    log "installing schemathesis==$SCHEMATHESIS_VERSION"
+    "$LOCAL/venv-fuzz/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+  fi
 }
 
 ensure_cfn_lint() {

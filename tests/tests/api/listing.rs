@@ -120,7 +120,11 @@ async fn sessions_stay_findable_by_order_id_and_creation_window() {
     let until = all_pages(&env, &key, &[("createdTo", from.as_str())])
         .await
         .concat();
-    assert_eq!(until, [first.clone()], "an upper bound alone works");
+    assert_eq!(
+        until,
+        std::slice::from_ref(&first),
+        "an upper bound alone works"
+    );
     let combined = all_pages(
         &env,
         &key,
