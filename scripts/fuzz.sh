@@ -31,7 +31,9 @@ merchant="$(target/debug/checkoutctl merchant create --name "Fuzz $(date +%s)" \
 key="$(printf '%s' "$merchant" | sed -n 's/.*"apiKey": *"\([^"]*\)".*/\1/p')"
 
 log "schemathesis: up to $EXAMPLES cases per operation"
-"$LOCAL/venv-fuzz/bin/schemathesis" run openapi.yaml --url http://127.0.0.1:9000 \
+# Run from .local so that schemathesis keeps its cache there, out of the watched tree.
+cd "$LOCAL"
+"$LOCAL/venv-fuzz/bin/schemathesis" run "$ROOT/openapi.yaml" --url http://127.0.0.1:9000 \
   --header "Authorization: Bearer $key" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-path-regex '^/pay/' \
