@@ -106,6 +106,14 @@ pub async fn list_sessions(
             ),
         }
     }
+    if let (Some(from), Some(to)) = (query.created_from, query.created_to)
+        && from > to
+    {
+        v.push(
+            "createdTo",
+            Invalid::new("invalid_range", "createdTo must not be before createdFrom"),
+        );
+    }
     let query_id = query_identity(&query);
     if let Some(text) = cursor_text {
         match cursor::decode(&text, &query_id, &app.config.cursor_secret) {

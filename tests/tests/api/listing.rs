@@ -173,6 +173,13 @@ async fn forged_or_foreign_cursors_and_bad_parameters_are_400() {
         (vec![("createdFrom", "yesterday")], "createdFrom"),
         (vec![("sort", "asc")], "sort"),
         (vec![("limit", "5"), ("limit", "6")], "limit"),
+        (
+            vec![
+                ("createdFrom", "2026-11-23T00:00:00Z"),
+                ("createdTo", "2026-11-22T00:00:00Z"),
+            ],
+            "createdTo",
+        ),
     ] {
         let response = env.list(&key, &params).await;
         assert_eq!(
