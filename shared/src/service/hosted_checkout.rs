@@ -4,13 +4,12 @@
 use crate::App;
 use crate::domain::{CryptoAsset, HttpUrl, PaymentMethod};
 use crate::error::ApiError;
-use crate::event::{EventType, WebhookEvent};
 use crate::hashing::constant_time_eq;
 use crate::merchant::Merchant;
 use crate::payments::{
     CardDetails, ChargeOutcome, ChargeRequest, PaymentInstrument, PaymentProcessor,
 };
-use crate::service::transition::end_with_event;
+use crate::service::transition::{announce, end_with_event};
 use crate::session::{CheckoutSession, SessionStatus};
 use crate::store::{ChangeOutcome, EndOutcome};
 use crate::timestamp::Timestamp;
@@ -143,15 +142,7 @@ pub async fn pay<P: PaymentProcessor>(
         ChargeOutcome::Approved(details) => {
             let mut paid = session.ended(SessionStatus::Completed, now);
             paid.payment = Some(details);
-            let event = WebhookEvent::new(
-                EventType::Completed,
-                &paid.resource(now, &app.config.public_base_url),
-                &session.merchant_id,
-                &session.id,
-                session.webhook_url.as_ref().map(AsRef::as_ref),
-                now,
-            )
-            .map_err(|e| ApiError::Internal(format!("event serialization: {e}")))?;
+            let event = announce(app, &paid, now)?;
             match app
                 .store
                 .complete_session(&session, &paid, &event, now)

@@ -11,11 +11,9 @@ use crate::event::{DeliveryStatus, EventType, WebhookEvent};
 use crate::json_fields::Violations;
 use crate::merchant::Merchant;
 use crate::money::Invalid;
+use crate::service::query_params;
 use crate::store::{EventPage, EventQuery};
 use crate::timestamp::Timestamp;
-
-const DEFAULT_LIMIT: usize = 10;
-const MAX_LIMIT: usize = 100;
 
 /// The `event` object of the API.
 #[derive(Debug, Serialize)]
@@ -93,31 +91,14 @@ pub async fn list_events(
         session_id: None,
         kind: None,
         delivery_status: None,
-        limit: DEFAULT_LIMIT,
+        limit: query_params::DEFAULT_LIMIT,
         after: None,
     };
     let mut cursor_text = None;
-    let mut seen = std::collections::HashSet::new();
-    for (name, value) in params {
-        if !seen.insert(name.as_str()) {
-            v.push(
-                name.as_str(),
-                Invalid::new("repeated_parameter", "give each parameter once"),
-            );
-            continue;
-        }
-        match name.as_str() {
-            "limit" => match value.parse::<usize>() {
-                Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => query.limit = limit,
-                _ => v.push(
-                    "limit",
-                    Invalid::new(
-                        "invalid_limit",
-                        format!("must be an integer from 1 to {MAX_LIMIT}"),
-                    ),
-                ),
-            },
-            "sessionId" => query.session_id = Some(value.clone()),
+    for (name, value) in query_params::distinct(params, &mut v) {
+        match name {
+            "limit" => query.limit = query_params::limit(value, &mut v).unwrap_or(query.limit),
+            "sessionId" => query.session_id = Some(value.to_owned()),
             "type" => match EventType::parse(value) {
                 Some(kind) => query.kind = Some(kind),
                 None => v.push("type", Invalid::new("invalid_type", "not an event type")),
@@ -132,7 +113,7 @@ pub async fn list_events(
                     ),
                 ),
             },
-            "cursor" => cursor_text = Some(value.clone()),
+            "cursor" => cursor_text = Some(value.to_owned()),
             other => v.push(
                 other,
                 Invalid::new(

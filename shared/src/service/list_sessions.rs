@@ -9,12 +9,10 @@ use crate::error::ApiError;
 use crate::json_fields::Violations;
 use crate::merchant::Merchant;
 use crate::money::Invalid;
+use crate::service::query_params;
 use crate::session::{SessionResource, SessionStatus};
 use crate::store::{ListQuery, Page};
 use crate::timestamp::Timestamp;
-
-const DEFAULT_LIMIT: usize = 10;
-const MAX_LIMIT: usize = 100;
 
 /// The `list` object of the API.
 #[derive(Debug, Serialize)]
@@ -55,31 +53,14 @@ pub async fn list_sessions(
         status: None,
         created_from: None,
         created_to: None,
-        limit: DEFAULT_LIMIT,
+        limit: query_params::DEFAULT_LIMIT,
         after: None,
         now: app.now(),
     };
     let mut cursor_text = None;
-    let mut seen = std::collections::HashSet::new();
-    for (name, value) in params {
-        if !seen.insert(name.as_str()) {
-            v.push(
-                name.as_str(),
-                Invalid::new("repeated_parameter", "give each parameter once"),
-            );
-            continue;
-        }
-        match name.as_str() {
-            "limit" => match value.parse::<usize>() {
-                Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => query.limit = limit,
-                _ => v.push(
-                    "limit",
-                    Invalid::new(
-                        "invalid_limit",
-                        format!("must be an integer from 1 to {MAX_LIMIT}"),
-                    ),
-                ),
-            },
+    for (name, value) in query_params::distinct(params, &mut v) {
+        match name {
+            "limit" => query.limit = query_params::limit(value, &mut v).unwrap_or(query.limit),
             "status" => match SessionStatus::parse(value) {
                 Some(status) => query.status = Some(status),
                 None => v.push(
@@ -96,7 +77,7 @@ pub async fn list_sessions(
             },
             "createdFrom" => query.created_from = instant(value, "createdFrom", &mut v),
             "createdTo" => query.created_to = instant(value, "createdTo", &mut v),
-            "cursor" => cursor_text = Some(value.clone()),
+            "cursor" => cursor_text = Some(value.to_owned()),
             other => v.push(
                 other,
                 Invalid::new(

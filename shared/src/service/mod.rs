@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod hosted_checkout;
 mod list_events;
 mod list_sessions;
+mod query_params;
 mod refund_session;
 mod session_lifecycle;
 pub mod sweeper;

@@ -3,11 +3,11 @@
 use crate::App;
 use crate::domain::IdempotencyKey;
 use crate::error::ApiError;
-use crate::event::{EventType, WebhookEvent};
 use crate::hashing::sha256_hex;
 use crate::merchant::Merchant;
 use crate::service::Created;
 use crate::service::session_lifecycle::get_session;
+use crate::service::transition::announce;
 use crate::session::SessionStatus;
 use crate::store::{ChangeOutcome, IdempotencyClaim, PriorUse, StoredResponse};
 
@@ -57,15 +57,7 @@ pub async fn refund_session(
     }
     let refunded = session.ended(SessionStatus::Refunded, now);
     let resource = refunded.resource(now, base_url);
-    let event = WebhookEvent::new(
-        EventType::Refunded,
-        &refunded.resource(now, &app.config.public_base_url),
-        &session.merchant_id,
-        &session.id,
-        session.webhook_url.as_ref().map(AsRef::as_ref),
-        now,
-    )
-    .map_err(|e| ApiError::Internal(format!("event serialization: {e}")))?;
+    let event = announce(app, &refunded, now)?;
     let response = StoredResponse {
         status: 200,
         body: serde_json::to_string(&resource)

@@ -15,21 +15,30 @@ pub async fn end_with_event(
     to: SessionStatus,
     now: Timestamp,
 ) -> Result<EndOutcome, ApiError> {
-    let kind = EventType::for_status(to)
-        .ok_or_else(|| ApiError::Internal(format!("{to} is not announced")))?;
     let ended = session.ended(to, now);
-    let event = WebhookEvent::new(
-        kind,
-        &ended.resource(now, &app.config.public_base_url),
-        &session.merchant_id,
-        &session.id,
-        session.webhook_url.as_ref().map(AsRef::as_ref),
-        now,
-    )
-    .map_err(|e| ApiError::Internal(format!("event serialization: {e}")))?;
+    let event = announce(app, &ended, now)?;
     let outcome = app.store.end_session(session, &ended, &event, now).await?;
     if let EndOutcome::Ended(_) = &outcome {
         tracing::info!(session_id = %session.id, status = %to, event_id = %event.id, "session ended");
     }
     Ok(outcome)
+}
+
+/// The event announcing `changed`, the session as its change leaves it, rendered as of `now`.
+pub fn announce(
+    app: &App,
+    changed: &CheckoutSession,
+    now: Timestamp,
+) -> Result<WebhookEvent, ApiError> {
+    let kind = EventType::for_status(changed.status)
+        .ok_or_else(|| ApiError::Internal(format!("{} is not announced", changed.status)))?;
+    WebhookEvent::new(
+        kind,
+        &changed.resource(now, &app.config.public_base_url),
+        &changed.merchant_id,
+        &changed.id,
+        changed.webhook_url.as_ref().map(AsRef::as_ref),
+        now,
+    )
+    .map_err(|e| ApiError::Internal(format!("event serialization: {e}")))
 }

@@ -40,6 +40,27 @@ where
     }
 }
 
+/// The output of a conditional write, or `None` when its condition was false; any other failure
+/// is mapped as [`storage_error`] maps it.
+pub(super) fn condition_held<T, E, R>(
+    result: Result<T, SdkError<E, R>>,
+) -> Result<Option<T>, ApiError>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(err)
+            if err.as_service_error().and_then(ProvideErrorMetadata::code)
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(None)
+        }
+        Err(err) => Err(storage_error(err)),
+    }
+}
+
 /// Maps a (de)serialization failure of an item: the table holds something the code cannot read.
 pub fn item_error(err: serde_dynamo::Error) -> ApiError {
     tracing::error!(error = %err, "unreadable item");

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
+use super::errors::condition_held;
 use super::listing::{IndexWalk, PageKey};
 use super::{Store, keys, storage_error};
 use crate::error::ApiError;
@@ -154,21 +155,14 @@ impl Store {
             .expression_attribute_values(":now", s(now.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => {
+        match condition_held(result)? {
+            Some(_) => {
                 let mut claimed = event.clone();
                 claimed.attempts += 1;
                 claimed.lease_until = Some(lease_until);
                 Ok(Some(claimed))
             }
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(storage_error(err)),
+            None => Ok(None),
         }
     }
 
@@ -260,17 +254,7 @@ impl Store {
             .expression_attribute_values(":shard", s(keys::delivery_shard(id)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(storage_error(err)),
-        }
+        Ok(condition_held(result)?.is_some())
     }
 
     /// A full page of the merchant's events matching `query`, newest first.

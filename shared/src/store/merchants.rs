@@ -3,6 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
+use super::errors::condition_held;
 use super::{Store, keys, storage_error};
 use crate::error::ApiError;
 use crate::merchant::{ApiKeyRecord, Merchant};
@@ -73,17 +74,7 @@ impl Store {
             .expression_attribute_values(":active", AttributeValue::Bool(active))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(storage_error(err)),
-        }
+        Ok(condition_held(result)?.is_some())
     }
 
     /// Stores a new API key record; fails if the hash exists.
@@ -134,16 +125,6 @@ impl Store {
             .expression_attribute_values(":revoked", AttributeValue::Bool(true))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(storage_error(err)),
-        }
+        Ok(condition_held(result)?.is_some())
     }
 }

@@ -7,10 +7,11 @@ use aws_sdk_dynamodb::types::{
     Update,
 };
 
+use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::sessions::SessionItem;
 use super::transact::TransactFailure;
-use super::{Store, keys, storage_error};
+use super::{Store, keys};
 use crate::error::ApiError;
 use crate::event::WebhookEvent;
 use crate::session::{CheckoutSession, SessionStatus};
@@ -120,18 +121,11 @@ impl Store {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
-        match result {
-            Ok(output) => Ok(output
+        match condition_held(result)? {
+            Some(output) => Ok(output
                 .attributes
                 .and_then(|a| a.get("declineCount")?.as_n().ok()?.parse().ok())),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(storage_error(err)),
+            None => Ok(None),
         }
     }
 

@@ -3,7 +3,8 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::{Store, storage_error};
+use super::Store;
+use super::errors::condition_held;
 use crate::error::ApiError;
 use crate::timestamp::Timestamp;
 
@@ -47,8 +48,8 @@ impl Store {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
-        match result {
-            Ok(output) => {
+        match condition_held(result)? {
+            Some(output) => {
                 let used: u32 = output
                     .attributes
                     .and_then(|a| a.get("requests")?.as_n().ok()?.parse().ok())
@@ -57,14 +58,7 @@ impl Store {
                     remaining: limit.saturating_sub(used),
                 })
             }
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(RateDecision::Limited)
-            }
-            Err(err) => Err(storage_error(err)),
+            None => Ok(RateDecision::Limited),
         }
     }
 }

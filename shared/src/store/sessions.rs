@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::transact::TransactFailure;
 use super::{Store, keys, storage_error};
@@ -328,16 +329,7 @@ impl Store {
             .expression_attribute_values(":session", s(session_id))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(storage_error(err)),
-        }
+        condition_held(result)?;
+        Ok(())
     }
 }
