@@ -66,7 +66,8 @@ WEBHOOK_SECRET="$(sed -n 's/.*"webhookSecret": *"\([^"]*\)".*/\1/p' "$DEMO")"
 
 log "serving the functions on http://127.0.0.1:$API_PORT"
 # shellcheck disable=SC2086 # DEV_WATCH_FLAGS is a list of flags (make fuzz passes --ignore-changes)
-cargo lambda watch ${DEV_WATCH_FLAGS:-} --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --concurrency 4 \
+cargo lambda watch ${DEV_WATCH_FLAGS:-} --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
+  --concurrency "${DEV_CONCURRENCY:-4}" \
   --env-var "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,TABLE_NAME=$TABLE_NAME,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,CURSOR_SECRET=$CURSOR_SECRET,JWT_SECRET=$JWT_SECRET,AWS_ACCESS_KEY_ID=local,AWS_SECRET_ACCESS_KEY=local,AWS_REGION=us-east-1,ALLOW_PRIVATE_WEBHOOK_TARGETS=true,RUST_LOG=info" &
 started+=("$!")
 wait_for_port "$API_PORT" "cargo lambda watch"

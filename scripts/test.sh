@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: the template lint, formatting, clippy, and every test of the workspace. The
-# integration tests start their own in-memory DynamoDB Local unless DYNAMODB_ENDPOINT is set.
+# `make test`: the template lint, formatting, clippy, every test of the workspace, then the
+# contract fuzzing run (scripts/fuzz.sh) against the local stack. The integration tests start
+# their own in-memory DynamoDB Local unless DYNAMODB_ENDPOINT is set.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
@@ -34,4 +35,8 @@ awk '/^test result:/ {
        }
      }
      END { printf "cargo-test: %d passed, %d failed\n", passed, failed }' "$LOCAL/test-output.log"
-exit "$status"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+
+log "contract fuzzing (schemathesis against the local stack)"
+# 100 cases per operation come to about 1,800 requests; `make fuzz` alone runs 150.
+FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-100}" bash scripts/fuzz.sh

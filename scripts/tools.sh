@@ -10,6 +10,7 @@ CARGO_LAMBDA_VERSION="1.9.2"
 ZIGLANG_VERSION="0.17.1" # 0.16.0 breaks cross builds of ring/aws-lc-sys
 CFN_LINT_VERSION="1.58.0"
 SCHEMATHESIS_VERSION="4.32.5"
+SAM_CLI_VERSION="1.170.0"
 VENV="$LOCAL/venv"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -56,7 +57,7 @@ ensure_venv() {
 
 pip_pin() {
   local name="$1" version="$2"
-  if ! "$VENV/bin/pip" show "$name" 2>/dev/null | grep -qx "Version: $version"; then
+  if ! "$VENV/bin/pip" show "$name" 2>/dev/null | grep -x "Version: $version" >/dev/null; then
     log "installing $name==$version"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "$name==$version" >&2
   fi
@@ -74,9 +75,21 @@ ensure_schemathesis() {
     log "creating a Python venv for schemathesis in .local/venv-fuzz"
     python3 -m venv "$LOCAL/venv-fuzz"
   fi
-  if ! "$LOCAL/venv-fuzz/bin/pip" show schemathesis 2>/dev/null | grep -qx "Version: $SCHEMATHESIS_VERSION"; then
+  if ! "$LOCAL/venv-fuzz/bin/pip" show schemathesis 2>/dev/null | grep -x "Version: $SCHEMATHESIS_VERSION" >/dev/null; then
     log "installing schemathesis==$SCHEMATHESIS_VERSION"
     "$LOCAL/venv-fuzz/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2
+  fi
+}
+
+# The SAM CLI builds with cargo-lambda as a subprocess (no Docker); its own venv, like schemathesis.
+ensure_sam() {
+  if [ ! -x "$LOCAL/venv-sam/bin/pip" ]; then
+    log "creating a Python venv for the SAM CLI in .local/venv-sam"
+    python3 -m venv "$LOCAL/venv-sam"
+  fi
+  if ! "$LOCAL/venv-sam/bin/pip" show aws-sam-cli 2>/dev/null | grep -x "Version: $SAM_CLI_VERSION" >/dev/null; then
+    log "installing aws-sam-cli==$SAM_CLI_VERSION"
+    "$LOCAL/venv-sam/bin/pip" install --quiet --disable-pip-version-check "aws-sam-cli==$SAM_CLI_VERSION" >&2
   fi
 }
 

@@ -412,6 +412,12 @@ async fn broken_bodies_get_problem_json_and_write_nothing() {
         (400, Some("malformed_json"))
     );
 
+    let not_utf8 = env.create_call(call().raw_body(vec![0xa5])).await;
+    assert_eq!(
+        (not_utf8.status, not_utf8.body["code"].as_str()),
+        (400, Some("malformed_json"))
+    );
+
     let not_object = env
         .create_call(call().raw_body(b"[\"10.00\"]".to_vec()))
         .await;
