@@ -7,6 +7,7 @@ use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 
+use crate::auth_cache::AuthCache;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::session::{CheckoutSession, SessionResource};
@@ -20,6 +21,8 @@ pub struct App {
     pub store: Store,
     /// Deployment settings.
     pub config: Config,
+    /// Keys this container checked recently.
+    pub auth_cache: AuthCache,
     clock: Arc<dyn Clock>,
 }
 
@@ -29,6 +32,9 @@ impl App {
         let config = Config::from_env();
         let client = dynamodb_client(config.dynamodb_endpoint.as_deref()).await;
         let store = Store::new(client, &config.table_name, config.retention);
+        if config.warm_up {
+            store.warm_up().await;
+        }
         Self::new(store, config, Arc::new(SystemClock))
     }
 
@@ -37,6 +43,7 @@ impl App {
         Self {
             store,
             config,
+            auth_cache: AuthCache::default(),
             clock,
         }
     }

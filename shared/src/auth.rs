@@ -1,6 +1,7 @@
 //! Who is calling: a merchant API key (`Authorization: Bearer sk_test_…`), looked up by its
 //! SHA-256 hash and compared in constant time, or an access token issued for such a key. Every
-//! authenticated request then takes a slot of its merchant's per-second limit.
+//! authenticated request then takes a slot of its merchant's per-second limit. Only successful
+//! checks are remembered (see `auth_cache`): a refused key is read again on every attempt.
 
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
@@ -51,8 +52,22 @@ pub async fn authenticate_key(
     Ok(found)
 }
 
-/// The active merchant of the unrevoked key whose hash is `hash`.
+/// The active merchant of the unrevoked key whose hash is `hash`, as this container last saw
+/// them if that was within `AUTH_CACHE_SECONDS`.
 async fn key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+    let now = app.now();
+    if let Some(found) = app.auth_cache.get(hash, now, app.config.auth_cache) {
+        return Ok(found);
+    }
+    let found = read_key_holder(app, hash).await?;
+    if app.config.auth_cache > time::Duration::ZERO {
+        app.auth_cache.put(hash, &found.0, &found.1, now);
+    }
+    Ok(found)
+}
+
+/// The active merchant of the unrevoked key whose hash is `hash`, read from the table.
+async fn read_key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecord), ApiError> {
     let fail = |failure| Err(ApiError::Unauthenticated(failure));
     let Some(record) = app.store.get_api_key(hash).await? else {
         return fail(AuthFailure::InvalidApiKey);

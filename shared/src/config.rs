@@ -18,6 +18,12 @@ pub struct Config {
     pub jwt_secret: Vec<u8>,
     /// `RATE_LIMITS=off` turns the per-merchant request limits off (one write per request saved).
     pub rate_limits: bool,
+    /// `AUTH_CACHE_SECONDS`: how long a container trusts a key it checked (default 5; `0` reads
+    /// the key and merchant on every request). Revocations take effect within this time.
+    pub auth_cache: time::Duration,
+    /// `WARM_UP=off` skips the throwaway DynamoDB call made during init (on by default: it moves
+    /// the connection and TLS set-up out of the first request, see docs/performance.md).
+    pub warm_up: bool,
     /// `ALLOW_PRIVATE_WEBHOOK_TARGETS=true`: let webhooks go to private and loopback addresses
     /// (local development only; off by default).
     pub allow_private_webhook_targets: bool,
@@ -27,6 +33,8 @@ pub struct Config {
 pub const DEFAULT_TABLE_NAME: &str = "checkout-sessions";
 /// Public base URL when `PUBLIC_BASE_URL` is unset.
 pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:9000";
+/// Seconds a container trusts a checked key when `AUTH_CACHE_SECONDS` is unset.
+pub const DEFAULT_AUTH_CACHE_SECONDS: i64 = 5;
 const LOCAL_CURSOR_SECRET: &str = "local-development-cursor-secret";
 const LOCAL_JWT_SECRET: &str = "local-development-jwt-secret";
 
@@ -55,6 +63,12 @@ impl Config {
             retention: time::Duration::days(retention_days),
             jwt_secret: jwt_secret.into_bytes(),
             rate_limits: !var("RATE_LIMITS").is_some_and(|v| v.eq_ignore_ascii_case("off")),
+            auth_cache: time::Duration::seconds(
+                var("AUTH_CACHE_SECONDS")
+                    .and_then(|seconds| seconds.parse::<u16>().ok())
+                    .map_or(DEFAULT_AUTH_CACHE_SECONDS, i64::from),
+            ),
+            warm_up: !var("WARM_UP").is_some_and(|v| v.eq_ignore_ascii_case("off")),
             allow_private_webhook_targets: var("ALLOW_PRIVATE_WEBHOOK_TARGETS")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
         }
@@ -72,6 +86,9 @@ impl Config {
             jwt_secret: LOCAL_JWT_SECRET.as_bytes().to_vec(),
             // Tests run many requests in one frozen clock second; the rate-limit test turns it on.
             rate_limits: false,
+            // Tests revoke keys and expect the next request refused; the cache test turns it on.
+            auth_cache: time::Duration::ZERO,
+            warm_up: false,
             allow_private_webhook_targets: true,
         }
     }

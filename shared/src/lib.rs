@@ -5,6 +5,7 @@
 pub mod access_token;
 pub mod app;
 pub mod auth;
+pub mod auth_cache;
 pub mod clock;
 pub mod config;
 pub mod cursor;

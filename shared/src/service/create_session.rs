@@ -35,30 +35,18 @@ pub async fn create_session(
     base_url: &str,
 ) -> Result<Created, ApiError> {
     let now = app.now();
-    // A retry gets the first answer even if validation would now judge it differently (the
-    // clock moved, the merchant's defaults changed), so an earlier use of the key wins.
-    let probe_key = header_key
-        .map(str::to_owned)
-        .or_else(|| body_idempotency_key(body))
-        .and_then(|key| IdempotencyKey::parse(&key).ok());
-    if let Some(key) = &probe_key {
-        let fingerprint = fingerprint(body)?;
-        let prior = app
-            .store
-            .prior_use(
-                &merchant.id,
-                CREATE_SESSION_ENDPOINT,
-                key,
-                &fingerprint,
-                now,
-            )
-            .await?;
-        if let Some(prior) = prior {
-            return answer_prior_use(prior);
+    let request = match CreateSessionRequest::parse(body, header_key, merchant, now) {
+        Ok(request) => request,
+        // A retry gets the first answer even if validation would now judge it differently (the
+        // clock moved past its expiresAt, say), so an invalid request looks for an earlier use of
+        // its key. A valid one learns of it from its own transaction: one round trip, not two.
+        Err(invalid) => {
+            return match earlier_use(app, merchant, body, header_key, now).await? {
+                Some(prior) => answer_prior_use(prior),
+                None => Err(invalid),
+            };
         }
-    }
-
-    let request = CreateSessionRequest::parse(body, header_key, merchant, now)?;
+    };
     let session = new_session(&request, merchant, now);
     let response = StoredResponse {
         status: 201,
@@ -98,6 +86,33 @@ pub async fn create_session(
         }
     }
     Err(ApiError::Contention)
+}
+
+/// What an earlier request with this request's idempotency key was answered, if there was one.
+async fn earlier_use(
+    app: &App,
+    merchant: &Merchant,
+    body: &[u8],
+    header_key: Option<&str>,
+    now: Timestamp,
+) -> Result<Option<PriorUse>, ApiError> {
+    let key = header_key
+        .map(str::to_owned)
+        .or_else(|| body_idempotency_key(body))
+        .and_then(|key| IdempotencyKey::parse(&key).ok());
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    let fingerprint = fingerprint(body)?;
+    app.store
+        .prior_use(
+            &merchant.id,
+            CREATE_SESSION_ENDPOINT,
+            &key,
+            &fingerprint,
+            now,
+        )
+        .await
 }
 
 fn answer_prior_use(prior: PriorUse) -> Result<Created, ApiError> {

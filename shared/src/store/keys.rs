@@ -43,6 +43,11 @@ pub fn session_events(session_id: &str) -> String {
     format!("SESSION#{session_id}#EVENTS")
 }
 
+/// A key no item has: the target of the init warm-up read.
+pub fn warm_up() -> (String, &'static str) {
+    ("WARMUP".to_owned(), "WARMUP")
+}
+
 pub fn event(event_id: &str) -> (String, &'static str) {
     (format!("EVENT#{event_id}"), "EVENT")
 }

@@ -75,4 +75,20 @@ impl Store {
     pub fn client(&self) -> &Client {
         &self.client
     }
+
+    /// One throwaway read, made during init: the connection (and in AWS its TLS handshake, done
+    /// while Lambda gives init a full CPU) is then ready for the first request. A failure is only
+    /// logged; the first request will meet it again and answer for it.
+    pub async fn warm_up(&self) {
+        let result = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::warm_up())))
+            .send()
+            .await;
+        if let Err(err) = result {
+            tracing::warn!(error = %storage_error(err), "warm-up read failed");
+        }
+    }
 }

@@ -104,3 +104,31 @@ async fn another_merchants_session_is_as_unknown_as_a_made_up_one() {
         "bob changed nothing"
     );
 }
+
+#[tokio::test]
+async fn a_container_trusts_a_checked_key_for_the_auth_cache_time_only() {
+    let mut env = TestEnv::new().await;
+    env.app.config.auth_cache = time::Duration::seconds(5);
+    let merchant = env.merchant().await;
+    assert_eq!(
+        env.create(&merchant.api_key, &valid_body()).await.status,
+        201
+    );
+    checkoutctl::merchants::revoke_key(&env.app.store, &merchant.api_key)
+        .await
+        .expect("revoked");
+
+    let within = env.get(&merchant.api_key, "cs_unknown").await;
+    assert_eq!(
+        within.status, 404,
+        "the key checked a moment ago is trusted"
+    );
+    env.clock.advance(time::Duration::seconds(5));
+    let after = env.get(&merchant.api_key, "cs_unknown").await;
+    assert_eq!(
+        (after.status, after.body["code"].as_str()),
+        (401, Some("revoked_api_key"))
+    );
+    let again = env.get(&merchant.api_key, "cs_unknown").await;
+    assert_eq!(again.status, 401, "a refused key is not remembered");
+}
