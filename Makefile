@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; each installs what it is missing (see scripts/tools.sh).
-.PHONY: dev test lint bench fuzz
+.PHONY: dev test lint bench fuzz package
 
 ## make dev: DynamoDB Local + every function under `cargo lambda watch` on http://127.0.0.1:9000
 dev:
@@ -13,10 +13,14 @@ test:
 lint:
 	@bash scripts/test.sh --lint-only
 
-## make bench: figures, never assertions on time (the sweeper over 10,000 due sessions)
+## make bench: release functions against the floors; figures, never assertions on time
 bench:
 	@bash scripts/bench.sh
 
 ## make fuzz: schemathesis against the local stack (make test runs it too)
 fuzz:
 	@bash scripts/fuzz.sh
+
+## make package: sam validate --lint and sam build (arm64 artifacts, no Docker)
+package:
+	@bash scripts/package.sh

@@ -85,7 +85,7 @@ pub enum ApiError {
         session_id: String,
     },
     /// The session's status does not allow the action.
-    #[error("cannot {action} a {status} session")]
+    #[error("cannot {action} the session: it is {status}")]
     InvalidStatus {
         /// The session's current status.
         status: SessionStatus,

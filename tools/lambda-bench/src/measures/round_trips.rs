@@ -1,0 +1,208 @@
+//! DynamoDB round trips and capacity units per operation, counted by a proxy in front of DynamoDB
+//! Local, for one checkout's whole life: create → get → pay → webhook (and list). Each function
+//! runs with the deployed defaults (rate limits on, auth cache on); the warm row is the second
+//! request of a container, the first request's extra calls are listed beside it.
+
+use serde::Serialize;
+use shared::event::EventType;
+use shared::store::EventQuery;
+
+use super::{Bench, expect_success};
+use crate::BenchResult;
+use crate::dynamo_proxy::{Call, DynamoProxy};
+use crate::events::{ApiEvent, trigger};
+use crate::function_process::FunctionProcess;
+
+#[derive(Serialize)]
+pub struct RoundTripRow {
+    step: String,
+    function: String,
+    calls: usize,
+    operations: Vec<String>,
+    read_units: f64,
+    write_units: f64,
+    first_request_extra_calls: Vec<String>,
+    why: String,
+}
+
+impl Bench {
+    pub(super) async fn round_trips(&self) -> BenchResult<Vec<RoundTripRow>> {
+        let proxy = DynamoProxy::start(&self.settings.endpoint).await?;
+        let session = self.seed_session().await?;
+        let other = self.seed_session().await?;
+        let mut rows = Vec::new();
+
+        let create = |_: &str| self.request_for("create-session", "");
+        rows.push(
+            self.count_on(&proxy, "create", "create-session", &create, &create, "")
+                .await?,
+        );
+        let get = |id: &str| self.request_for("get-session", id);
+        let get_other = |_: &str| self.request_for("get-session", &other.id);
+        let list = |_: &str| self.request_for("list-sessions", "");
+        let get_id = session.id.clone();
+        rows.push(
+            self.count_on(&proxy, "get", "get-session", &get_other, &get, &get_id)
+                .await?,
+        );
+        rows.push(
+            self.count_on(&proxy, "list", "list-sessions", &list, &list, "")
+                .await?,
+        );
+
+        // Paying: the priming request shows another session's page; the measured one pays.
+        let page = |id: &str| self.request_for("checkout-page", id);
+        let pay = |id: &str| -> BenchResult<ApiEvent> {
+            let token = session.form_token.clone();
+            Ok(self.request_for("checkout-page", id)?.form_post(&format!(
+                "method=card&token={token}&cardNumber=4242424242424242&cardExpiry=12%2F34&cardCvc=123&cardName=Jane+Doe"
+            )))
+        };
+        rows.push(
+            self.count_on(&proxy, "pay", "checkout-page", &page, &pay, &get_id)
+                .await?,
+        );
+
+        let event_id = self
+            .app
+            .store
+            .list_events(&EventQuery {
+                merchant_id: self.merchant.id.clone(),
+                session_id: Some(session.id.clone()),
+                kind: Some(EventType::Completed),
+                delivery_status: None,
+                limit: 1,
+                after: None,
+            })
+            .await?
+            .events
+            .first()
+            .map(|event| event.id.clone())
+            .ok_or("the payment wrote no event")?;
+        rows.push(self.count_webhook(&proxy, &event_id).await?);
+
+        let lifecycle: Vec<&RoundTripRow> = rows
+            .iter()
+            .filter(|row| ["create", "get", "pay", "webhook"].contains(&row.step.as_str()))
+            .collect();
+        rows.push(RoundTripRow {
+            step: "lifecycle: create → get → pay → webhook".into(),
+            function: "-".into(),
+            calls: lifecycle.iter().map(|row| row.calls).sum(),
+            operations: Vec::new(),
+            read_units: lifecycle.iter().map(|row| row.read_units).sum(),
+            write_units: lifecycle.iter().map(|row| row.write_units).sum(),
+            first_request_extra_calls: Vec::new(),
+            why: String::new(),
+        });
+        print_rows(&rows);
+        Ok(rows)
+    }
+
+    /// Starts `function` through the proxy, sends the priming request (a first request in the
+    /// container), then the measured one for `id`, and returns what each made DynamoDB do.
+    async fn count_on(
+        &self,
+        proxy: &DynamoProxy,
+        step: &str,
+        function: &str,
+        priming: &dyn Fn(&str) -> BenchResult<ApiEvent>,
+        measured: &dyn Fn(&str) -> BenchResult<ApiEvent>,
+        id: &str,
+    ) -> BenchResult<RoundTripRow> {
+        let process = self
+            .start(function, Some(&proxy.endpoint()), &[("WARM_UP", "off")])
+            .await?;
+        proxy.take();
+        let (outcome, _) = process.api.invoke(priming(id)?.payload()).await?;
+        expect_success(function, &outcome)?;
+        let first = proxy.take();
+        let (outcome, _) = process.api.invoke(measured(id)?.payload()).await?;
+        expect_success(function, &outcome)?;
+        let warm = proxy.take();
+        process.stop().await;
+        Ok(row(step, function, &warm, extra(&first, &warm)))
+    }
+
+    async fn count_webhook(
+        &self,
+        proxy: &DynamoProxy,
+        event_id: &str,
+    ) -> BenchResult<RoundTripRow> {
+        let function = "webhook-dispatcher";
+        let process: FunctionProcess = self
+            .start(function, Some(&proxy.endpoint()), &[("WARM_UP", "off")])
+            .await?;
+        proxy.take();
+        let (outcome, _) = process
+            .api
+            .invoke(trigger("dynamodb-stream", event_id)?)
+            .await?;
+        if let crate::runtime_api::Outcome::Error(body) = &outcome {
+            return Err(format!("dispatcher: {}", String::from_utf8_lossy(body)).into());
+        }
+        let calls = proxy.take();
+        process.stop().await;
+        Ok(row("webhook", function, &calls, Vec::new()))
+    }
+}
+
+/// Calls the first request made beyond those of a warm one (the auth reads the cache then saves).
+fn extra(first: &[Call], warm: &[Call]) -> Vec<String> {
+    let mut left: Vec<&str> = warm.iter().map(|c| c.operation.as_str()).collect();
+    first
+        .iter()
+        .filter_map(
+            |call| match left.iter().position(|op| *op == call.operation) {
+                Some(at) => {
+                    left.remove(at);
+                    None
+                }
+                None => Some(call.operation.clone()),
+            },
+        )
+        .collect()
+}
+
+fn row(step: &str, function: &str, calls: &[Call], first_extra: Vec<String>) -> RoundTripRow {
+    let operations: Vec<String> = calls.iter().map(|c| c.operation.clone()).collect();
+    let why = match step {
+        "create" | "get" | "list" => {
+            "the operation's own call, plus UpdateItem: the rate-limit slot (RATE_LIMITS=off drops it)"
+        }
+        "pay" => "GetItem: the session and its form token; then the payment's one transaction",
+        "webhook" => {
+            "GetItem of the event, a conditional claim, the HTTP POST, then the recorded outcome"
+        }
+        _ => "",
+    };
+    RoundTripRow {
+        step: step.to_owned(),
+        function: function.to_owned(),
+        calls: calls.len(),
+        operations,
+        read_units: calls.iter().map(|c| c.read_units).sum(),
+        write_units: calls.iter().map(|c| c.write_units).sum(),
+        first_request_extra_calls: first_extra,
+        why: why.to_owned(),
+    }
+}
+
+fn print_rows(rows: &[RoundTripRow]) {
+    println!("\n## DynamoDB round trips and capacity (deployed defaults; warm container)\n");
+    println!("| step | function | calls | operations | RCU | WCU | first request adds | why |");
+    println!("|---|---|---:|---|---:|---:|---|---|");
+    for row in rows {
+        println!(
+            "| {} | {} | {} | {} | {:.1} | {:.1} | {} | {} |",
+            row.step,
+            row.function,
+            row.calls,
+            row.operations.join(", "),
+            row.read_units,
+            row.write_units,
+            row.first_request_extra_calls.join(", "),
+            row.why
+        );
+    }
+}
