@@ -49,7 +49,7 @@ fi
 log "building every function and checkoutctl (the first build takes a few minutes)"
 cargo build --workspace --bins
 
-checkoutctl() { "$ROOT/target/debug/checkoutctl" "$@"; }
+checkoutctl() { "${CARGO_TARGET_DIR:-$ROOT/target}/debug/checkoutctl" "$@"; }
 log "creating table $TABLE_NAME from template.yaml (if absent)"
 checkoutctl table create >/dev/null
 

@@ -31,7 +31,7 @@ else
 fi
 
 # A merchant of its own, with a limit the fuzzer will not reach (429s are tested elsewhere).
-merchant="$(target/debug/checkoutctl merchant create --name "Fuzz $(date +%s)" \
+merchant="$("${CARGO_TARGET_DIR:-$ROOT/target}/debug/checkoutctl" merchant create --name "Fuzz $(date +%s)" \
   --success-url "https://fuzz.example/ok?s={CHECKOUT_SESSION_ID}" --cancel-url https://fuzz.example/no \
   --rate-limit 1000000)"
 key="$(printf '%s' "$merchant" | sed -n 's/.*"apiKey": *"\([^"]*\)".*/\1/p')"
