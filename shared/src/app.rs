@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::config::{Credentials, Region, SharedHttpClient};
+use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
+use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 
 use crate::auth_cache::AuthCache;
 use crate::clock::{Clock, SystemClock};
@@ -76,7 +78,9 @@ pub async fn dynamodb_client(endpoint: Option<&str>) -> aws_sdk_dynamodb::Client
         .operation_attempt_timeout(attempt)
         .operation_timeout(operation)
         .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .http_client(amazon_https_client());
     if let Some(endpoint) = endpoint {
         // DynamoDB Local ignores the region; naming one spares the provider chain its IMDS probe.
         let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
@@ -87,4 +91,23 @@ pub async fn dynamodb_client(endpoint: Option<&str>) -> aws_sdk_dynamodb::Client
         }
     }
     aws_sdk_dynamodb::Client::new(&loader.load().await)
+}
+
+/// Amazon Trust Services' roots (Amazon Root CA 1–4 and Starfield Services Root CA G2, the set
+/// AWS documents for its endpoints), copied from Debian's ca-certificates.
+const AMAZON_TRUST_ROOTS: &[u8] = include_bytes!("../certs/amazon-trust-roots.pem");
+
+/// The SDK's own hyper + rustls (aws-lc) client, trusting Amazon's roots only: reading and parsing
+/// the platform's whole store (some 150 certificates) was most of a function's init, and only
+/// Amazon's CAs can then vouch for a DynamoDB endpoint.
+fn amazon_https_client() -> SharedHttpClient {
+    let roots = TrustStore::empty().with_pem_certificate(AMAZON_TRUST_ROOTS);
+    let context = TlsContext::builder()
+        .with_trust_store(roots)
+        .build()
+        .unwrap_or_default();
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https()
 }

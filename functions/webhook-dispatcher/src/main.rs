@@ -1,14 +1,22 @@
 use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 use serde_json::Value;
 use shared::webhook::WebhookSender;
+use tokio::sync::OnceCell;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let app = shared::App::from_env().await;
-    let sender = WebhookSender::new(app.config.allow_private_webhook_targets)?;
+    // Built at the first invocation, not in init: it loads the platform's root certificates
+    // (merchants' endpoints may use any public CA), which would otherwise double the init time.
+    let sender = OnceCell::new();
     let (app, sender) = (&app, &sender);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let sender = sender
+            .get_or_try_init(|| async {
+                WebhookSender::new(app.config.allow_private_webhook_targets)
+            })
+            .await?;
         webhook_dispatcher::handle(app, sender, event).await
     }))
     .await

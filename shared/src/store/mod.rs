@@ -78,17 +78,19 @@ impl Store {
 
     /// One throwaway read, made during init: the connection (and in AWS its TLS handshake, done
     /// while Lambda gives init a full CPU) is then ready for the first request. A failure is only
-    /// logged; the first request will meet it again and answer for it.
+    /// logged, and the read is given up after a second so that an unreachable table cannot eat
+    /// Lambda's ten-second init: the first request will meet the trouble and answer for it.
     pub async fn warm_up(&self) {
-        let result = self
+        let read = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(keys::key_map(keys::warm_up())))
-            .send()
-            .await;
-        if let Err(err) = result {
-            tracing::warn!(error = %storage_error(err), "warm-up read failed");
+            .send();
+        match tokio::time::timeout(std::time::Duration::from_secs(1), read).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::warn!(error = %storage_error(err), "warm-up read failed"),
+            Err(_) => tracing::warn!("warm-up read gave up after 1 s"),
         }
     }
 }
