@@ -30,8 +30,10 @@ pub struct Settings {
     pub endpoint: String,
     /// Warm requests per operation.
     pub requests: usize,
-    /// Runs per cold measure (the median is reported).
+    /// Runs per first-request measure (the median is reported).
     pub runs: usize,
+    /// Runs per init measure: process starts are cheap, and their spread on a busy machine wide.
+    pub init_runs: usize,
     /// `CLK_TCK`, for reading CPU time.
     pub ticks_per_second: u64,
 }
@@ -54,6 +56,7 @@ impl Settings {
             endpoint: var("DYNAMODB_ENDPOINT").ok_or("DYNAMODB_ENDPOINT is not set")?,
             requests: number("BENCH_REQUESTS", 1000),
             runs: number("BENCH_RUNS", 7),
+            init_runs: number("BENCH_INIT_RUNS", 21),
             ticks_per_second: number("CLK_TCK", 100) as u64,
         })
     }

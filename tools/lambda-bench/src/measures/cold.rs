@@ -44,7 +44,7 @@ impl Bench {
         let mut warmed: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
         // Round 0 fills the page cache and is not counted; rounds interleave the functions so
         // that the machine's drift touches all alike.
-        for round in 0..=self.settings.runs {
+        for round in 0..=self.settings.init_runs {
             for name in FUNCTIONS.iter().chain([&FLOOR]) {
                 for (warm_up, samples) in [("off", &mut plain), ("on", &mut warmed)] {
                     let process = self.start(name, None, &[("WARM_UP", warm_up)]).await?;
@@ -68,7 +68,7 @@ impl Bench {
             .collect();
         println!(
             "\n## Init: exec to first Runtime API poll (median of {} runs)\n",
-            self.settings.runs
+            self.settings.init_runs
         );
         println!("| function | init | vs floor | init with warm-up read |");
         println!("|---|---:|---:|---:|");

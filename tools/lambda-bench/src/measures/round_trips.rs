@@ -170,9 +170,11 @@ fn row(step: &str, function: &str, calls: &[Call], first_extra: Vec<String>) -> 
         "create" | "get" | "list" => {
             "the operation's own call, plus UpdateItem: the rate-limit slot (RATE_LIMITS=off drops it)"
         }
-        "pay" => "GetItem: the session and its form token; then the payment's one transaction",
+        "pay" => {
+            "GetItem ×2: the session (its form token) and its merchant (page and fees); then the payment's one transaction"
+        }
         "webhook" => {
-            "GetItem of the event, a conditional claim, the HTTP POST, then the recorded outcome"
+            "GetItem of the event, its conditional claim, GetItem of the merchant (signing secret), the HTTP POST, then the recorded outcome"
         }
         _ => "",
     };

@@ -1,8 +1,8 @@
 //! Warm latency: create, get and list through the real handlers in a warm process, beside the
 //! bare DynamoDB call each makes (the same store call through the same SDK client, in this
-//! process), with CPU time per request and peak memory of the function process.
+//! process, alternating with the handler's requests), with CPU time per request and peak memory
+//! of the function process.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -33,6 +33,26 @@ pub struct WarmRow {
     p50_vs_bare: f64,
 }
 
+/// The DynamoDB call an operation makes, made alone.
+#[derive(Clone, Copy)]
+enum Bare {
+    Create,
+    Get,
+    List,
+    Nothing,
+}
+
+impl Bare {
+    fn name(self) -> &'static str {
+        match self {
+            Bare::Create => "TransactWriteItems",
+            Bare::Get => "GetItem",
+            Bare::List => "Query",
+            Bare::Nothing => "-",
+        }
+    }
+}
+
 struct Handler {
     p50: Duration,
     p99: Duration,
@@ -43,22 +63,18 @@ struct Handler {
 impl Bench {
     pub(super) async fn warm(&self) -> BenchResult<Vec<WarmRow>> {
         let session = self.seed_session().await?;
-        let cases: [(&str, &str, bool, &str); 5] = [
-            ("create", "create-session", false, "TransactWriteItems"),
-            ("create", "create-session", true, "TransactWriteItems"),
-            ("get", "get-session", false, "GetItem"),
-            ("list", "list-sessions", false, "Query"),
-            ("hello (floor)", FLOOR, false, "-"),
+        let cases = [
+            ("create", "create-session", false, Bare::Create),
+            ("create", "create-session", true, Bare::Create),
+            ("get", "get-session", false, Bare::Get),
+            ("list", "list-sessions", false, Bare::List),
+            ("hello (floor)", FLOOR, false, Bare::Nothing),
         ];
         let mut rows = Vec::new();
         for (operation, function, rate_limits, bare_call) in cases {
-            let handler = self.handler(function, &session.id, rate_limits).await?;
-            let bare = match operation {
-                "create" => self.bare(|| self.bare_create(&session)).await?,
-                "get" => self.bare(|| self.bare_get(&session.id)).await?,
-                "list" => self.bare(|| self.bare_list()).await?,
-                _ => Vec::new(),
-            };
+            let (handler, bare) = self
+                .side_by_side(function, &session, rate_limits, bare_call)
+                .await?;
             rows.push(WarmRow {
                 operation: operation.to_owned(),
                 function: function.to_owned(),
@@ -67,7 +83,7 @@ impl Bench {
                 p99_ms: ms(handler.p99),
                 cpu_us_per_request: (handler.cpu_per_request.as_secs_f64() * 1e7).round() / 10.0,
                 peak_rss_mib: (handler.peak_rss_kib as f64 / 1024.0 * 10.0).round() / 10.0,
-                bare_call: bare_call.to_owned(),
+                bare_call: bare_call.name().to_owned(),
                 bare_p50_ms: ms(median(&bare)),
                 bare_p99_ms: ms(percentile(&bare, 99.0)),
                 p50_vs_bare: ratio(handler.p50, median(&bare)),
@@ -99,57 +115,61 @@ impl Bench {
         Ok(rows)
     }
 
-    async fn handler(
+    /// Runs `function` warm and, alternating request by request so that DynamoDB Local's drift
+    /// touches both alike, the bare call it makes.
+    async fn side_by_side(
         &self,
         function: &str,
-        session_id: &str,
+        session: &CheckoutSession,
         rate_limits: bool,
-    ) -> BenchResult<Handler> {
+        bare: Bare,
+    ) -> BenchResult<(Handler, Vec<Duration>)> {
         let limits = if rate_limits { "on" } else { "off" };
         let process = self
             .start(function, None, &[("RATE_LIMITS", limits)])
             .await?;
         for _ in 0..WARM_UP_REQUESTS {
-            let event = self.request_for(function, session_id)?;
+            let event = self.request_for(function, &session.id)?;
             let (outcome, _) = process.api.invoke(event.payload()).await?;
             expect_success(function, &outcome)?;
+            self.bare_call(bare, session).await?;
         }
         let cpu_before = process.cpu_time(self.settings.ticks_per_second)?;
         let mut samples = Vec::with_capacity(self.settings.requests);
+        let mut bare_samples = Vec::with_capacity(self.settings.requests);
         for _ in 0..self.settings.requests {
-            let payload = self.request_for(function, session_id)?.payload();
+            let payload = self.request_for(function, &session.id)?.payload();
             let (outcome, took) = process.api.invoke(payload).await?;
             expect_success(function, &outcome)?;
             samples.push(took);
+            let started = Instant::now();
+            if self.bare_call(bare, session).await? {
+                bare_samples.push(started.elapsed());
+            }
         }
         let cpu = process
             .cpu_time(self.settings.ticks_per_second)?
             .saturating_sub(cpu_before);
         let peak_rss_kib = process.peak_rss_kib()?;
         process.stop().await;
-        Ok(Handler {
+        let handler = Handler {
             p50: median(&samples),
             p99: percentile(&samples, 99.0),
             cpu_per_request: cpu / self.settings.requests.max(1) as u32,
             peak_rss_kib,
-        })
+        };
+        Ok((handler, bare_samples))
     }
 
-    async fn bare<F, Fut>(&self, call: F) -> BenchResult<Vec<Duration>>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = BenchResult<()>>,
-    {
-        for _ in 0..WARM_UP_REQUESTS {
-            call().await?;
+    /// Makes the bare call; `false` when there is none to make.
+    async fn bare_call(&self, bare: Bare, session: &CheckoutSession) -> BenchResult<bool> {
+        match bare {
+            Bare::Create => self.bare_create(session).await?,
+            Bare::Get => self.bare_get(&session.id).await?,
+            Bare::List => self.bare_list().await?,
+            Bare::Nothing => return Ok(false),
         }
-        let mut samples = Vec::with_capacity(self.settings.requests);
-        for _ in 0..self.settings.requests {
-            let started = Instant::now();
-            call().await?;
-            samples.push(started.elapsed());
-        }
-        Ok(samples)
+        Ok(true)
     }
 
     /// The create transaction alone: the session, its order-id reservation and its idempotency
