@@ -8,6 +8,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 
 use crate::App;
+use crate::domain::SessionId;
 use crate::error::ApiError;
 
 /// Largest accepted request body.
@@ -106,12 +107,17 @@ pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
 }
 
 /// Path parameter `name`; its absence means the route did not match, so 404.
-pub fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
+fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
     request
         .path_parameters_ref()
         .and_then(|params| params.first(name))
         .map(str::to_owned)
         .ok_or(ApiError::NotFound)
+}
+
+/// The `{id}` of a session route; an id this API could not have issued names no session, so 404.
+pub fn session_id(request: &Request) -> Result<SessionId, ApiError> {
+    SessionId::parse(&path_param(request, "id")?).map_err(|_| ApiError::NotFound)
 }
 
 /// Every query parameter as `(name, value)`, repeated names included.

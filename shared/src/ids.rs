@@ -12,9 +12,12 @@ pub fn random_alphanumeric(len: usize) -> String {
         .collect()
 }
 
-/// A new checkout-session id: `cs_` and 24 random alphanumerics (142 bits).
+/// How many random alphanumerics follow `cs_` in a checkout-session id (142 bits).
+pub const SESSION_ID_RANDOM_CHARS: usize = 24;
+
+/// A new checkout-session id: `cs_` and [`SESSION_ID_RANDOM_CHARS`] random alphanumerics.
 pub fn new_session_id() -> String {
-    format!("cs_{}", random_alphanumeric(24))
+    format!("cs_{}", random_alphanumeric(SESSION_ID_RANDOM_CHARS))
 }
 
 /// A new merchant id.

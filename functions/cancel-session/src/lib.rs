@@ -13,8 +13,8 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 
 async fn cancel(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
     let merchant = auth::authenticate(app, request.headers()).await?;
-    let id = http::path_param(request, "id")?;
-    let session = service::end_session(app, &merchant, &id, Ending::Cancel).await?;
+    let id = http::session_id(request)?;
+    let session = service::end_session(app, &merchant, id.as_ref(), Ending::Cancel).await?;
     http::json(
         StatusCode::OK,
         &app.resource(&session, &http::public_base_url(app, request)),

@@ -6,6 +6,7 @@ use serde_json::value::RawValue;
 
 use crate::App;
 use crate::cursor;
+use crate::domain::SessionId;
 use crate::error::ApiError;
 use crate::event::{DeliveryStatus, EventType, WebhookEvent};
 use crate::json_fields::Violations;
@@ -98,7 +99,10 @@ pub async fn list_events(
     for (name, value) in query_params::distinct(params, &mut v) {
         match name {
             "limit" => query.limit = query_params::limit(value, &mut v).unwrap_or(query.limit),
-            "sessionId" => query.session_id = Some(value.to_owned()),
+            "sessionId" => match SessionId::parse(value) {
+                Ok(id) => query.session_id = Some(id.as_ref().to_owned()),
+                Err(invalid) => v.push("sessionId", invalid),
+            },
             "type" => match EventType::parse(value) {
                 Some(kind) => query.kind = Some(kind),
                 None => v.push("type", Invalid::new("invalid_type", "not an event type")),

@@ -486,3 +486,56 @@ async fn broken_bodies_get_problem_json_and_write_nothing() {
     }
     assert_eq!(env.item_count().await, before);
 }
+
+#[tokio::test]
+async fn ids_of_a_shape_we_never_issue_are_refused_before_the_table() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    // Real DynamoDB answers keys over 2 KB with a ValidationException, which would be a 500.
+    let oversized = format!("cs_{}", "a".repeat(3000));
+    for id in [oversized.as_str(), "cs_x", "cs_abcdefghijklmnopqrstuvw!"] {
+        assert_eq!(env.get(&key, id).await.status, 404, "{id}");
+        assert_eq!(env.expire(&key, id).await.status, 404, "{id}");
+        assert_eq!(env.cancel(&key, id).await.status, 404, "{id}");
+        assert_eq!(env.refund(&key, id, Some("r-1")).await.status, 404, "{id}");
+        assert_eq!(
+            env.page(&format!("/pay/{id}"), None).await.status,
+            404,
+            "{id}"
+        );
+        let events = env.events(&key, &[("sessionId", id)]).await;
+        assert_eq!(
+            (events.status, events.error_fields()),
+            (400, vec!["sessionId".to_owned()]),
+            "{id}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_event_list_parameter_is_checked() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    for (params, field) in [
+        (vec![("limit", "0")], "limit"),
+        (vec![("limit", "101")], "limit"),
+        (vec![("type", "session.paid")], "type"),
+        (vec![("deliveryStatus", "lost")], "deliveryStatus"),
+        (vec![("cursor", "not-a-cursor")], "cursor"),
+        (vec![("sort", "asc")], "sort"),
+    ] {
+        let response = env.events(&key, &params).await;
+        assert_eq!(
+            (response.status, response.error_fields()),
+            (400, vec![field.to_owned()]),
+            "{params:?}"
+        );
+    }
+    let fine = env
+        .events(
+            &key,
+            &[("type", "checkout.session.completed"), ("limit", "100")],
+        )
+        .await;
+    assert_eq!(fine.status, 200, "{:?}", fine.body);
+}
