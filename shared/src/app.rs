@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::timeout::TimeoutConfig;
-use aws_sdk_dynamodb::config::{Credentials, Region, SharedHttpClient};
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 
@@ -32,7 +32,7 @@ impl App {
     /// Builds the app from the environment, with the system clock.
     pub async fn from_env() -> Self {
         let config = Config::from_env();
-        let client = dynamodb_client(config.dynamodb_endpoint.as_deref()).await;
+        let client = dynamodb_client(config.dynamodb_endpoint.as_deref());
         let store = Store::new(client, &config.table_name, config.retention);
         if config.warm_up {
             store.warm_up().await;
@@ -65,9 +65,12 @@ impl App {
     }
 }
 
-/// A DynamoDB client: the default AWS chain in Lambda, or DynamoDB Local at `endpoint` with
-/// placeholder credentials when none are configured (it accepts any).
-pub async fn dynamodb_client(endpoint: Option<&str>) -> aws_sdk_dynamodb::Client {
+/// A DynamoDB client for a function: the region and credentials Lambda puts in the environment,
+/// or DynamoDB Local at `endpoint` with placeholder credentials when none are set (it accepts
+/// any). aws-config's provider chains are left out on purpose: in Lambda they resolve to these
+/// very variables, and building them (with the STS client they carry) cost init time and 0.8 MB
+/// per binary (docs/performance.md). `checkoutctl` keeps the whole chain for operators' profiles.
+pub fn dynamodb_client(endpoint: Option<&str>) -> aws_sdk_dynamodb::Client {
     // DynamoDB answers in milliseconds; DynamoDB Local on a busy laptop can take seconds.
     let (attempt, operation) = match endpoint {
         None => (Duration::from_secs(3), Duration::from_secs(8)),
@@ -78,19 +81,44 @@ pub async fn dynamodb_client(endpoint: Option<&str>) -> aws_sdk_dynamodb::Client
         .operation_attempt_timeout(attempt)
         .operation_timeout(operation)
         .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+    let region = env_var("AWS_REGION")
+        .or_else(|| env_var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    let mut builder = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .retry_config(RetryConfig::standard())
         .timeout_config(timeouts)
         .http_client(amazon_https_client());
-    if let Some(endpoint) = endpoint {
-        // DynamoDB Local ignores the region; naming one spares the provider chain its IMDS probe.
-        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
-        loader = loader.endpoint_url(endpoint).region(Region::new(region));
-        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-            loader = loader
+    match (env_credentials(), endpoint) {
+        (Some(credentials), _) => builder = builder.credentials_provider(credentials),
+        (None, Some(_)) => {
+            builder = builder
                 .credentials_provider(Credentials::new("local", "local", None, None, "local"));
         }
+        (None, None) => tracing::error!("no AWS credentials in the environment"),
     }
-    aws_sdk_dynamodb::Client::new(&loader.load().await)
+    if let Some(endpoint) = endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    aws_sdk_dynamodb::Client::from_conf(builder.build())
+}
+
+/// The credentials Lambda gives the function's role, as the SDK's environment provider reads them.
+fn env_credentials() -> Option<Credentials> {
+    let key_id = env_var("AWS_ACCESS_KEY_ID")?;
+    let secret = env_var("AWS_SECRET_ACCESS_KEY")?;
+    Some(Credentials::new(
+        key_id,
+        secret,
+        env_var("AWS_SESSION_TOKEN"),
+        None,
+        "environment",
+    ))
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 /// Amazon Trust Services' roots (Amazon Root CA 1–4 and Starfield Services Root CA G2, the set

@@ -376,7 +376,7 @@ impl TestEnv {
             .with_writer(|| CapturedLogs)
             .try_init();
         let table = format!("test-{}", uuid::Uuid::new_v4().simple());
-        let client = dynamodb_client(Some(endpoint)).await;
+        let client = dynamodb_client(Some(endpoint));
         TableDefinition::from_template(TEMPLATE)
             .expect("template.yaml defines the table")
             .create(&client, &table)

@@ -100,7 +100,7 @@ async fn an_unreachable_dynamodb_is_a_503_that_leaks_nothing() {
     let endpoint = "http://127.0.0.1:1";
     let config = Config::local("unreachable", endpoint);
     let store = Store::new(
-        dynamodb_client(Some(endpoint)).await,
+        dynamodb_client(Some(endpoint)),
         "unreachable",
         config.retention,
     );

@@ -152,8 +152,15 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
     {
         return listen(port, secret).await;
     }
-    let endpoint = Some(cli.endpoint.as_str()).filter(|e| !e.is_empty());
-    let client = dynamodb_client(endpoint).await;
+    let client = match Some(cli.endpoint.as_str()).filter(|e| !e.is_empty()) {
+        Some(endpoint) => dynamodb_client(Some(endpoint)),
+        // An operator's machine: the whole chain (profiles, SSO, assumed roles), unlike a function.
+        None => aws_sdk_dynamodb::Client::new(
+            &aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .load()
+                .await,
+        ),
+    };
     let retention = shared::config::Config::from_env().retention;
     let store = Store::new(client.clone(), &cli.table, retention);
     Ok(match cli.command {

@@ -77,7 +77,7 @@ impl Bench {
     /// A new table on DynamoDB Local, a merchant whose webhooks go to a local receiver that
     /// accepts them all.
     pub async fn prepare(settings: Settings) -> BenchResult<Self> {
-        let client = shared::app::dynamodb_client(Some(&settings.endpoint)).await;
+        let client = shared::app::dynamodb_client(Some(&settings.endpoint));
         let table = format!("bench-{}", uuid::Uuid::new_v4().simple());
         TableDefinition::from_template(TEMPLATE)?
             .create(&client, &table)
