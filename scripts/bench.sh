@@ -9,7 +9,7 @@ ensure_java
 dynamodb_local_dir >/dev/null
 
 log "cargo build --release (every function, the floor and the bench; over 30 min from nothing on 2 cores: each binary has its own LTO link)"
-packages=(hello-floor lambda-bench)
+packages=(hello-floor hello-sdk-floor lambda-bench)
 for dir in functions/*/; do packages+=("$(basename "$dir")"); done
 cargo build --release "${packages[@]/#/--package=}"
 
@@ -18,7 +18,7 @@ mkdir -p target/bench/zip
 python3 - <<'PY'
 import pathlib, zipfile
 root = pathlib.Path("target")
-names = [p.name for p in pathlib.Path("functions").iterdir() if p.is_dir()] + ["hello-floor"]
+names = [p.name for p in pathlib.Path("functions").iterdir() if p.is_dir()] + ["hello-floor", "hello-sdk-floor"]
 for name in names:
     with zipfile.ZipFile(root / "bench" / "zip" / f"{name}.zip", "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         info = zipfile.ZipInfo("bootstrap")

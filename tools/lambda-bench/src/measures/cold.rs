@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{Bench, FLOOR, FUNCTIONS, expect_success};
+use super::{Bench, FLOOR, FUNCTIONS, SDK_FLOOR, expect_success};
 use crate::BenchResult;
 use crate::stats::{median, ms, ratio};
 
@@ -26,6 +26,7 @@ pub struct InitRow {
     function: String,
     init_ms: f64,
     vs_floor: f64,
+    vs_sdk_floor: f64,
     init_with_warm_up_ms: f64,
 }
 
@@ -45,7 +46,7 @@ impl Bench {
         // Round 0 fills the page cache and is not counted; rounds interleave the functions so
         // that the machine's drift touches all alike.
         for round in 0..=self.settings.init_runs {
-            for name in FUNCTIONS.iter().chain([&FLOOR]) {
+            for name in FUNCTIONS.iter().chain([&SDK_FLOOR, &FLOOR]) {
                 for (warm_up, samples) in [("off", &mut plain), ("on", &mut warmed)] {
                     let process = self.start(name, None, &[("WARM_UP", warm_up)]).await?;
                     if round > 0 {
@@ -56,13 +57,15 @@ impl Bench {
             }
         }
         let floor = median(&plain[FLOOR]);
+        let sdk_floor = median(&plain[SDK_FLOOR]);
         let rows: Vec<InitRow> = FUNCTIONS
             .iter()
-            .chain([&FLOOR])
+            .chain([&SDK_FLOOR, &FLOOR])
             .map(|name| InitRow {
                 function: (*name).to_owned(),
                 init_ms: ms(median(&plain[name])),
                 vs_floor: ratio(median(&plain[name]), floor),
+                vs_sdk_floor: ratio(median(&plain[name]), sdk_floor),
                 init_with_warm_up_ms: ms(median(&warmed[name])),
             })
             .collect();
@@ -70,12 +73,12 @@ impl Bench {
             "\n## Init: exec to first Runtime API poll (median of {} runs)\n",
             self.settings.init_runs
         );
-        println!("| function | init | vs floor | init with warm-up read |");
-        println!("|---|---:|---:|---:|");
+        println!("| function | init | vs floor | vs SDK floor | init with warm-up read |");
+        println!("|---|---:|---:|---:|---:|");
         for row in &rows {
             println!(
-                "| {} | {:.2} ms | {:.2}× | {:.2} ms |",
-                row.function, row.init_ms, row.vs_floor, row.init_with_warm_up_ms
+                "| {} | {:.2} ms | {:.2}× | {:.2}× | {:.2} ms |",
+                row.function, row.init_ms, row.vs_floor, row.vs_sdk_floor, row.init_with_warm_up_ms
             );
         }
         Ok(rows)
