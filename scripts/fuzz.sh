@@ -61,7 +61,7 @@ cd "$LOCAL"
 export PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS=fuzz_hooks
 rm -rf "$LOCAL/fuzz-report"
 status=0
-"$LOCAL/venv-fuzz/bin/schemathesis" run "$ROOT/openapi.yaml" --url http://127.0.0.1:9000 \
+"$LOCAL/venv-fuzz/bin/schemathesis" --config-file "$ROOT/scripts/schemathesis.toml" run "$ROOT/openapi.yaml" --url http://127.0.0.1:9000 \
   --header "Authorization: Bearer $key" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-path-regex "$EXCLUDE" \
