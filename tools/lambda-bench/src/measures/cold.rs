@@ -1,8 +1,8 @@
 //! Cold starts: init (exec to the first poll of the Runtime API) per function beside the
-//! hello-world floor, and the first request (init plus the first invocation, DynamoDB client's
-//! first call included) per API function, with and without the warm-up read in init.
+//! hello-world floor and the SDK floor, the SDK floor's own steps one by one, and the first
+//! request (init plus the first invocation, DynamoDB client's first call included) per API
+//! function, with and without the warm-up read in init.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -27,8 +27,23 @@ pub struct InitRow {
     init_ms: f64,
     vs_floor: f64,
     vs_sdk_floor: f64,
-    init_with_warm_up_ms: f64,
+    init_with_warm_up_ms: Option<f64>,
 }
+
+#[derive(Serialize)]
+pub struct FloorStepRow {
+    steps: String,
+    init_ms: f64,
+    vs_floor: f64,
+}
+
+/// The SDK floor's steps (`FLOOR_STEPS`), one at a time: what each adds to the bare floor's init.
+const FLOOR_STEPS: [(&str, &str); 4] = [
+    ("none", "SDK and `shared` linked, nothing run"),
+    ("logging", "+ JSON logging"),
+    ("client", "+ DynamoDB client (no logging)"),
+    ("logging,client", "+ logging and client (the SDK floor)"),
+];
 
 #[derive(Serialize)]
 pub struct FirstRequestRow {
@@ -39,36 +54,86 @@ pub struct FirstRequestRow {
     total_ms: f64,
 }
 
+/// One way of starting a binary whose init is measured.
+struct InitSubject {
+    binary: &'static str,
+    env: Vec<(&'static str, &'static str)>,
+}
+
 impl Bench {
-    pub(super) async fn init(&self) -> BenchResult<Vec<InitRow>> {
-        let mut plain: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
-        let mut warmed: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
-        // Round 0 fills the page cache and is not counted; rounds interleave the functions so
-        // that the machine's drift touches all alike.
-        for round in 0..=self.settings.init_runs {
-            for name in FUNCTIONS.iter().chain([&SDK_FLOOR, &FLOOR]) {
-                for (warm_up, samples) in [("off", &mut plain), ("on", &mut warmed)] {
-                    let process = self.start(name, None, &[("WARM_UP", warm_up)]).await?;
-                    if round > 0 {
-                        samples.entry(name).or_default().push(process.init);
-                    }
-                    process.stop().await;
-                }
+    pub(super) async fn init(&self) -> BenchResult<(Vec<InitRow>, Vec<FloorStepRow>)> {
+        let floors = [SDK_FLOOR, FLOOR];
+        let mut subjects: Vec<InitSubject> = Vec::new();
+        for name in FUNCTIONS {
+            for warm_up in ["off", "on"] {
+                subjects.push(InitSubject {
+                    binary: name,
+                    env: vec![("WARM_UP", warm_up)],
+                });
             }
         }
-        let floor = median(&plain[FLOOR]);
-        let sdk_floor = median(&plain[SDK_FLOOR]);
-        let rows: Vec<InitRow> = FUNCTIONS
-            .iter()
-            .chain([&SDK_FLOOR, &FLOOR])
-            .map(|name| InitRow {
-                function: (*name).to_owned(),
-                init_ms: ms(median(&plain[name])),
-                vs_floor: ratio(median(&plain[name]), floor),
-                vs_sdk_floor: ratio(median(&plain[name]), sdk_floor),
-                init_with_warm_up_ms: ms(median(&warmed[name])),
-            })
-            .collect();
+        for name in floors {
+            subjects.push(InitSubject {
+                binary: name,
+                env: Vec::new(),
+            });
+        }
+        for (steps, _) in FLOOR_STEPS {
+            subjects.push(InitSubject {
+                binary: SDK_FLOOR,
+                env: vec![("FLOOR_STEPS", steps)],
+            });
+        }
+        let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); subjects.len()];
+        // A warm-up read leaves DynamoDB Local (a JVM on the same cores) busy with the closed
+        // connection for a while, which slowed whatever started next: the starts that read run
+        // after the others in each round. Those others run in a new order each round, so that no
+        // start always follows the same one. Round 0 fills the page cache and is not counted.
+        let (reading, mut quiet): (Vec<usize>, Vec<usize>) =
+            (0..subjects.len()).partition(|&i| subjects[i].env.contains(&("WARM_UP", "on")));
+        let mut order = Shuffle::new(self.settings.init_runs as u64);
+        for round in 0..=self.settings.init_runs {
+            order.shuffle(&mut quiet);
+            for &i in quiet.iter().chain(&reading) {
+                let subject = &subjects[i];
+                let process = self.start(subject.binary, None, &subject.env).await?;
+                if round > 0 {
+                    samples[i].push(process.init);
+                }
+                process.stop().await;
+            }
+        }
+        let median_of = |binary: &str, env: &[(&str, &str)]| {
+            subjects
+                .iter()
+                .zip(&samples)
+                .find(|(s, _)| s.binary == binary && s.env == env)
+                .map(|(_, samples)| median(samples))
+                .unwrap_or_default()
+        };
+        let floor = median_of(FLOOR, &[]);
+        let sdk_floor = median_of(SDK_FLOOR, &[]);
+        let mut rows: Vec<InitRow> = Vec::new();
+        for name in FUNCTIONS {
+            let plain = median_of(name, &[("WARM_UP", "off")]);
+            rows.push(InitRow {
+                function: name.to_owned(),
+                init_ms: ms(plain),
+                vs_floor: ratio(plain, floor),
+                vs_sdk_floor: ratio(plain, sdk_floor),
+                init_with_warm_up_ms: Some(ms(median_of(name, &[("WARM_UP", "on")]))),
+            });
+        }
+        for name in floors {
+            let plain = median_of(name, &[]);
+            rows.push(InitRow {
+                function: name.to_owned(),
+                init_ms: ms(plain),
+                vs_floor: ratio(plain, floor),
+                vs_sdk_floor: ratio(plain, sdk_floor),
+                init_with_warm_up_ms: None,
+            });
+        }
         println!(
             "\n## Init: exec to first Runtime API poll (median of {} runs)\n",
             self.settings.init_runs
@@ -76,12 +141,36 @@ impl Bench {
         println!("| function | init | vs floor | vs SDK floor | init with warm-up read |");
         println!("|---|---:|---:|---:|---:|");
         for row in &rows {
+            let warmed = row
+                .init_with_warm_up_ms
+                .map_or_else(|| "–".to_owned(), |ms| format!("{ms:.2} ms"));
             println!(
-                "| {} | {:.2} ms | {:.2}× | {:.2}× | {:.2} ms |",
-                row.function, row.init_ms, row.vs_floor, row.vs_sdk_floor, row.init_with_warm_up_ms
+                "| {} | {:.2} ms | {:.2}× | {:.2}× | {warmed} |",
+                row.function, row.init_ms, row.vs_floor, row.vs_sdk_floor
             );
         }
-        Ok(rows)
+        let steps: Vec<FloorStepRow> = FLOOR_STEPS
+            .iter()
+            .map(|(steps, label)| {
+                let init = median_of(SDK_FLOOR, &[("FLOOR_STEPS", steps)]);
+                FloorStepRow {
+                    steps: (*label).to_owned(),
+                    init_ms: ms(init),
+                    vs_floor: ratio(init, floor),
+                }
+            })
+            .collect();
+        println!("\n## The SDK floor step by step: the hello-world floor and (same run)\n");
+        println!("| hello-world floor | init | vs floor |");
+        println!("|---|---:|---:|");
+        println!("| as is | {:.2} ms | 1.00× |", ms(floor));
+        for row in &steps {
+            println!(
+                "| {} | {:.2} ms | {:.2}× |",
+                row.steps, row.init_ms, row.vs_floor
+            );
+        }
+        Ok((rows, steps))
     }
 
     pub(super) async fn first_request(&self) -> BenchResult<Vec<FirstRequestRow>> {
@@ -129,5 +218,28 @@ impl Bench {
             );
         }
         Ok(rows)
+    }
+}
+
+/// Fisher-Yates over xorshift64: a different order each round, the same orders in every run.
+struct Shuffle(u64);
+
+impl Shuffle {
+    fn new(seed: u64) -> Self {
+        Self(seed | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
     }
 }

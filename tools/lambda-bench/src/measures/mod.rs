@@ -62,6 +62,7 @@ pub struct Bench {
 pub struct Report {
     sizes: Vec<SizeRow>,
     init: Vec<cold::InitRow>,
+    sdk_floor_steps: Vec<cold::FloorStepRow>,
     first_request: Vec<cold::FirstRequestRow>,
     warm: Vec<warm::WarmRow>,
     round_trips: Vec<round_trips::RoundTripRow>,
@@ -128,13 +129,14 @@ impl Bench {
             self.seed_session().await?;
         }
         let sizes = self.sizes()?;
-        let init = self.init().await?;
+        let (init, sdk_floor_steps) = self.init().await?;
         let first_request = self.first_request().await?;
         let warm = self.warm().await?;
         let round_trips = self.round_trips().await?;
         Ok(Report {
             sizes,
             init,
+            sdk_floor_steps,
             first_request,
             warm,
             round_trips,
