@@ -73,7 +73,7 @@ status=0
 if [ "$status" -ne 0 ]; then
   # Failures are looked at again: only the emulator's own, unrepeatable 500s are forgiven.
   log "schemathesis failed; sending the failed cases again (scripts/fuzz_confirm.py)"
-  if ! FUZZ_KEY="$key" python3 "$ROOT/scripts/fuzz_confirm.py" "$LOCAL"/fuzz-report/*.ndjson; then
+  if ! FUZZ_KEY="$key" python3 "$ROOT/scripts/fuzz_confirm.py" "$LOCAL"/fuzz-report/*.ndjson "$LOCAL/fuzz-stack.log"; then
     log "the last lines of the stack's log (.local/fuzz-stack.log), the triggers' runs left out"
     grep -v 'webhook-dispatcher\|expiry-sweeper\|scheduled dispatch\|"sweep"' "$LOCAL/fuzz-stack.log" |
       tail -n 120 | cut -c1-400
