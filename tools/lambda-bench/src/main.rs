@@ -55,7 +55,7 @@ impl Settings {
                 .into(),
             endpoint: var("DYNAMODB_ENDPOINT").ok_or("DYNAMODB_ENDPOINT is not set")?,
             requests: number("BENCH_REQUESTS", 1000),
-            runs: number("BENCH_RUNS", 7),
+            runs: number("BENCH_RUNS", 11),
             init_runs: number("BENCH_INIT_RUNS", 61),
             ticks_per_second: number("CLK_TCK", 100) as u64,
         })

@@ -174,33 +174,46 @@ impl Bench {
     }
 
     pub(super) async fn first_request(&self) -> BenchResult<Vec<FirstRequestRow>> {
-        let mut rows = Vec::new();
         let session = self.seed_session().await?;
-        for name in FIRST_REQUEST.iter().chain([&FLOOR]) {
-            for warm_up in [false, true] {
-                let mut inits = Vec::new();
-                let mut firsts = Vec::new();
-                let mut totals = Vec::new();
-                for _ in 0..self.settings.runs {
-                    let flag = if warm_up { "on" } else { "off" };
-                    let process = self.start(name, None, &[("WARM_UP", flag)]).await?;
-                    let event = self.request_for(name, &session.id)?;
-                    let (outcome, first) = process.api.invoke(event.payload()).await?;
-                    expect_success(name, &outcome)?;
-                    inits.push(process.init);
-                    firsts.push(first);
-                    totals.push(process.init + first);
-                    process.stop().await;
-                }
-                rows.push(FirstRequestRow {
-                    function: (*name).to_owned(),
+        let subjects: Vec<(&str, bool)> = FIRST_REQUEST
+            .iter()
+            .chain([&FLOOR])
+            .flat_map(|name| [(*name, false), (*name, true)])
+            .collect();
+        // (init, first invocation) per subject; rounds interleave the subjects, in a new order
+        // each round, as for init.
+        let mut samples: Vec<Vec<(Duration, Duration)>> = vec![Vec::new(); subjects.len()];
+        let mut order: Vec<usize> = (0..subjects.len()).collect();
+        let mut shuffle = Shuffle::new(self.settings.runs as u64);
+        for _ in 0..self.settings.runs {
+            shuffle.shuffle(&mut order);
+            for &i in &order {
+                let (name, warm_up) = subjects[i];
+                let flag = if warm_up { "on" } else { "off" };
+                let process = self.start(name, None, &[("WARM_UP", flag)]).await?;
+                let event = self.request_for(name, &session.id)?;
+                let (outcome, first) = process.api.invoke(event.payload()).await?;
+                expect_success(name, &outcome)?;
+                samples[i].push((process.init, first));
+                process.stop().await;
+            }
+        }
+        let rows: Vec<FirstRequestRow> = subjects
+            .iter()
+            .zip(&samples)
+            .map(|(&(name, warm_up), samples)| {
+                let inits: Vec<Duration> = samples.iter().map(|s| s.0).collect();
+                let firsts: Vec<Duration> = samples.iter().map(|s| s.1).collect();
+                let totals: Vec<Duration> = samples.iter().map(|s| s.0 + s.1).collect();
+                FirstRequestRow {
+                    function: name.to_owned(),
                     warm_up,
                     init_ms: ms(median(&inits)),
                     first_invocation_ms: ms(median(&firsts)),
                     total_ms: ms(median(&totals)),
-                });
-            }
-        }
+                }
+            })
+            .collect();
         println!(
             "\n## First request: init + first invocation, DynamoDB client's first call included (median of {} runs)\n",
             self.settings.runs
