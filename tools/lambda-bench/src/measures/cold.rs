@@ -160,7 +160,9 @@ impl Bench {
                 }
             })
             .collect();
-        println!("\n## The SDK floor step by step: the hello-world floor and (same run)\n");
+        println!(
+            "\n## The SDK floor step by step: what each of its steps adds to the hello-world floor (same rounds)\n"
+        );
         println!("| hello-world floor | init | vs floor |");
         println!("|---|---:|---:|");
         println!("| as is | {:.2} ms | 1.00× |", ms(floor));
