@@ -18,6 +18,7 @@ pub mod ids;
 pub mod json_fields;
 pub mod merchant;
 pub mod money;
+pub mod page_policy;
 pub mod payments;
 pub mod service;
 pub mod session;

@@ -1,14 +1,12 @@
 //! Rendering: the checkout page and its small siblings, with the security headers of SPEC §9.
 
 use askama::Template;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{HeaderValue, LOCATION};
 use lambda_http::{Body, Response};
-use sha2::{Digest, Sha256};
-use shared::domain::{CryptoAsset, PaymentMethod};
+use shared::domain::{CryptoAsset, Origin, PaymentMethod};
 use shared::money::{Amount, Currency};
+use shared::page_policy::content_security_policy;
 use shared::service::hosted_checkout::{MAX_DECLINES, PageModel};
 use shared::session::SessionStatus;
 
@@ -135,27 +133,8 @@ fn asset_name(asset: CryptoAsset) -> &'static str {
     }
 }
 
-fn origin(url: &str) -> Option<String> {
-    url::Url::parse(&url.replace("{CHECKOUT_SESSION_ID}", "x"))
-        .ok()
-        .map(|u| u.origin().ascii_serialization())
-}
-
-fn html(
-    status: StatusCode,
-    body: String,
-    style: &str,
-    form_targets: &[Option<String>],
-) -> Response<Body> {
-    let style_hash = STANDARD.encode(Sha256::digest(style.as_bytes()));
-    let mut form_action: Vec<&str> = form_targets.iter().flatten().map(String::as_str).collect();
-    form_action.sort_unstable();
-    form_action.dedup();
-    let csp = format!(
-        "default-src 'none'; style-src 'sha256-{style_hash}'; img-src data:; \
-         form-action 'self' {}; frame-ancestors 'none'; base-uri 'none'",
-        form_action.join(" ")
-    );
+fn html(status: StatusCode, body: String, style: &str, form_targets: &[Origin]) -> Response<Body> {
+    let csp = content_security_policy(style, form_targets);
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -163,7 +142,7 @@ fn html(
         "content-type",
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    if let Ok(value) = HeaderValue::from_str(csp.trim()) {
+    if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert("content-security-policy", value);
     }
     headers.insert(
@@ -269,10 +248,10 @@ pub fn checkout(model: &PageModel) -> Response<Body> {
     } else {
         status
     };
-    let targets = [
-        origin(session.success_url.as_ref()),
-        origin(session.cancel_url.as_ref()),
-    ];
+    let targets: Vec<Origin> = [session.success_url.origin(), session.cancel_url.origin()]
+        .into_iter()
+        .flatten()
+        .collect();
     html(status, render(&page), &style, &targets)
 }
 

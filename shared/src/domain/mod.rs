@@ -21,6 +21,6 @@ pub use order_id::OrderId;
 pub use payment_methods::{CryptoAsset, PaymentMethod};
 pub use session_id::SessionId;
 pub use text::BoundedText;
-pub use urls::HttpUrl;
+pub use urls::{HttpUrl, Origin};
 
 pub use crate::money::Invalid;

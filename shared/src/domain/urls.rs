@@ -1,19 +1,34 @@
 use serde::{Deserialize, Serialize};
-use url::Url;
+use url::{Host, Url};
 
 use super::Invalid;
 
-/// An absolute http(s) URL of at most 2,048 characters, kept exactly as the merchant wrote it so
-/// that a `{CHECKOUT_SESSION_ID}` placeholder survives until the redirect.
+/// An absolute http(s) URL of at most 2,048 characters whose host is a DNS name or an IPv4
+/// literal, kept exactly as the merchant wrote it so that a `{CHECKOUT_SESSION_ID}` placeholder
+/// survives until the redirect.
+///
+/// The host rule is stricter than the URL standard, which lets `;`, `,`, quotes and more into a
+/// host: the origin of a success or cancel URL goes into the payment page's Content-Security-Policy,
+/// whose host grammar is letters, digits, `-` and `.` only (and has no IPv6 form).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct HttpUrl(String);
+
+/// The origin of an [`HttpUrl`] (`https://shop.example:8443`), in a form that is a valid CSP
+/// host-source whatever the URL was.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin(String);
+
+/// Longest DNS name, in ASCII (after IDNA).
+const MAX_HOST_LEN: usize = 253;
+/// Longest DNS label.
+const MAX_LABEL_LEN: usize = 63;
 
 impl HttpUrl {
     /// Placeholder replaced by the session id when redirecting.
     pub const SESSION_ID_PLACEHOLDER: &'static str = "{CHECKOUT_SESSION_ID}";
 
-    /// Accepts absolute `http` or `https` URLs with a host.
+    /// Accepts absolute `http` or `https` URLs whose host is a DNS name or an IPv4 literal.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         if text.len() > 2048 {
             return Err(Invalid::new(
@@ -21,8 +36,13 @@ impl HttpUrl {
                 format!("URLs are limited to 2048 characters, got {}", text.len()),
             ));
         }
-        let probe = text.replace(Self::SESSION_ID_PLACEHOLDER, "cs_placeholder");
-        let url = Url::parse(&probe)
+        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Invalid::new(
+                "invalid_url",
+                "must not contain whitespace or control characters",
+            ));
+        }
+        let url = Self::probe(text)
             .map_err(|e| Invalid::new("invalid_url", format!("not an absolute URL: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Invalid::new(
@@ -30,20 +50,75 @@ impl HttpUrl {
                 format!("must use http or https, not {}", url.scheme()),
             ));
         }
-        if url.host_str().is_none_or(str::is_empty) {
-            return Err(Invalid::new("invalid_url", "must have a host"));
-        }
-        if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Invalid::new(
-                "invalid_url",
-                "must not contain whitespace or control characters",
-            ));
+        match url.host() {
+            Some(Host::Domain(name)) => check_dns_name(name)?,
+            Some(Host::Ipv4(_)) => {}
+            Some(Host::Ipv6(_)) => {
+                return Err(Invalid::new(
+                    "invalid_url",
+                    "IPv6 literal hosts are not accepted (a Content-Security-Policy cannot name \
+                     them); use a host name",
+                ));
+            }
+            None => return Err(Invalid::new("invalid_url", "must have a host")),
         }
         Ok(Self(text.to_owned()))
     }
+
+    /// The URL as the URL standard reads it, with the placeholder standing in for an id.
+    fn probe(text: &str) -> Result<Url, url::ParseError> {
+        Url::parse(&text.replace(Self::SESSION_ID_PLACEHOLDER, "cs_placeholder"))
+    }
+
+    /// Its origin: scheme, host (IDNA-encoded, lower case) and a non-default port.
+    pub fn origin(&self) -> Option<Origin> {
+        let url = Self::probe(&self.0).ok()?;
+        let serialized = url.origin().ascii_serialization();
+        // Parsing checked the host; this keeps the promise even for a value read from storage
+        // that was written before that check existed.
+        let safe = serialized
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'/'));
+        (safe && serialized != "null").then_some(Origin(serialized))
+    }
+}
+
+/// A DNS name: dot-separated labels of 1–63 letters, digits and inner hyphens, at most 253
+/// characters in all; one trailing dot allowed.
+fn check_dns_name(name: &str) -> Result<(), Invalid> {
+    let invalid = |why: &str| Invalid::new("invalid_url", format!("the host {why}"));
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.is_empty() || trimmed.len() > MAX_HOST_LEN {
+        return Err(invalid("must be a DNS name of 1 to 253 characters"));
+    }
+    for label in trimmed.split('.') {
+        if label.is_empty() || label.len() > MAX_LABEL_LEN {
+            return Err(invalid(
+                "has an empty label or one longer than 63 characters",
+            ));
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(invalid(
+                "may contain only letters, digits, '-' and '.' (no ';', ',', quotes or spaces)",
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(invalid("has a label that starts or ends with '-'"));
+        }
+    }
+    Ok(())
 }
 
 impl AsRef<str> for HttpUrl {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Origin {
     fn as_ref(&self) -> &str {
         &self.0
     }
@@ -59,6 +134,8 @@ mod tests {
             .expect("valid");
         assert!(url.as_ref().contains("{CHECKOUT_SESSION_ID}"));
         assert!(HttpUrl::parse("http://127.0.0.1:4000/hook").is_ok());
+        assert!(HttpUrl::parse("https://xn--bcher-kva.example/").is_ok());
+        assert!(HttpUrl::parse("https://bücher.example/;a,b'c?x=;").is_ok());
     }
 
     #[test]
@@ -74,5 +151,59 @@ mod tests {
         }
         let long = format!("https://shop.example/{}", "a".repeat(2048));
         assert_eq!(HttpUrl::parse(&long).map_err(|e| e.code), Err("too_long"));
+    }
+
+    #[test]
+    fn hosts_that_a_csp_source_cannot_hold_are_rejected() {
+        for bad in [
+            "https://a.example;frame-ancestors/",
+            "https://a.example,b.example/",
+            "https://a'b.example/",
+            "https://a\"b.example/",
+            "https://a*b.example/",
+            "https://a_b.example/",
+            "https://a$b.example/",
+            "https://a!b.example/",
+            "https://a(b).example/",
+            "https://a%3Bb.example/",
+            "https://a%20b.example/",
+            "https://-a.example/",
+            "https://a..example/",
+            "https://[::1]/",
+            "https://{CHECKOUT_SESSION_ID}.example/",
+        ] {
+            assert_eq!(
+                HttpUrl::parse(bad).map_err(|e| e.code),
+                Err("invalid_url"),
+                "{bad} should be rejected"
+            );
+        }
+        let label = "a".repeat(64);
+        assert!(HttpUrl::parse(&format!("https://{label}.example/")).is_err());
+    }
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        let origin = |text: &str| {
+            HttpUrl::parse(text)
+                .expect("valid")
+                .origin()
+                .map(|o| o.as_ref().to_owned())
+        };
+        assert_eq!(
+            origin("https://Shop.Example:8443/a;b?c={CHECKOUT_SESSION_ID}").as_deref(),
+            Some("https://shop.example:8443")
+        );
+        assert_eq!(
+            origin("http://bücher.example:80/").as_deref(),
+            Some("http://xn--bcher-kva.example")
+        );
+    }
+
+    #[test]
+    fn a_stored_url_with_a_forbidden_host_yields_no_origin() {
+        let stored: HttpUrl =
+            serde_json::from_str("\"https://a.example;frame-ancestors/\"").expect("a string");
+        assert_eq!(stored.origin(), None);
     }
 }
