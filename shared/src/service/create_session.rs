@@ -40,12 +40,7 @@ pub async fn create_session(
         // A retry gets the first answer even if validation would now judge it differently (the
         // clock moved past its expiresAt, say), so an invalid request looks for an earlier use of
         // its key. A valid one learns of it from its own transaction: one round trip, not two.
-        Err(invalid) => {
-            return match earlier_use(app, merchant, body, header_key, now).await? {
-                Some(prior) => answer_prior_use(prior),
-                None => Err(invalid),
-            };
-        }
+        Err(invalid) => return unless_replayed(app, merchant, body, header_key, invalid).await,
     };
     let session = new_session(&request, merchant, now);
     let response = StoredResponse {
@@ -80,12 +75,31 @@ pub async fn create_session(
                     .map(AsRef::as_ref)
                     .unwrap_or_default();
                 if !release_if_stale(app, merchant, order_id, &session_id, now).await? {
-                    return Err(ApiError::OrderIdInUse { session_id });
+                    // The holder may be this very request's first try, answered to a racing
+                    // duplicate: that one gets the replay, not a conflict with itself.
+                    let refusal = ApiError::OrderIdInUse { session_id };
+                    return unless_replayed(app, merchant, body, header_key, refusal).await;
                 }
             }
         }
     }
-    Err(ApiError::Contention)
+    unless_replayed(app, merchant, body, header_key, ApiError::Contention).await
+}
+
+/// `refusal`, unless an earlier request with this request's idempotency key was answered: then
+/// that answer again. Every refusal of a keyed request goes through here, so that a duplicate
+/// never sees an error its first try did not.
+async fn unless_replayed(
+    app: &App,
+    merchant: &Merchant,
+    body: &[u8],
+    header_key: Option<&str>,
+    refusal: ApiError,
+) -> Result<Created, ApiError> {
+    match earlier_use(app, merchant, body, header_key, app.now()).await? {
+        Some(prior) => answer_prior_use(prior),
+        None => Err(refusal),
+    }
 }
 
 /// What an earlier request with this request's idempotency key was answered, if there was one.

@@ -32,28 +32,35 @@ pub async fn refund_session(
         .transpose()?;
     // The request a refund key stands for is "refund this session".
     let fingerprint = sha256_hex(format!("refund|{id}").as_bytes());
-    if let Some(key) = &key {
-        let prior = app
-            .store
-            .prior_use(
-                &merchant.id,
-                REFUND_SESSION_ENDPOINT,
-                key,
-                &fingerprint,
-                now,
-            )
-            .await?;
-        if let Some(prior) = prior {
-            return answer(prior);
+    let earlier_use = async || match &key {
+        Some(key) => {
+            app.store
+                .prior_use(
+                    &merchant.id,
+                    REFUND_SESSION_ENDPOINT,
+                    key,
+                    &fingerprint,
+                    now,
+                )
+                .await
         }
-    }
-    let session = get_session(app, merchant, id).await?;
-    let refused = |status| ApiError::InvalidStatus {
-        status,
-        action: "refund",
+        None => Ok(None),
     };
+    if let Some(prior) = earlier_use().await? {
+        return answer(prior);
+    }
+    // A refusal is judged against the idempotency record once more: a same-key request that
+    // raced this one may have refunded the session between the first look and the read.
+    let refused = async |status| match earlier_use().await? {
+        Some(prior) => answer(prior),
+        None => Err(ApiError::InvalidStatus {
+            status,
+            action: "refund",
+        }),
+    };
+    let session = get_session(app, merchant, id).await?;
     if session.status != SessionStatus::Completed {
-        return Err(refused(session.status_at(now)));
+        return refused(session.status_at(now)).await;
     }
     let refunded = session.ended(SessionStatus::Refunded, now);
     let resource = refunded.resource(now, base_url);
@@ -83,8 +90,11 @@ pub async fn refund_session(
             })
         }
         ChangeOutcome::PriorUse(prior) => answer(prior),
-        ChangeOutcome::Refused(current) => Err(refused(current.status_at(now))),
+        ChangeOutcome::Refused(current) => refused(current.status_at(now)).await,
         ChangeOutcome::Gone => Err(ApiError::NotFound),
+        ChangeOutcome::MerchantInactive => Err(ApiError::Internal(
+            "a refund write checked its merchant".into(),
+        )),
     }
 }
 
