@@ -17,6 +17,28 @@ impl Metadata {
     /// Largest serialized size in bytes.
     pub const MAX_BYTES: usize = 5 * 1024;
 
+    /// Largest magnitude of a number value: JavaScript's `Number.MAX_SAFE_INTEGER`, so that every
+    /// integer reads back exactly in any client.
+    pub const MAX_NUMBER: f64 = 9_007_199_254_740_991.0;
+    /// Smallest magnitude of a non-zero number value, well inside DynamoDB's (1e-130) and
+    /// boto3's (1e-128) ranges.
+    pub const MIN_NUMBER: f64 = 1e-100;
+
+    /// Whether `number` survives DynamoDB, boto3 and JavaScript unchanged: within
+    /// [`Self::MAX_NUMBER`] (integers exactly, others as the nearest double, which is how they were
+    /// read) and zero or at least [`Self::MIN_NUMBER`].
+    fn number_in_range(number: &serde_json::Number) -> bool {
+        const MAX_INTEGER: u64 = 9_007_199_254_740_991;
+        if let Some(integer) = number.as_i64() {
+            return integer.unsigned_abs() <= MAX_INTEGER;
+        }
+        if let Some(integer) = number.as_u64() {
+            return integer <= MAX_INTEGER;
+        }
+        let magnitude = number.as_f64().map_or(f64::INFINITY, f64::abs);
+        magnitude == 0.0 || (Self::MIN_NUMBER..=Self::MAX_NUMBER).contains(&magnitude)
+    }
+
     /// Checks every entry; returns the violations as `(key, problem)` pairs (the key is `None`
     /// for a rule about the whole object).
     pub fn parse(entries: BTreeMap<String, Value>) -> Result<Self, Vec<(Option<String>, Invalid)>> {
@@ -46,6 +68,14 @@ impl Metadata {
                 Value::String(text) if text.chars().count() > 500 => problems.push((
                     Some(key.clone()),
                     Invalid::new("too_long", "string values are at most 500 characters"),
+                )),
+                Value::Number(number) if !Self::number_in_range(number) => problems.push((
+                    Some(key.clone()),
+                    Invalid::new(
+                        "number_out_of_range",
+                        "numbers must be 0 or of magnitude from 1e-100 to 9007199254740991 \
+                         (2^53 - 1); send larger or more precise values as strings",
+                    ),
                 )),
                 Value::String(_) | Value::Number(_) | Value::Bool(_) => {}
                 _ => problems.push((
@@ -111,6 +141,38 @@ mod tests {
         }))
         .expect_err("all invalid");
         assert_eq!(problems.len(), 6);
+    }
+
+    #[test]
+    fn numbers_beyond_what_dynamodb_and_javascript_keep_are_rejected() {
+        for number in [
+            "1e300",
+            "-1e200",
+            "1e126",
+            "1e125",
+            "1e-131",
+            "1e-300",
+            "1e-101",
+            "9007199254740992",
+            "-9007199254740992",
+            "18446744073709551615",
+            "9007199254740991.5",
+        ] {
+            let value: Value = serde_json::from_str(&format!("{{\"n\": {number}}}")).expect("JSON");
+            assert_eq!(parse(value), Err(vec!["number_out_of_range"]), "{number}");
+        }
+        for number in [
+            "0",
+            "-0.0",
+            "9007199254740991",
+            "-9007199254740991",
+            "1e-100",
+            "12.34",
+            "1.5e15",
+        ] {
+            let value: Value = serde_json::from_str(&format!("{{\"n\": {number}}}")).expect("JSON");
+            assert!(parse(value).is_ok(), "{number}");
+        }
     }
 
     #[test]
