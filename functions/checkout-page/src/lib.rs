@@ -30,6 +30,13 @@ pub async fn handle<P: PaymentProcessor>(
             "Please try again",
             "This form has expired or was not sent from the payment page. Reload the page and try again.",
         ),
+        Ok(PageOutcome::MerchantInactive { display_name }) => page::message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Payments are unavailable",
+            &format!(
+                "{display_name} cannot take payments at the moment. Nothing was charged; please contact the shop."
+            ),
+        ),
         Err(err) => {
             http::log_failure(&request_id, &err);
             page::message(

@@ -43,6 +43,11 @@ pub enum PageOutcome {
     NotFound,
     /// The form's anti-forgery token is missing or wrong; nothing was written.
     Forbidden,
+    /// The session is open but its merchant has been deactivated: no form, nothing written.
+    MerchantInactive {
+        /// The name the payer knows the merchant by.
+        display_name: String,
+    },
 }
 
 async fn load(app: &App, id: &str) -> Result<Option<(CheckoutSession, Merchant)>, ApiError> {
@@ -61,6 +66,11 @@ fn show(
     now: Timestamp,
     error: Option<String>,
 ) -> PageOutcome {
+    // A deactivated merchant takes no payments: its open sessions show no form (and refuse
+    // posts) until it is reactivated or they expire; ended ones still show how they ended.
+    if !merchant.active && session.status_at(now) == SessionStatus::Pending {
+        return inactive(merchant);
+    }
     PageOutcome::Show(Box::new(PageModel {
         status: session.status_at(now),
         session,
@@ -68,6 +78,12 @@ fn show(
         now,
         error,
     }))
+}
+
+fn inactive(merchant: Merchant) -> PageOutcome {
+    PageOutcome::MerchantInactive {
+        display_name: merchant.display_name,
+    }
 }
 
 fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
@@ -125,7 +141,7 @@ pub async fn pay<P: PaymentProcessor>(
         return Ok(PageOutcome::Forbidden);
     }
     let now = app.now();
-    if session.status_at(now) != SessionStatus::Pending {
+    if session.status_at(now) != SessionStatus::Pending || !merchant.active {
         return Ok(show(session, merchant, now, None));
     }
     let instrument = match instrument(&session, form, now) {
@@ -157,6 +173,7 @@ pub async fn pay<P: PaymentProcessor>(
                     )))
                 }
                 ChangeOutcome::Refused(current) => Ok(show(*current, merchant, now, None)),
+                ChangeOutcome::MerchantInactive => Ok(inactive(merchant)),
                 ChangeOutcome::PriorUse(_) | ChangeOutcome::Gone => Ok(PageOutcome::NotFound),
             }
         }
@@ -233,7 +250,7 @@ pub async fn cancel(
         return Ok(PageOutcome::Forbidden);
     }
     let now = app.now();
-    if session.status_at(now) != SessionStatus::Pending {
+    if session.status_at(now) != SessionStatus::Pending || !merchant.active {
         return Ok(show(session, merchant, now, None));
     }
     Ok(

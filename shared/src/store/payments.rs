@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
+    AttributeValue, ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 
 use super::errors::condition_held;
@@ -27,6 +27,8 @@ pub enum ChangeOutcome {
     Refused(Box<CheckoutSession>),
     /// The idempotency key was used before (refunds).
     PriorUse(PriorUse),
+    /// The session's merchant was deactivated (payments).
+    MerchantInactive,
     /// No such session.
     Gone,
 }
@@ -45,7 +47,8 @@ fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, ApiError> {
 
 impl Store {
     /// Records the payment of a pending, unexpired session as `paid` (status completed, payment
-    /// details, completedAt) with its `event`, and keeps its order id reserved as long as it.
+    /// details, completedAt) with its `event`, and keeps its order id reserved as long as it; only
+    /// while its merchant is active, checked in the same transaction.
     pub async fn complete_session(
         &self,
         session: &CheckoutSession,
@@ -76,10 +79,22 @@ impl Store {
                 )
                 .build(),
         )?;
+        let merchant_active = built(
+            ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys::key_map(keys::merchant(&session.merchant_id))))
+                .condition_expression("active = :yes")
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
+                .build(),
+        )?;
         let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
             self.event_write(event)?,
+            TransactWriteItem::builder()
+                .condition_check(merchant_active)
+                .build(),
         ];
+        const MERCHANT_CHECK: usize = 2;
         if let Some(order_id) = &session.order_id {
             let keep = built(
                 Update::builder()
@@ -97,7 +112,15 @@ impl Store {
             )?;
             items.push(TransactWriteItem::builder().update(keep).build());
         }
-        self.change_outcome(self.transact(items).await, paid, None, now)
+        let result = self.transact(items).await;
+        if let Err(TransactFailure::ConditionFailed(reasons)) = &result
+            && reasons
+                .get(MERCHANT_CHECK)
+                .is_some_and(|r| r.condition_failed())
+        {
+            return Ok(ChangeOutcome::MerchantInactive);
+        }
+        self.change_outcome(result, paid, None, now)
     }
 
     /// Counts a declined attempt on a pending, unexpired session; returns the new count, or `None`
