@@ -46,6 +46,11 @@ impl Expiry {
         if text.ends_with(['P', 'T']) {
             return Err(invalid());
         }
+        // The parser keeps each unit in 32 bits and wraps beyond; any count that large is far
+        // past the longest lifetime whatever its unit, so it is too late, never too soon.
+        if whole_numbers(text).any(|digits| digits.parse::<u32>().is_err()) {
+            return Err(too_late());
+        }
         let seconds = match iso8601::duration(text).map_err(|_| invalid())? {
             iso8601::Duration::Weeks(weeks) => i64::from(weeks) * 7 * 86_400,
             iso8601::Duration::YMDHMS {
@@ -102,13 +107,21 @@ impl Expiry {
             ));
         }
         if lifetime > ExpiryWindow::MAX {
-            return Err(Invalid::new(
-                "expiry_too_late",
-                "sessions can live at most 31 days",
-            ));
+            return Err(too_late());
         }
         Ok(at)
     }
+}
+
+fn too_late() -> Invalid {
+    Invalid::new("expiry_too_late", "sessions can live at most 31 days")
+}
+
+/// The runs of digits in `text` that are whole counts, not the fraction after a `.` or `,`.
+fn whole_numbers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_ascii_digit() && c != '.' && c != ',')
+        .filter_map(|number| number.split(['.', ',']).next())
+        .filter(|digits| !digits.is_empty())
 }
 
 #[cfg(test)]
@@ -139,6 +152,23 @@ mod tests {
         for bad in ["30 minutes", "PT", "", "-PT1M", "1800"] {
             assert!(seconds(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn counts_beyond_32_bits_are_too_late_not_wrapped() {
+        for huge in [
+            "PT4294967356S",
+            "PT9999999999M",
+            "P4294967296D",
+            "PT99999999999999999999999H",
+        ] {
+            assert_eq!(seconds(huge), Err("expiry_too_late"), "{huge}");
+        }
+        // A long fraction is no large count.
+        assert_ne!(
+            seconds("PT61.0000000000000000000001S"),
+            Err("expiry_too_late")
+        );
     }
 
     #[test]

@@ -20,6 +20,29 @@ impl Amount {
     /// Only plain decimals are accepted: no sign, no exponent (`1e3`), no leading or trailing dot,
     /// and no more fraction digits than the currency has.
     pub fn parse(text: &str, currency: Currency) -> Result<Self, Invalid> {
+        let (integer, fraction) = Self::check_syntax(text)?;
+        let digits = currency.minor_digits() as usize;
+        if fraction.map_or(0, str::len) > digits {
+            let message = if digits == 0 {
+                format!("{currency} amounts have no decimal places")
+            } else {
+                format!("{currency} amounts have at most {digits} decimal places")
+            };
+            return Err(Invalid::new("too_many_decimals", message));
+        }
+        if integer.trim_start_matches('0').len() > MAX_INTEGER_DIGITS {
+            return Err(Self::too_large(currency.maximum()));
+        }
+        let mut value = Decimal::from_str(text)
+            .map_err(|e| Invalid::new("invalid_amount", format!("not a decimal: {e}")))?;
+        value.rescale(digits as u32);
+        Ok(Self(value))
+    }
+
+    /// The rules of an amount's text that hold in every currency (a plain, non-negative decimal),
+    /// so that they are reported even when the currency is unknown. Returns the integer and
+    /// fraction digits.
+    pub fn check_syntax(text: &str) -> Result<(&str, Option<&str>), Invalid> {
         let (integer, fraction) = match text.split_once('.') {
             Some((integer, fraction)) => (integer, Some(fraction)),
             None => (text, None),
@@ -45,22 +68,7 @@ impl Amount {
                 format!("expected a decimal such as \"10.50\", got {text:?}"),
             ));
         }
-        let digits = currency.minor_digits() as usize;
-        if fraction.map_or(0, str::len) > digits {
-            let message = if digits == 0 {
-                format!("{currency} amounts have no decimal places")
-            } else {
-                format!("{currency} amounts have at most {digits} decimal places")
-            };
-            return Err(Invalid::new("too_many_decimals", message));
-        }
-        if integer.trim_start_matches('0').len() > MAX_INTEGER_DIGITS {
-            return Err(Self::too_large(currency.maximum()));
-        }
-        let mut value = Decimal::from_str(text)
-            .map_err(|e| Invalid::new("invalid_amount", format!("not a decimal: {e}")))?;
-        value.rescale(digits as u32);
-        Ok(Self(value))
+        Ok((integer, fraction))
     }
 
     /// The amount of `minor` minor units of `currency` (cents, or yen).

@@ -75,12 +75,7 @@ impl CreateSessionRequest {
         let amount_given = object.has("amount");
         let amount = object
             .decimal_text("amount", &mut v)
-            .zip(currency)
-            .and_then(|(text, currency)| {
-                Amount::parse(&text, currency)
-                    .map_err(|e| v.push("amount", e))
-                    .ok()
-            });
+            .and_then(|text| amount_in(&text, currency, "amount", &mut v));
         let line_items_given = object.has("lineItems");
         let line_items = parse_line_items(&mut object, currency, &mut v);
         let total = resolve_total(
@@ -175,6 +170,21 @@ fn sorted(value: Value) -> Value {
     }
 }
 
+/// The amount `text` in `currency`; without a valid currency, only the rules every currency
+/// shares are checked, so that an amount that is no number is still reported.
+fn amount_in(
+    text: &str,
+    currency: Option<Currency>,
+    path: impl Into<String>,
+    v: &mut Violations,
+) -> Option<Amount> {
+    let checked = match currency {
+        Some(currency) => Amount::parse(text, currency).map(Some),
+        None => Amount::check_syntax(text).map(|_| None),
+    };
+    checked.map_err(|e| v.push(path, e)).ok().flatten()
+}
+
 fn bounded(
     object: &mut JsonObject,
     name: &str,
@@ -261,13 +271,7 @@ fn parse_line_items(
         let unit_amount = match item.take("unitAmount") {
             Some(raw) => {
                 let path = item.path_of("unitAmount");
-                decimal_text(&raw, &path, v)
-                    .zip(currency)
-                    .and_then(|(text, currency)| {
-                        Amount::parse(&text, currency)
-                            .map_err(|e| v.push(path, e))
-                            .ok()
-                    })
+                decimal_text(&raw, &path, v).and_then(|text| amount_in(&text, currency, path, v))
             }
             None => {
                 v.push(
