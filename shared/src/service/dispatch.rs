@@ -1,9 +1,11 @@
 //! The webhook dispatcher: the first attempt of each new event from the table's stream, and every
 //! due retry (and any event the stream missed) from a schedule.
 
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
-use futures::stream::{self, StreamExt};
+use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -16,6 +18,10 @@ use crate::webhook::WebhookSender;
 
 /// Deliveries in flight at once.
 const CONCURRENCY: usize = 16;
+/// How often a run waiting on deliveries looks for events that fell due meanwhile.
+const REFILL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// Most events one look queues; the rest are found by later looks and runs.
+const LOOK_LIMIT: usize = 1_000;
 /// How long a claimed attempt holds its event; longer than the 10 s attempt timeout.
 const LEASE: time::Duration = time::Duration::seconds(30);
 /// Time kept back before the Lambda deadline so the last records are written.
@@ -78,14 +84,14 @@ pub async fn handle_trigger(
     if trigger.get("Records").is_some() {
         let batch: StreamEvent = serde_json::from_value(trigger)
             .map_err(|e| ApiError::Internal(format!("not a DynamoDB stream event: {e}")))?;
-        let failures = deliver_stream_batch(app, sender, batch).await;
+        let failures = deliver_stream_batch(app, sender, batch, deadline).await?;
         let failures: Vec<Value> = failures
             .into_iter()
             .map(|id| serde_json::json!({ "itemIdentifier": id }))
             .collect();
         return Ok(serde_json::json!({ "batchItemFailures": failures }));
     }
-    let report = deliver_due(app, sender, app.now(), deadline).await?;
+    let report = deliver_due(app, sender, deadline).await?;
     tracing::info!(?report, "scheduled dispatch");
     serde_json::to_value(report).map_err(|e| ApiError::Internal(e.to_string()))
 }
@@ -96,76 +102,186 @@ async fn deliver_stream_batch(
     app: &App,
     sender: &WebhookSender,
     batch: StreamEvent,
-) -> Vec<String> {
-    let now = app.now();
-    let results: Vec<(String, Result<Option<DeliveryStatus>, ApiError>)> = stream::iter(
-        batch.records,
-    )
-    .filter(|record| std::future::ready(record.event_name == "INSERT"))
-    .filter_map(|record| {
-        let id = record
-            .dynamodb
-            .keys
-            .pk
-            .s
-            .strip_prefix("EVENT#")
-            .map(str::to_owned);
-        std::future::ready(id.map(|id| (record.dynamodb.sequence_number, id)))
-    })
-    .map(|(sequence, id)| async move { (sequence, deliver_event(app, sender, &id, now).await) })
-    .buffer_unordered(CONCURRENCY)
-    .collect()
-    .await;
-    results
+    deadline: Option<Instant>,
+) -> Result<Vec<String>, ApiError> {
+    let mut sequences = HashMap::new();
+    let mut run = Run::new(app, sender, deadline, false);
+    for record in batch.records {
+        if record.event_name != "INSERT" {
+            continue;
+        }
+        if let Some(id) = record.dynamodb.keys.pk.s.strip_prefix("EVENT#") {
+            sequences.insert(id.to_owned(), record.dynamodb.sequence_number);
+            run.queue(id.to_owned());
+        }
+    }
+    let failed = run.finish().await?.1;
+    Ok(failed
         .into_iter()
-        .filter_map(|(sequence, result)| match result {
-            Ok(_) => None,
-            Err(e) => {
-                tracing::error!(error = %e, sequence, "stream record not handled");
-                Some(sequence)
-            }
+        .filter_map(|(id, e)| {
+            let sequence = sequences.get(&id)?;
+            tracing::error!(error = %e, sequence, "stream record not handled");
+            Some(sequence.clone())
         })
-        .collect()
+        .collect())
 }
 
-/// Attempts every event due at `now`, shard by shard, until done or near `deadline`.
+/// Attempts every event due now until done or near `deadline`, and those that fall due while
+/// it runs.
 pub async fn deliver_due(
     app: &App,
     sender: &WebhookSender,
-    now: Timestamp,
     deadline: Option<Instant>,
 ) -> Result<DispatchReport, ApiError> {
-    let mut report = DispatchReport {
-        complete: true,
-        ..DispatchReport::default()
-    };
-    for shard in event_shards() {
-        let mut start = None;
-        loop {
-            if deadline.is_some_and(|d| Instant::now() + DEADLINE_MARGIN >= d) {
-                report.complete = false;
-                return Ok(report);
-            }
-            let page = app.store.due_events(&shard, now, start).await?;
-            let outcomes: Vec<Result<Option<DeliveryStatus>, ApiError>> = stream::iter(page.ids)
-                .map(|id| async move { deliver_event(app, sender, &id, now).await })
-                .buffer_unordered(CONCURRENCY)
-                .collect()
-                .await;
-            for outcome in outcomes {
-                if let Some(status) = outcome? {
-                    report.attempted += 1;
-                    report.delivered += usize::from(status == DeliveryStatus::Delivered);
-                    report.failed += usize::from(status == DeliveryStatus::Failed);
-                }
-            }
-            start = page.next;
-            if start.is_none() {
-                break;
-            }
+    let mut run = Run::new(app, sender, deadline, true);
+    run.look_for_due().await?;
+    let (report, failed) = run.finish().await?;
+    match failed.into_iter().next() {
+        Some((_, err)) => Err(err),
+        None => Ok(report),
+    }
+}
+
+type Attempt<'a> = BoxFuture<'a, (String, Result<Option<DeliveryStatus>, ApiError>)>;
+
+/// One dispatcher run: up to [`CONCURRENCY`] deliveries in flight, refilled from a queue as each
+/// ends, so that a slow receiver holds one slot, never the run. While deliveries are in flight it
+/// looks for newly due events every [`REFILL_EVERY`]: an event written while a slow delivery
+/// holds this run (and, on the stream, the next batch) is still attempted within about a second.
+struct Run<'a> {
+    app: &'a App,
+    sender: &'a WebhookSender,
+    deadline: Option<Instant>,
+    /// Whether the run takes one more look for due events after its last delivery.
+    final_look: bool,
+    waiting: VecDeque<String>,
+    /// Every event this run queued: each is attempted at most once per run.
+    seen: HashSet<String>,
+    in_flight: FuturesUnordered<Attempt<'a>>,
+    started_since_look: bool,
+    report: DispatchReport,
+    failed: Vec<(String, ApiError)>,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        app: &'a App,
+        sender: &'a WebhookSender,
+        deadline: Option<Instant>,
+        final_look: bool,
+    ) -> Self {
+        Self {
+            app,
+            sender,
+            deadline,
+            final_look,
+            waiting: VecDeque::new(),
+            seen: HashSet::new(),
+            in_flight: FuturesUnordered::new(),
+            started_since_look: false,
+            report: DispatchReport {
+                complete: true,
+                ..DispatchReport::default()
+            },
+            failed: Vec::new(),
         }
     }
-    Ok(report)
+
+    fn queue(&mut self, id: String) {
+        if self.seen.insert(id.clone()) {
+            self.waiting.push_back(id);
+        }
+    }
+
+    fn near_deadline(&self) -> bool {
+        self.deadline
+            .is_some_and(|d| Instant::now() + DEADLINE_MARGIN >= d)
+    }
+
+    /// Queues the events due now that this run has not seen, at most [`LOOK_LIMIT`].
+    async fn look_for_due(&mut self) -> Result<(), ApiError> {
+        self.started_since_look = false;
+        let now = self.app.now();
+        let app = self.app;
+        let seen = &self.seen;
+        let shards = event_shards().map(|shard| async move {
+            let mut found = Vec::new();
+            let mut start = None;
+            loop {
+                let page = app.store.due_events(&shard, now, start).await?;
+                found.extend(page.ids.into_iter().filter(|id| !seen.contains(id)));
+                start = page.next;
+                if start.is_none() || found.len() >= LOOK_LIMIT {
+                    return Ok::<_, ApiError>(found);
+                }
+            }
+        });
+        let found = futures::future::try_join_all(shards).await?;
+        for id in found.into_iter().flatten().take(LOOK_LIMIT) {
+            self.queue(id);
+        }
+        Ok(())
+    }
+
+    fn start_waiting(&mut self) {
+        while self.in_flight.len() < CONCURRENCY && !self.near_deadline() {
+            let Some(id) = self.waiting.pop_front() else {
+                return;
+            };
+            let (app, sender) = (self.app, self.sender);
+            let now = app.now();
+            self.started_since_look = true;
+            self.in_flight.push(Box::pin(async move {
+                let outcome = deliver_event(app, sender, &id, now).await;
+                (id, outcome)
+            }));
+        }
+    }
+
+    fn record(&mut self, id: String, outcome: Result<Option<DeliveryStatus>, ApiError>) {
+        match outcome {
+            Ok(Some(status)) => {
+                self.report.attempted += 1;
+                self.report.delivered += usize::from(status == DeliveryStatus::Delivered);
+                self.report.failed += usize::from(status == DeliveryStatus::Failed);
+            }
+            Ok(None) => {}
+            Err(err) => self.failed.push((id, err)),
+        }
+    }
+
+    /// Works through the queue and whatever falls due meanwhile; returns the report and the
+    /// events that could not be handled.
+    async fn finish(mut self) -> Result<(DispatchReport, Vec<(String, ApiError)>), ApiError> {
+        let mut next_look = tokio::time::Instant::now() + REFILL_EVERY;
+        loop {
+            self.start_waiting();
+            if self.in_flight.is_empty() {
+                let more = self.final_look && self.started_since_look && !self.near_deadline();
+                if !more {
+                    break;
+                }
+                self.look_for_due().await?;
+                if self.waiting.is_empty() {
+                    break;
+                }
+                continue;
+            }
+            tokio::select! {
+                Some((id, outcome)) = self.in_flight.next() => self.record(id, outcome),
+                () = tokio::time::sleep_until(next_look) => {
+                    if !self.near_deadline() {
+                        self.look_for_due().await?;
+                    }
+                    next_look = tokio::time::Instant::now() + REFILL_EVERY;
+                }
+            }
+        }
+        if !self.waiting.is_empty() {
+            self.report.complete = false;
+        }
+        Ok((self.report, self.failed))
+    }
 }
 
 /// Makes the next attempt of event `id` if it is due and nobody else is making it. Returns the
