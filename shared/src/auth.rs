@@ -10,12 +10,17 @@ use crate::App;
 use crate::access_token;
 use crate::error::{ApiError, AuthFailure};
 use crate::hashing::constant_time_eq;
+use crate::http::{Exchange, Quota};
 use crate::merchant::{ApiKeyRecord, DEFAULT_RATE_LIMIT, Merchant, TEST_KEY_PREFIX, hash_api_key};
 use crate::store::RateDecision;
 
 /// The active merchant whose valid, unrevoked key (or a token issued for it) is in `headers`,
-/// within its rate limit.
-pub async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Merchant, ApiError> {
+/// within its rate limit (its standing recorded on `exchange`).
+pub async fn authenticate(
+    app: &App,
+    exchange: &Exchange,
+    headers: &HeaderMap,
+) -> Result<Merchant, ApiError> {
     let Some(token) = bearer_token(headers) else {
         return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
     };
@@ -31,7 +36,7 @@ pub async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Merchant, Ap
     } else {
         return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
     };
-    admit(app, &merchant).await?;
+    admit(app, exchange, &merchant).await?;
     Ok(merchant)
 }
 
@@ -39,6 +44,7 @@ pub async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Merchant, Ap
 /// token cannot mint its own successors.
 pub async fn authenticate_key(
     app: &App,
+    exchange: &Exchange,
     headers: &HeaderMap,
 ) -> Result<(Merchant, ApiKeyRecord), ApiError> {
     let Some(token) = bearer_token(headers) else {
@@ -48,7 +54,7 @@ pub async fn authenticate_key(
         return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
     }
     let found = key_holder(app, &hash_api_key(token)).await?;
-    admit(app, &found.0).await?;
+    admit(app, exchange, &found.0).await?;
     Ok(found)
 }
 
@@ -88,16 +94,21 @@ async fn read_key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecor
 }
 
 /// Takes one slot of the merchant's per-second limit, unless the deployment turned limits off.
-async fn admit(app: &App, merchant: &Merchant) -> Result<(), ApiError> {
+async fn admit(app: &App, exchange: &Exchange, merchant: &Merchant) -> Result<(), ApiError> {
     if !app.config.rate_limits {
         return Ok(());
     }
     let limit = merchant.rate_limit.unwrap_or(DEFAULT_RATE_LIMIT);
-    match app
+    let decision = app
         .store
         .take_request_slot(&merchant.id, limit, app.now())
-        .await?
-    {
+        .await?;
+    let remaining = match decision {
+        RateDecision::Allowed { remaining } => remaining,
+        RateDecision::Limited => 0,
+    };
+    exchange.record_quota(Quota { limit, remaining });
+    match decision {
         RateDecision::Allowed { .. } => Ok(()),
         RateDecision::Limited => Err(ApiError::RateLimited { limit }),
     }

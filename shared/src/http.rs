@@ -6,6 +6,7 @@ use http::{HeaderMap, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
+use std::sync::OnceLock;
 
 use crate::App;
 use crate::domain::SessionId;
@@ -150,20 +151,60 @@ pub fn raw_json(status: StatusCode, body: String) -> Response<Body> {
     response
 }
 
-/// The response for `result`: itself, or the problem+json of its error. Server-side failures are
-/// logged with their cause; clients only see the request id.
-pub fn finish(request_id: &str, result: Result<Response<Body>, ApiError>) -> Response<Body> {
-    let mut response = match result {
-        Ok(response) => response,
-        Err(err) => {
-            log_failure(request_id, &err);
-            problem(&err, request_id)
+/// Where a merchant stands against its per-second limit once its request is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Requests allowed per second.
+    pub limit: u32,
+    /// Requests left in the current second.
+    pub remaining: u32,
+}
+
+/// One API request on its way to an answer: the id that ties it to its logs, and the rate-limit
+/// standing its authentication found, both stamped on the answer whatever it turns out to be.
+#[derive(Debug)]
+pub struct Exchange {
+    request_id: String,
+    quota: OnceLock<Quota>,
+}
+
+impl Exchange {
+    /// Starts the exchange of `request`.
+    pub fn new(request: &Request) -> Self {
+        Self {
+            request_id: request_id(request),
+            quota: OnceLock::new(),
         }
-    };
-    if let Ok(value) = HeaderValue::from_str(request_id) {
-        response.headers_mut().insert("request-id", value);
     }
-    response
+
+    /// Records the caller's standing (once: the first count of a request is the one it got).
+    pub fn record_quota(&self, quota: Quota) {
+        let _ = self.quota.set(quota);
+    }
+
+    /// The response for `result`: itself, or the problem+json of its error, with `Request-Id`
+    /// and, once the caller was counted against its limit, the `RateLimit-*` headers. Server-side
+    /// failures are logged with their cause; clients only see the request id.
+    pub fn finish(&self, result: Result<Response<Body>, ApiError>) -> Response<Body> {
+        let mut response = match result {
+            Ok(response) => response,
+            Err(err) => {
+                log_failure(&self.request_id, &err);
+                problem(&err, &self.request_id)
+            }
+        };
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&self.request_id) {
+            headers.insert("request-id", value);
+        }
+        if let Some(quota) = self.quota.get() {
+            headers.insert("ratelimit-limit", HeaderValue::from(quota.limit));
+            headers.insert("ratelimit-remaining", HeaderValue::from(quota.remaining));
+            // Windows are whole seconds, so the current one resets within a second.
+            headers.insert("ratelimit-reset", HeaderValue::from(1));
+        }
+        response
+    }
 }
 
 /// Logs a refused or failed request: server-side failures with their cause as errors.

@@ -7,12 +7,16 @@ use shared::{App, auth, http, service};
 
 /// Handles one create request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let request_id = http::request_id(&request);
-    http::finish(&request_id, create(app, &request).await)
+    let exchange = http::Exchange::new(&request);
+    exchange.finish(create(app, &exchange, &request).await)
 }
 
-async fn create(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
-    let merchant = auth::authenticate(app, request.headers()).await?;
+async fn create(
+    app: &App,
+    exchange: &http::Exchange,
+    request: &Request,
+) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let body = http::json_body(request)?;
     let idempotency_key = http::idempotency_key_header(request)?;
     let created = service::create_session(

@@ -7,12 +7,16 @@ use shared::{App, auth, http, service};
 
 /// Handles one expire request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let request_id = http::request_id(&request);
-    http::finish(&request_id, expire(app, &request).await)
+    let exchange = http::Exchange::new(&request);
+    exchange.finish(expire(app, &exchange, &request).await)
 }
 
-async fn expire(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
-    let merchant = auth::authenticate(app, request.headers()).await?;
+async fn expire(
+    app: &App,
+    exchange: &http::Exchange,
+    request: &Request,
+) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let id = http::session_id(request)?;
     let session = service::end_session(app, &merchant, id.as_ref(), Ending::Expire).await?;
     http::json(

@@ -6,12 +6,16 @@ use shared::{App, auth, http, service};
 
 /// Handles one read.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let request_id = http::request_id(&request);
-    http::finish(&request_id, get(app, &request).await)
+    let exchange = http::Exchange::new(&request);
+    exchange.finish(get(app, &exchange, &request).await)
 }
 
-async fn get(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
-    let merchant = auth::authenticate(app, request.headers()).await?;
+async fn get(
+    app: &App,
+    exchange: &http::Exchange,
+    request: &Request,
+) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let id = http::session_id(request)?;
     let session = service::get_session(app, &merchant, id.as_ref()).await?;
     http::json(

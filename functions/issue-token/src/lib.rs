@@ -6,12 +6,16 @@ use shared::{App, access_token, auth, http};
 
 /// Handles one token request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let request_id = http::request_id(&request);
-    http::finish(&request_id, issue(app, &request).await)
+    let exchange = http::Exchange::new(&request);
+    exchange.finish(issue(app, &exchange, &request).await)
 }
 
-async fn issue(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
-    let (merchant, key) = auth::authenticate_key(app, request.headers()).await?;
+async fn issue(
+    app: &App,
+    exchange: &http::Exchange,
+    request: &Request,
+) -> Result<Response<Body>, shared::ApiError> {
+    let (merchant, key) = auth::authenticate_key(app, exchange, request.headers()).await?;
     let token = access_token::issue(
         &app.config.jwt_secret,
         &merchant.id,

@@ -7,12 +7,16 @@ use shared::{App, auth, http, service};
 
 /// Handles one list request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let request_id = http::request_id(&request);
-    http::finish(&request_id, list(app, &request).await)
+    let exchange = http::Exchange::new(&request);
+    exchange.finish(list(app, &exchange, &request).await)
 }
 
-async fn list(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
-    let merchant = auth::authenticate(app, request.headers()).await?;
+async fn list(
+    app: &App,
+    exchange: &http::Exchange,
+    request: &Request,
+) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let params = http::query_params(request);
     let (page, next_cursor) = service::list_sessions(app, &merchant, &params).await?;
     http::json(

@@ -7,12 +7,16 @@ use shared::{App, auth, http, service};
 
 /// Handles one refund request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let request_id = http::request_id(&request);
-    http::finish(&request_id, refund(app, &request).await)
+    let exchange = http::Exchange::new(&request);
+    exchange.finish(refund(app, &exchange, &request).await)
 }
 
-async fn refund(app: &App, request: &Request) -> Result<Response<Body>, shared::ApiError> {
-    let merchant = auth::authenticate(app, request.headers()).await?;
+async fn refund(
+    app: &App,
+    exchange: &http::Exchange,
+    request: &Request,
+) -> Result<Response<Body>, shared::ApiError> {
+    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let id = http::session_id(request)?;
     let key = http::idempotency_key_header(request)?;
     let base_url = http::public_base_url(app, request);
