@@ -4,6 +4,7 @@ mod auth;
 mod checkout;
 mod concurrency;
 mod create;
+mod defects;
 mod lifecycle;
 mod listing;
 mod openapi;

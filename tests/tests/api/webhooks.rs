@@ -291,3 +291,73 @@ async fn a_redirect_is_a_failed_attempt_and_is_not_followed() {
         "one request, no redirect followed"
     );
 }
+
+/// A receiver that tells the test when a request arrived, then holds its answer until released.
+async fn held_receiver() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<()>,
+    Arc<tokio::sync::Notify>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}/slow", listener.local_addr().expect("an address"));
+    let (arrived, arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let release = Arc::new(tokio::sync::Notify::new());
+    let held = Arc::clone(&release);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (arrived, held) = (arrived.clone(), Arc::clone(&held));
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 16 * 1024];
+                let _ = stream.read(&mut buffer).await;
+                let _ = arrived.send(());
+                held.notified().await;
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (url, arrivals, release)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_slow_receiver_does_not_hold_up_another_merchants_delivery() {
+    let env = Arc::new(TestEnv::new().await);
+    let (slow_url, mut slow_arrivals, release) = held_receiver().await;
+    let slow = merchant_with_hook(&env, Some(&slow_url)).await;
+    let (fast_tx, mut fast_arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let fast_receiver = Receiver::answering(move |_| {
+        let _ = fast_tx.send(());
+        200
+    })
+    .await;
+    let fast = merchant_with_hook(&env, Some(&fast_receiver.url)).await;
+    cancelled_session(&env, &slow.api_key).await;
+
+    let run = tokio::spawn({
+        let env = Arc::clone(&env);
+        async move { env.dispatch_scheduled().await }
+    });
+    let patience = std::time::Duration::from_secs(8);
+    tokio::time::timeout(patience, slow_arrivals.recv())
+        .await
+        .expect("the slow receiver is reached");
+
+    // While that delivery hangs, another merchant's session changes.
+    cancelled_session(&env, &fast.api_key).await;
+    let reached = tokio::time::timeout(patience, fast_arrivals.recv()).await;
+    release.notify_one();
+    assert!(
+        reached.is_ok(),
+        "the fast receiver got its event while the slow one was still answering"
+    );
+    let report = run.await.expect("the run ended");
+    assert_eq!(
+        (report["attempted"].as_u64(), report["delivered"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(fast_receiver.received().len(), 1);
+}
