@@ -17,7 +17,7 @@ lint:
 bench:
 	@bash scripts/bench.sh
 
-## make fuzz: schemathesis against the local stack (make test runs it too)
+## make fuzz: schemathesis against the handlers over HTTP (make test runs it too)
 fuzz:
 	@bash scripts/fuzz.sh
 

@@ -1,44 +1,40 @@
-"""Schemathesis hooks for `make fuzz`.
+"""Schemathesis hooks for `make fuzz` (scripts/fuzz.sh).
 
-`cargo lambda watch` answers `500 text/plain` itself, before any function runs, to a request whose
-header values hold bytes outside ASCII or whose body is not UTF-8: it cannot put them into the
-API Gateway event it builds. Such cases would test the emulator, not us (our handlers answer both
-with a 400; tests/tests/api/validation.rs). Before every call, in every phase, non-ASCII
-characters are dropped from header values and a body that is not UTF-8 has its bad bytes replaced
-(it stays malformed JSON, so the handler still has to refuse it).
+Requests go out as generated: any Unicode in bodies, queries, paths and headers (the server passes
+every byte to the handlers, as API Gateway does).
 
 Most schema-valid create bodies still break a rule the schema cannot state (an amount under the
-currency's minimum, an order id with control characters), so the stateful phase would rarely get
-a session to follow its links with. Half of the schema-valid ones, chosen by a hash of the body so
-that runs stay deterministic, keep only their valid fields and get a valid amount: the session
-they create is then read, expired, cancelled and refunded through openapi.yaml's links (and any
-`Idempotency-Key` they carry becomes one derived from the same hash). Bodies generated to break
-the schema are never touched. Everything else is sent as generated.
+currency's minimum, a line total that differs from `amount`), so the stateful phase would rarely
+get a session to follow its links with. Half of the schema-valid ones, chosen by a hash of the
+body so that runs stay deterministic, are completed into a valid create of every shape the API
+takes: an amount or line items (1-5, unit amounts and quantities spread over their ranges), any
+currency, a customer, metadata of strings, numbers and booleans, card or crypto with assets,
+`expiresIn` or `expiresAt`; the generated order id, description and URLs are kept when valid.
+The session they create is then read, shown on its page, expired, cancelled and refunded through
+openapi.yaml's links (and any `Idempotency-Key` they carry becomes one derived from the same hash).
+Bodies generated to break the schema are never touched.
+
+Every answer is counted by phase, operation and status into $FUZZ_COUNTS, which
+scripts/fuzz_reach.py reads to check that the run reached what it claims to test.
 """
 
 import atexit
+import datetime
 import hashlib
 import json
-import sys
+import os
+from collections import defaultdict
 
 import schemathesis
 
 CREATE = "POST /v1/checkout/sessions"
-KEPT_FIELDS = ("orderId", "description", "successUrl", "cancelUrl", "webhookUrl")
 CURRENCIES = ("usd", "EUR", "gbp", "AUD", "cad", "JPY")
-creates = {"sent": 0, "created": 0}
+ASSETS = ("ETH", "USDT", "USDC", "BTC")
+counts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
 
 
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
-    for name, value in list((case.headers or {}).items()):
-        if isinstance(value, str) and not value.isascii():
-            case.headers[name] = value.encode("ascii", "ignore").decode("ascii")
-    if isinstance(case.body, (bytes, bytearray)):
-        try:
-            bytes(case.body).decode("utf-8")
-        except UnicodeDecodeError:
-            case.body = bytes(case.body).decode("utf-8", "replace").encode("utf-8")
     if case.operation.label == CREATE and body_is_schema_valid(case) and isinstance(case.body, dict):
         digest = hashlib.sha256(json.dumps(case.body, sort_keys=True, default=str).encode()).digest()
         if digest[0] % 2 == 0:
@@ -58,31 +54,74 @@ def body_is_schema_valid(case):
     return (body.mode if body is not None else meta.generation.mode) == "positive"
 
 
+def printable(text, longest):
+    return isinstance(text, str) and 1 <= len(text) <= longest and text.isprintable() and text.strip()
+
+
+def money(minor, currency):
+    return str(minor) if currency.upper() == "JPY" else f"{minor // 100}.{minor % 100:02}"
+
+
 def valid_create(body, digest):
-    kept = {
-        field: body[field]
-        for field in KEPT_FIELDS
-        if isinstance(body.get(field), str) and 1 <= len(body[field]) <= 100 and body[field].isprintable()
-    }
+    byte = iter(digest[1:])
+    pick = lambda options: options[next(byte) % len(options)]  # noqa: E731
+    created = {}
+    for field, longest in (("orderId", 100), ("description", 500)):
+        if printable(body.get(field), longest):
+            created[field] = body[field]
     for url in ("successUrl", "cancelUrl", "webhookUrl"):
-        if url in kept and not kept[url].startswith(("https://", "http://")):
-            del kept[url]
-    currency = CURRENCIES[digest[1] % len(CURRENCIES)]
-    minor = 100 + digest[2] * 37
-    kept["currency"] = currency
-    kept["amount"] = str(minor) if currency.upper() == "JPY" else f"{minor // 100}.{minor % 100:02}"
-    kept["expiresIn"] = "PT30M"
-    return kept
+        value = body.get(url)
+        if printable(value, 2048) and value.startswith(("https://", "http://")):
+            created[url] = value
+    currency = pick(CURRENCIES)
+    created["currency"] = currency
+    jpy = currency.upper() == "JPY"
+    # Totals from the minimum to near the maximum, spread over orders of magnitude.
+    scale = 10 ** (next(byte) % (6 if jpy else 7))
+    if next(byte) % 2:
+        minor = max(50 if jpy else 50, (100 + next(byte) * 37) * scale // 10)
+        created["amount"] = money(min(minor, 99_999_999), currency)
+    else:
+        items = []
+        for n in range(1 + next(byte) % 5):
+            quantity = pick((1, 1, 2, 3, 12, 10_000))
+            unit = (next(byte) * 997 + 50) * max(1, scale // 1000)
+            items.append({"name": f"Item {n} ✓ {pick(('tea', 'Kaffee', 'thé', 'お茶'))}",
+                          "unitAmount": money(unit, currency), "quantity": quantity})
+            if n % 2:
+                items[-1]["description"] = "Blend — 250 g"
+                items[-1]["productId"] = f"prod_{n}"
+        total = sum(int(i["unitAmount"].replace(".", "")) * i["quantity"] for i in items)
+        top = 99_999_999
+        if total < 50 or total > top:
+            items = [{"name": "Gift card", "unitAmount": money(2_500, currency), "quantity": 1}]
+        created["lineItems"] = items
+    if next(byte) % 2:
+        created["customer"] = {"email": f"buyer+{digest.hex()[:6]}@example.com", "name": "Zoë Müller", "id": "cus_1"}
+    if next(byte) % 2:
+        created["metadata"] = {"cart": digest.hex()[:8], "items": next(byte), "gift": bool(next(byte) % 2),
+                               "ratio": 0.25, "note": "bientôt"}
+    if next(byte) % 3 == 0:
+        created["paymentMethods"] = ["card", "crypto"]
+        created["allowedAssets"] = [pick(ASSETS)]
+    if next(byte) % 2:
+        at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=10 + next(byte))
+        created["expiresAt"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    else:
+        created["expiresIn"] = pick(("PT30M", "PT2H", "P1D", "P7D"))
+    return created
 
 
 @schemathesis.hook
 def after_call(ctx, case, response):
-    if case.operation.label == CREATE:
-        creates["sent"] += 1
-        creates["created"] += response.status_code == 201
+    phase = getattr(getattr(case.meta, "phase", None), "name", None)
+    phase = getattr(phase, "value", phase) or "unknown"
+    counts[str(phase)][case.operation.label][str(response.status_code)] += 1
 
 
 @atexit.register
-def report_creates():
-    if creates["sent"]:
-        print(f"fuzz: {creates['created']} of {creates['sent']} creates made a session", file=sys.stderr)
+def write_counts():
+    target = os.environ.get("FUZZ_COUNTS")
+    if target:
+        with open(target, "w", encoding="utf-8") as out:
+            json.dump(counts, out, indent=1, sort_keys=True)

@@ -28,15 +28,29 @@ set +e
 cargo test --workspace --tests 2>&1 | tee "$LOCAL/test-output.log"
 status=${PIPESTATUS[0]}
 set -e
-awk '/^test result:/ {
+read -r cargo_passed cargo_failed < <(awk '/^test result:/ {
        for (i = 2; i <= NF; i++) {
          if ($i == "passed;") passed += $(i - 1)
          if ($i == "failed;") failed += $(i - 1)
        }
      }
-     END { printf "cargo-test: %d passed, %d failed\n", passed, failed }' "$LOCAL/test-output.log"
-if [ "$status" -ne 0 ]; then exit "$status"; fi
+     END { printf "%d %d\n", passed, failed }' "$LOCAL/test-output.log")
+echo "cargo-test: $cargo_passed passed, $cargo_failed failed"
+if [ "$status" -ne 0 ]; then
+  echo "make-test: $cargo_passed passed, $((cargo_failed > 0 ? cargo_failed : 1)) failed"
+  exit "$status"
+fi
 
-log "contract fuzzing (schemathesis against the local stack)"
-# 100 cases per operation come to about 1,800 requests; `make fuzz` alone runs 150.
-FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-100}" bash scripts/fuzz.sh
+log "contract fuzzing (schemathesis against the handlers over HTTP)"
+# 100 cases per operation come to about 1,700 requests; `make fuzz` alone runs 150.
+set +e
+FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-100}" bash scripts/fuzz.sh 2>&1 | tee "$LOCAL/fuzz-output.log"
+status=${PIPESTATUS[0]}
+set -e
+read -r fuzz_passed fuzz_failed < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$LOCAL/fuzz-output.log" | tail -n 1)
+fuzz_passed=${fuzz_passed:-0}
+fuzz_failed=${fuzz_failed:-0}
+if [ "$status" -ne 0 ] && [ "$fuzz_failed" -eq 0 ]; then fuzz_failed=1; fi
+# One line that counts everything this command ran: the Rust tests and every fuzzed request.
+echo "make-test: $((cargo_passed + fuzz_passed)) passed, $fuzz_failed failed"
+exit "$status"

@@ -41,7 +41,13 @@ const LOCAL_JWT_SECRET: &str = "local-development-jwt-secret";
 impl Config {
     /// Reads the environment, falling back to the local stack's values.
     pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment in a function; a fixed set of values
+    /// in tests and local servers), with the defaults of a deployment for whatever it lacks.
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
         let cursor_secret = var("CURSOR_SECRET").unwrap_or_else(|| {
             tracing::warn!("CURSOR_SECRET is unset; using the local development secret");
             LOCAL_CURSOR_SECRET.to_owned()
@@ -57,8 +63,8 @@ impl Config {
         Self {
             table_name: var("TABLE_NAME").unwrap_or_else(|| DEFAULT_TABLE_NAME.to_owned()),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
-            public_base_url: std::env::var("PUBLIC_BASE_URL")
-                .unwrap_or_else(|_| DEFAULT_PUBLIC_BASE_URL.to_owned()),
+            public_base_url: lookup("PUBLIC_BASE_URL")
+                .unwrap_or_else(|| DEFAULT_PUBLIC_BASE_URL.to_owned()),
             cursor_secret: cursor_secret.into_bytes(),
             retention: time::Duration::days(retention_days),
             jwt_secret: jwt_secret.into_bytes(),
@@ -91,5 +97,82 @@ impl Config {
             warm_up: false,
             allow_private_webhook_targets: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn from(pairs: &[(&str, &str)]) -> Config {
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_vars(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn a_deployment_without_settings_gets_the_safe_defaults() {
+        let config = from(&[]);
+        assert_eq!(config.table_name, DEFAULT_TABLE_NAME);
+        assert_eq!(config.dynamodb_endpoint, None);
+        assert_eq!(config.public_base_url, DEFAULT_PUBLIC_BASE_URL);
+        assert!(config.rate_limits, "rate limits are on unless turned off");
+        assert_eq!(config.auth_cache, time::Duration::seconds(5));
+        assert!(config.warm_up);
+        assert!(!config.allow_private_webhook_targets);
+        assert_eq!(config.retention, time::Duration::days(90));
+    }
+
+    #[test]
+    fn settings_override_the_defaults_and_bad_numbers_are_ignored() {
+        let config = from(&[
+            ("TABLE_NAME", "t"),
+            ("DYNAMODB_ENDPOINT", "http://127.0.0.1:1"),
+            ("RATE_LIMITS", "OFF"),
+            ("AUTH_CACHE_SECONDS", "0"),
+            ("WARM_UP", "off"),
+            ("ALLOW_PRIVATE_WEBHOOK_TARGETS", "true"),
+            ("RETENTION_DAYS", "-3"),
+            ("CURSOR_SECRET", "c"),
+            ("JWT_SECRET", "j"),
+        ]);
+        assert_eq!(config.table_name, "t");
+        assert_eq!(
+            config.dynamodb_endpoint.as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        assert!(!config.rate_limits);
+        assert_eq!(config.auth_cache, time::Duration::ZERO);
+        assert!(!config.warm_up);
+        assert!(config.allow_private_webhook_targets);
+        assert_eq!(
+            config.retention,
+            time::Duration::days(90),
+            "a negative retention is ignored"
+        );
+        assert_eq!(
+            (
+                config.cursor_secret.as_slice(),
+                config.jwt_secret.as_slice()
+            ),
+            (&b"c"[..], &b"j"[..])
+        );
+        assert_eq!(
+            from(&[("AUTH_CACHE_SECONDS", "many")]).auth_cache,
+            time::Duration::seconds(5)
+        );
+    }
+
+    #[test]
+    fn a_public_base_url_set_but_empty_means_the_request_s_host() {
+        assert_eq!(from(&[("PUBLIC_BASE_URL", "")]).public_base_url, "");
+        assert_eq!(
+            from(&[("PUBLIC_BASE_URL", "https://pay.example")]).public_base_url,
+            "https://pay.example"
+        );
     }
 }

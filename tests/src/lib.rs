@@ -2,7 +2,7 @@
 //! fresh table per test built from `template.yaml`, and the real function handlers driven by the
 //! sample events in `events/`.
 
-pub mod page_server;
+pub mod local_server;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use checkoutctl::merchants::MerchantOptions;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use integration_tests::{TestEnv, page_server};
+use integration_tests::{TestEnv, local_server};
 use serde_json::json;
 
 /// ChromeDriver for the life of the test.
@@ -106,7 +106,7 @@ async fn landed(client: &Client) -> String {
 async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_browser() {
     let env = TestEnv::new().await;
     let mut app = env.app.clone();
-    let base = page_server::serve(app.clone()).await;
+    let base = local_server::serve(app.clone()).await;
     app.config.public_base_url = base.clone();
     let merchant = env
         .merchant_with(MerchantOptions {
