@@ -202,6 +202,13 @@ pub fn captured_logs() -> String {
     LOGS.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
+/// Whether this run uses the deployment's default settings (`TEST_DEPLOYED_DEFAULTS=1`: rate
+/// limits on, the 5 s auth cache, no private webhook targets, the warm-up) instead of the local
+/// ones; `make test` runs a slice of the suite so.
+pub fn deployed_defaults() -> bool {
+    std::env::var("TEST_DEPLOYED_DEFAULTS").is_ok_and(|v| v == "1")
+}
+
 /// One test's world: its own table, an app over it with a clock the test moves, and helpers
 /// that call the real handlers.
 pub struct TestEnv {
@@ -382,7 +389,15 @@ impl TestEnv {
             .create(&client, &table)
             .await
             .expect("the table is created");
-        let config = Config::local(&table, endpoint);
+        let config = if deployed_defaults() {
+            let vars = HashMap::from([
+                ("TABLE_NAME", table.clone()),
+                ("DYNAMODB_ENDPOINT", endpoint.to_owned()),
+            ]);
+            Config::from_vars(|name| vars.get(name).cloned())
+        } else {
+            Config::local(&table, endpoint)
+        };
         let clock = Arc::new(ManualClock::new(Timestamp::now()));
         let store = Store::new(client.clone(), &table, config.retention);
         let app = App::new(store, config, clock.clone());
@@ -405,8 +420,13 @@ impl TestEnv {
         .await
     }
 
-    /// A merchant created with `options`.
-    pub async fn merchant_with(&self, options: MerchantOptions) -> CreatedMerchant {
+    /// A merchant created with `options`. Under the deployment's defaults, a merchant without a
+    /// limit of its own gets 10,000 requests/s: the tests' clock stands still, so every request of
+    /// a test falls in one second (the limit is still taken, counted and reported each time).
+    pub async fn merchant_with(&self, mut options: MerchantOptions) -> CreatedMerchant {
+        if deployed_defaults() && options.rate_limit.is_none() {
+            options.rate_limit = Some(10_000);
+        }
         create_merchant(&self.app.store, options)
             .await
             .expect("the merchant is created")
@@ -505,9 +525,14 @@ impl TestEnv {
 
     /// Runs the webhook dispatcher on `trigger` (a stream batch or a scheduled event).
     pub async fn dispatch(&self, trigger: Value) -> Value {
+        self.dispatch_in(trigger, Context::default()).await
+    }
+
+    /// Runs the webhook dispatcher on `trigger` in the invocation `context` (its deadline).
+    pub async fn dispatch_in(&self, trigger: Value, context: Context) -> Value {
         let sender = WebhookSender::new(self.app.config.allow_private_webhook_targets)
             .expect("an HTTP client");
-        let event = LambdaEvent::new(trigger, Context::default());
+        let event = LambdaEvent::new(trigger, context);
         webhook_dispatcher::handle(&self.app, &sender, event)
             .await
             .expect("the dispatcher ran")
@@ -529,7 +554,12 @@ impl TestEnv {
 
     /// Runs the expiry sweeper as its schedule does.
     pub async fn sweep(&self) -> Value {
-        let event = LambdaEvent::new(sample_json("schedule"), Context::default());
+        self.sweep_in(Context::default()).await
+    }
+
+    /// Runs the expiry sweeper as its schedule does, in the invocation `context` (its deadline).
+    pub async fn sweep_in(&self, context: Context) -> Value {
+        let event = LambdaEvent::new(sample_json("schedule"), context);
         expiry_sweeper::handle(&self.app, event)
             .await
             .expect("the sweeper ran")
@@ -563,9 +593,19 @@ impl TestEnv {
         }
     }
 
-    /// How many items the table holds.
+    /// How many items the table holds, leaving out the rate-limit windows: every authenticated
+    /// request counts itself there, refused or not, and that is not data it wrote.
     pub async fn item_count(&self) -> usize {
-        self.items().await.len()
+        self.items()
+            .await
+            .iter()
+            .filter(|item| {
+                !item
+                    .get("pk")
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|pk| pk.starts_with("RATE#"))
+            })
+            .count()
     }
 }
 
@@ -638,6 +678,66 @@ fn encode(text: &str) -> String {
             other => format!("%{other:02X}"),
         })
         .collect()
+}
+
+/// An invocation context whose Lambda deadline is `left` from now.
+pub fn context_ending_in(left: Duration) -> Context {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let mut context = Context::default();
+    context.deadline = u64::try_from(now_ms + left.as_millis()).unwrap_or(u64::MAX);
+    context
+}
+
+/// What a race of many tasks gave: each task's answer, in task order, and how many of them were
+/// in flight at once at the peak (more than one shows that they did overlap).
+#[derive(Debug)]
+pub struct Race<T> {
+    /// The answers.
+    pub answers: Vec<T>,
+    /// Most tasks inside their call at the same moment.
+    pub peak_in_flight: usize,
+}
+
+/// Runs `call(i)` for `i` in `0..tasks` on tasks of their own, all released together by a
+/// barrier, and records how many were inside their call at once.
+pub async fn race<T, F, Fut>(tasks: usize, call: F) -> Race<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let barrier = Arc::new(tokio::sync::Barrier::new(tasks));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..tasks)
+        .map(|i| {
+            let future = call(i);
+            let (barrier, in_flight, peak) = (
+                Arc::clone(&barrier),
+                Arc::clone(&in_flight),
+                Arc::clone(&peak),
+            );
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                let answer = future.await;
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                answer
+            })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(tasks);
+    for handle in handles {
+        answers.push(handle.await.expect("the task finished"));
+    }
+    Race {
+        answers,
+        peak_in_flight: peak.load(Ordering::SeqCst),
+    }
 }
 
 /// A minimal valid create body.

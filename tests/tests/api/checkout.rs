@@ -165,9 +165,13 @@ async fn paying_with_the_success_card_completes_and_redirects_with_the_session_i
     );
 
     let again = open(&env, &id).await;
+    assert_eq!(again.status, 200);
     assert!(again.body.contains("Payment received") && !again.body.contains("cardNumber"));
     let twice = pay(&env, &id, &token, "4242424242424242", "987").await;
-    assert_ne!(twice.status, 303, "a paid session is not paid twice");
+    assert_eq!(twice.status, 200, "a paid session is not paid twice");
+    assert!(twice.body.contains("Payment received"));
+    let events = env.events(&key, &[("sessionId", &id)]).await;
+    assert_eq!(events.body["data"].as_array().map(Vec::len), Some(1));
     assert_eq!(
         env.create(&key, &json!({"amount": "1.00", "orderId": "paid-order"}))
             .await
@@ -198,6 +202,7 @@ async fn a_decline_keeps_the_form_and_the_third_fails_the_session() {
     // Numbers failing the Luhn check never reach the processor and do not count as declines.
     for _ in 0..3 {
         let typo = pay(&env, &id, &token, "4242424242424241", "123").await;
+        assert_eq!(typo.status, 422);
         assert!(typo.body.contains("The card number is not valid."));
     }
     let first = pay(&env, &id, &token, "4000000000000002", "123").await;
@@ -208,7 +213,8 @@ async fn a_decline_keeps_the_form_and_the_third_fails_the_session() {
         "the form stays"
     );
     let second = pay(&env, &id, &token, "4000000000009995", "123").await;
-    assert!(second.body.contains("insufficient funds"));
+    assert_eq!(second.status, 422);
+    assert!(second.body.contains("insufficient funds") && second.body.contains("1 more time"));
     let third = pay(&env, &id, &token, "4000000000000069", "123").await;
     assert_eq!(third.status, 303);
     assert_eq!(
@@ -321,21 +327,31 @@ async fn twenty_concurrent_payments_complete_a_session_once() {
     let key = env.merchant().await.api_key;
     let id = session(&env, &key, json!({"amount": "10.00"})).await;
     let token = open(&env, &id).await.token();
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let (env, id, token) = (Arc::clone(&env), id.clone(), token.clone());
-            tokio::spawn(async move {
-                pay(&env, &id, &token, "4242424242424242", "123")
-                    .await
-                    .status
-            })
-        })
-        .collect();
-    let mut redirects = 0;
-    for task in tasks {
-        redirects += usize::from(task.await.expect("finished") == 303);
+    let race = integration_tests::race(20, |_| {
+        let (env, id, token) = (Arc::clone(&env), id.clone(), token.clone());
+        async move { pay(&env, &id, &token, "4242424242424242", "123").await }
+    })
+    .await;
+    assert!(race.peak_in_flight >= 4, "peak {}", race.peak_in_flight);
+    let statuses: Vec<u16> = race.answers.iter().map(|p| p.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "exactly one payment went through: {statuses:?}"
+    );
+    for page in race.answers.iter().filter(|p| p.status != 303) {
+        assert_eq!(page.status, 200, "{statuses:?}");
+        assert!(
+            page.body.contains("Payment received"),
+            "the others see it paid"
+        );
     }
-    assert_eq!(redirects, 1, "exactly one payment went through");
+    let stored = env.app.store.get_session(&id).await.expect("a read");
+    assert_eq!(
+        stored.map(|s| s.status.as_str()),
+        Some("completed"),
+        "stored as paid"
+    );
     let events = env.events(&key, &[("sessionId", &id)]).await;
     assert_eq!(events.body["data"].as_array().map(Vec::len), Some(1));
 }
@@ -347,24 +363,32 @@ async fn paying_while_the_merchant_expires_ends_in_exactly_one_state() {
     for _ in 0..10 {
         let id = session(&env, &key, json!({"amount": "10.00"})).await;
         let token = open(&env, &id).await.token();
-        let payer = {
-            let (env, id, token) = (Arc::clone(&env), id.clone(), token.clone());
-            tokio::spawn(async move {
-                pay(&env, &id, &token, "4242424242424242", "123")
-                    .await
-                    .status
-                    == 303
-            })
-        };
-        let expirer = {
-            let (env, key, id) = (Arc::clone(&env), key.clone(), id.clone());
-            tokio::spawn(async move { env.expire(&key, &id).await.status == 200 })
-        };
-        let (paid, expired) = (
-            payer.await.expect("finished"),
-            expirer.await.expect("finished"),
+        let race = integration_tests::race(2, |i| {
+            let (env, key, id, token) = (Arc::clone(&env), key.clone(), id.clone(), token.clone());
+            async move {
+                if i == 0 {
+                    let page = pay(&env, &id, &token, "4242424242424242", "123").await;
+                    (page.status, page.body)
+                } else {
+                    let expired = env.expire(&key, &id).await;
+                    (expired.status, expired.body.to_string())
+                }
+            }
+        })
+        .await;
+        let (payment, expiry) = (&race.answers[0], &race.answers[1]);
+        let (paid, expired) = (payment.0 == 303, expiry.0 == 200);
+        assert!(
+            paid ^ expired,
+            "exactly one of pay and expire wins: {race:?}"
         );
-        assert!(paid ^ expired, "exactly one of pay and expire wins");
+        if paid {
+            assert_eq!(expiry.0, 409, "the expire loses with a conflict");
+            assert!(expiry.1.contains("invalid_status") && expiry.1.contains("completed"));
+        } else {
+            assert_eq!(payment.0, 410, "the payer sees the expired page");
+            assert!(payment.1.contains("expired"));
+        }
         let status = env.get(&key, &id).await.body["status"].clone();
         assert_eq!(status, if paid { "completed" } else { "expired" });
         let events = env.events(&key, &[("sessionId", &id)]).await;
@@ -422,5 +446,83 @@ async fn a_refund_with_one_key_happens_once_and_replays() {
         events.body["data"].as_array().map(Vec::len),
         Some(1),
         "one refund, one event"
+    );
+}
+
+#[tokio::test]
+async fn ended_sessions_show_how_they_ended_without_a_form() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let refunded = session(&env, &key, json!({"amount": "10.00"})).await;
+    let token = open(&env, &refunded).await.token();
+    assert_eq!(
+        pay(&env, &refunded, &token, "4242424242424242", "123")
+            .await
+            .status,
+        303
+    );
+    assert_eq!(env.refund(&key, &refunded, None).await.status, 200);
+    let cancelled = session(&env, &key, json!({"amount": "10.00"})).await;
+    assert_eq!(env.cancel(&key, &cancelled).await.status, 200);
+    let failed = session(&env, &key, json!({"amount": "10.00"})).await;
+    let token = open(&env, &failed).await.token();
+    for _ in 0..3 {
+        pay(&env, &failed, &token, "4000000000000002", "123").await;
+    }
+    for (id, status, text) in [
+        (&refunded, 200, "Payment refunded"),
+        (&cancelled, 200, "Payment cancelled"),
+        (&failed, 200, "Payment failed"),
+    ] {
+        let page = open(&env, id).await;
+        assert_eq!(page.status, status, "{text}");
+        assert!(page.body.contains(text), "{text}");
+        assert!(
+            !page.body.contains(r#"name="cardNumber""#),
+            "{text}: no form"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_security_code_and_a_past_expiry_are_told_to_the_payer() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let id = session(&env, &key, json!({"amount": "10.00"})).await;
+    let token = open(&env, &id).await.token();
+    let wrong_cvc = pay(&env, &id, &token, "4000000000000127", "123").await;
+    assert_eq!(wrong_cvc.status, 422);
+    assert!(wrong_cvc.body.contains("security code is incorrect"));
+    assert!(wrong_cvc.body.contains("2 more times"), "a decline counts");
+
+    let past = env
+        .page(
+            &format!("/pay/{id}"),
+            Some(&[
+                ("method", "card"),
+                ("token", token.as_str()),
+                ("cardNumber", "4242424242424242"),
+                ("cardExpiry", "01/20"),
+                ("cardCvc", "123"),
+                ("cardName", "Jane Payer"),
+            ]),
+        )
+        .await;
+    assert_eq!(past.status, 422);
+    assert!(
+        past.body
+            .contains("The expiry date is not valid or has passed.")
+    );
+    let stored = env
+        .app
+        .store
+        .get_session(&id)
+        .await
+        .expect("a read")
+        .expect("the session");
+    assert_eq!(
+        (stored.status.as_str(), stored.decline_count),
+        ("pending", 1),
+        "a past expiry never reached the processor"
     );
 }

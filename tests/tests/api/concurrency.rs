@@ -1,5 +1,6 @@
 //! The guarantees that must hold under any race: idempotency, order-id uniqueness, one terminal
-//! state. Each test fires 50 requests from 50 tasks at once.
+//! state. Each test releases 50 requests from 50 tasks together (a barrier) and checks that many of
+//! them were in flight at the same moment.
 
 use std::sync::Arc;
 
@@ -13,14 +14,13 @@ where
     F: Fn(Arc<TestEnv>, usize) -> Fut,
     Fut: std::future::Future<Output = ApiResponse> + Send + 'static,
 {
-    let tasks: Vec<_> = (0..RACERS)
-        .map(|i| tokio::spawn(call(Arc::clone(env), i)))
-        .collect();
-    let mut responses = Vec::with_capacity(RACERS);
-    for task in tasks {
-        responses.push(task.await.expect("the task finished"));
-    }
-    responses
+    let race = integration_tests::race(RACERS, |i| call(Arc::clone(env), i)).await;
+    assert!(
+        race.peak_in_flight >= RACERS / 5,
+        "the requests overlapped: at most {} of {RACERS} were in flight at once",
+        race.peak_in_flight
+    );
+    race.answers
 }
 
 async fn session_items(env: &TestEnv) -> usize {
@@ -163,6 +163,19 @@ async fn fifty_concurrent_expires_and_cancels_end_a_session_exactly_once() {
             .all(|r| r.status == 409 && r.body["code"] == "invalid_status")
     );
     assert_eq!(env.get(&key, &id).await.body["status"], final_status);
+    let events = env.events(&key, &[("sessionId", &id)]).await;
+    assert_eq!(
+        events.body["data"].as_array().map(Vec::len),
+        Some(1),
+        "one change, one event"
+    );
+    assert_eq!(
+        events.body["data"][0]["type"],
+        format!(
+            "checkout.session.{}",
+            final_status.as_str().unwrap_or_default()
+        )
+    );
     assert_eq!(
         env.create(&key, &json!({"amount": "10.00", "orderId": "order-race"}))
             .await

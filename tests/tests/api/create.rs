@@ -153,3 +153,88 @@ async fn a_merchants_own_fee_schedule_applies() {
     assert_eq!(response.body["fee"], "1.60");
     assert_eq!(response.body["netAmount"], "98.40");
 }
+
+fn keyed(key: &str, header: Option<&str>, raw: &str) -> integration_tests::Call {
+    integration_tests::Call::event("create-session")
+        .key(Some(key))
+        .header("idempotency-key", header)
+        .raw_body(raw.as_bytes().to_vec())
+}
+
+#[tokio::test]
+async fn an_idempotency_key_in_the_body_replays_like_the_header_and_must_agree_with_it() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let first = env
+        .create_call(keyed(
+            &key,
+            None,
+            r#"{"amount": "10.00", "description": "Tea", "idempotencyKey": "body-key-1"}"#,
+        ))
+        .await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    assert_eq!(first.header("idempotent-replayed"), None);
+
+    // The same request with its keys in another order, the key moved to the header.
+    let reordered = env
+        .create_call(keyed(
+            &key,
+            Some("body-key-1"),
+            r#"{"description":"Tea","amount":"10.00"}"#,
+        ))
+        .await;
+    assert_eq!(reordered.status, 201);
+    assert_eq!(reordered.header("idempotent-replayed"), Some("true"));
+    assert_eq!(reordered.body, first.body);
+
+    let before = env.item_count().await;
+    let disagreeing = env
+        .create_call(keyed(
+            &key,
+            Some("header-key"),
+            r#"{"amount": "10.00", "idempotencyKey": "body-key-2"}"#,
+        ))
+        .await;
+    assert_eq!(disagreeing.status, 400);
+    assert!(
+        disagreeing.body["errors"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["code"] == "idempotency_key_mismatch")),
+        "{:?}",
+        disagreeing.body
+    );
+    let other_body = env
+        .create_call(keyed(
+            &key,
+            None,
+            r#"{"amount": "11.00", "idempotencyKey": "body-key-1"}"#,
+        ))
+        .await;
+    assert_eq!(
+        (other_body.status, other_body.body["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
+    assert_eq!(env.item_count().await, before, "nothing written");
+}
+
+#[tokio::test]
+async fn an_empty_public_base_url_names_the_host_the_request_came_to() {
+    let mut env = TestEnv::new().await;
+    env.app.config.public_base_url = String::new();
+    let key = env.merchant().await.api_key;
+    let response = env
+        .create_call(
+            integration_tests::Call::event("create-session")
+                .key(Some(&key))
+                .header("idempotency-key", None)
+                .header("host", Some("pay.shop.example"))
+                .json(&json!({"amount": "10.00"})),
+        )
+        .await;
+    assert_eq!(response.status, 201);
+    let id = response.body["id"].as_str().expect("an id");
+    assert_eq!(
+        response.body["checkoutUrl"],
+        format!("https://pay.shop.example/pay/{id}")
+    );
+}

@@ -8,7 +8,6 @@ use checkoutctl::merchants::MerchantOptions;
 use integration_tests::{Call, PageResponse, TestEnv};
 use serde_json::{Value, json};
 use shared::payments::{ChargeOutcome, ChargeRequest, PaymentProcessor, TestModeProcessor};
-use tokio::sync::Barrier;
 
 async fn paid_session(env: &TestEnv, key: &str, amount: &str) -> String {
     let created = env.create(key, &json!({ "amount": amount })).await;
@@ -158,27 +157,23 @@ async fn thirty_same_key_refunds_racing_all_get_the_first_answer_in_fifteen_roun
     let key = env.merchant().await.api_key;
     for round in 0..ROUNDS {
         let id = paid_session(&env, &key, "20.00").await;
-        let barrier = Arc::new(Barrier::new(RACERS));
         let idempotency_key = format!("refund-round-{round}");
-        let tasks: Vec<_> = (0..RACERS)
-            .map(|_| {
-                let (env, key, id, barrier, idem) = (
-                    Arc::clone(&env),
-                    key.clone(),
-                    id.clone(),
-                    Arc::clone(&barrier),
-                    idempotency_key.clone(),
-                );
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    env.refund(&key, &id, Some(&idem)).await
-                })
-            })
-            .collect();
-        let mut responses = Vec::new();
-        for task in tasks {
-            responses.push(task.await.expect("the task finished"));
-        }
+        let race = integration_tests::race(RACERS, |_| {
+            let (env, key, id, idem) = (
+                Arc::clone(&env),
+                key.clone(),
+                id.clone(),
+                idempotency_key.clone(),
+            );
+            async move { env.refund(&key, &id, Some(&idem)).await }
+        })
+        .await;
+        assert!(
+            race.peak_in_flight >= 6,
+            "round {round}: peak {}",
+            race.peak_in_flight
+        );
+        let responses = race.answers;
         let statuses: Vec<(u16, Option<String>)> = responses
             .iter()
             .map(|r| (r.status, r.body["code"].as_str().map(str::to_owned)))
@@ -403,7 +398,16 @@ async fn smaller_findings_are_each_reported_on_their_field() {
 async fn successful_answers_carry_the_rate_limit_headers() {
     let mut env = TestEnv::new().await;
     env.app.config.rate_limits = true;
-    let key = env.merchant().await.api_key;
+    let key = env
+        .merchant_with(MerchantOptions {
+            name: "Paced Shop".into(),
+            success_url: Some("https://shop.example/ok".into()),
+            cancel_url: Some("https://shop.example/no".into()),
+            rate_limit: Some(25),
+            ..MerchantOptions::default()
+        })
+        .await
+        .api_key;
     let created = env.create(&key, &json!({"amount": "1.00"})).await;
     assert_eq!(created.status, 201);
     assert_eq!(created.header("ratelimit-limit"), Some("25"));

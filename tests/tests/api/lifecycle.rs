@@ -107,27 +107,17 @@ async fn a_completed_order_keeps_its_order_id() {
     let body = json!({"amount": "10.00", "orderId": "order-paid"});
     let first = env.create(&key, &body).await;
     let id = first.body["id"].as_str().expect("an id");
-    // Payment arrives with the hosted page; here the stored status is set behind the API's back.
-    env.client
-        .update_item()
-        .table_name(&env.table)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(format!("SESSION#{id}")),
-        )
-        .key(
-            "sk",
-            aws_sdk_dynamodb::types::AttributeValue::S("SESSION".into()),
-        )
-        .update_expression("SET #s = :completed")
-        .expression_attribute_names("#s", "status")
-        .expression_attribute_values(
-            ":completed",
-            aws_sdk_dynamodb::types::AttributeValue::S("completed".into()),
-        )
-        .send()
-        .await
-        .expect("marked completed");
+    let token = env.page(&format!("/pay/{id}"), None).await.token();
+    let card = [
+        ("method", "card"),
+        ("token", token.as_str()),
+        ("cardNumber", "4242424242424242"),
+        ("cardExpiry", "12/34"),
+        ("cardCvc", "123"),
+        ("cardName", "Jane Payer"),
+    ];
+    let paid = env.page(&format!("/pay/{id}"), Some(&card)).await;
+    assert_eq!(paid.status, 303, "paid on the hosted page");
     env.clock.advance(time::Duration::days(2));
     let retry = env.create(&key, &body).await;
     assert_eq!(

@@ -53,3 +53,32 @@ async fn every_sample_event_routes_to_its_handler_with_its_parameters() {
 fn http_request_id(request: &lambda_http::Request) -> String {
     shared::http::request_id(request)
 }
+
+#[tokio::test]
+async fn the_sample_page_event_shows_its_session_through_the_page_handler() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let created = env
+        .create(
+            &key,
+            &serde_json::json!({"amount": "4.20", "description": "From the event"}),
+        )
+        .await;
+    let id = created.body["id"].as_str().expect("an id");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/checkout-page.json");
+    let json = std::fs::read_to_string(path)
+        .expect("the sample event")
+        .replace("cs_REPLACE_WITH_A_SESSION_ID", id);
+    let request = lambda_http::request::from_str(&json).expect("an API Gateway v2 event");
+    let response =
+        checkout_page::handle(&env.app, &shared::payments::TestModeProcessor, request).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
+    assert!(
+        body.contains("$4.20") && body.contains("From the event"),
+        "{body}"
+    );
+    assert!(body.contains(r#"name="cardNumber""#));
+    assert!(response.headers().contains_key("content-security-policy"));
+}

@@ -59,7 +59,11 @@ async fn keys_are_stored_as_hashes_and_every_session_item_has_a_ttl() {
         .iter()
         .find(|i| text(i, "pk").contains("#ORDER#"))
         .expect("an order reservation");
-    assert!(number(reservation, "ttl").is_some());
+    assert_eq!(
+        number(reservation, "ttl"),
+        number(session, "ttl"),
+        "the reservation lives as long as its session"
+    );
 }
 
 #[tokio::test]

@@ -164,3 +164,36 @@ async fn two_hundred_sessions_racing_cancel_expire_and_two_sweepers_each_get_exa
         );
     }
 }
+
+#[tokio::test]
+async fn the_sweeper_stops_near_its_deadline_and_the_next_run_continues() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let ids = pending_sessions(
+        &env,
+        &key,
+        3,
+        json!({"amount": "5.00", "expiresIn": "PT1M"}),
+    )
+    .await;
+    env.clock.advance(time::Duration::minutes(2));
+    let near = integration_tests::context_ending_in(std::time::Duration::from_secs(5));
+    let report = env.sweep_in(near).await;
+    assert_eq!(
+        (report["expired"].as_u64(), report["complete"].as_bool()),
+        (Some(0), Some(false)),
+        "{report}"
+    );
+    let stored = env.app.store.get_session(&ids[0]).await.expect("a read");
+    assert_eq!(
+        stored.map(|s| s.status.as_str()),
+        Some("pending"),
+        "nothing written"
+    );
+    let report = env.sweep().await;
+    assert_eq!(
+        (report["expired"].as_u64(), report["complete"].as_bool()),
+        (Some(3), Some(true)),
+        "{report}"
+    );
+}

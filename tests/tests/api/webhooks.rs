@@ -361,3 +361,199 @@ async fn a_slow_receiver_does_not_hold_up_another_merchants_delivery() {
     );
     assert_eq!(fast_receiver.received().len(), 1);
 }
+
+async fn open_token(env: &TestEnv, id: &str) -> String {
+    env.page(&format!("/pay/{id}"), None).await.token()
+}
+
+async fn pay_with(env: &TestEnv, id: &str, number: &str) -> u16 {
+    let token = open_token(env, id).await;
+    let form = [
+        ("method", "card"),
+        ("token", token.as_str()),
+        ("cardNumber", number),
+        ("cardExpiry", "12/34"),
+        ("cardCvc", "123"),
+        ("cardName", "Jane Payer"),
+    ];
+    env.page(&format!("/pay/{id}"), Some(&form)).await.status
+}
+
+async fn created(env: &TestEnv, key: &str) -> String {
+    let response = env.create(key, &json!({"amount": "15.00"})).await;
+    assert_eq!(response.status, 201, "{:?}", response.body);
+    response.body["id"].as_str().expect("an id").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_change_is_delivered_signed_with_the_session_as_it_became() {
+    let env = TestEnv::new().await;
+    let receiver = Receiver::start(0).await;
+    let merchant = merchant_with_hook(&env, Some(&receiver.url)).await;
+    let key = &merchant.api_key;
+
+    let paid = created(&env, key).await;
+    assert_eq!(pay_with(&env, &paid, "4242424242424242").await, 303);
+    let expired = created(&env, key).await;
+    assert_eq!(env.expire(key, &expired).await.status, 200);
+    let failed = created(&env, key).await;
+    for _ in 0..3 {
+        pay_with(&env, &failed, "4000000000000002").await;
+    }
+    let refunded = created(&env, key).await;
+    assert_eq!(pay_with(&env, &refunded, "4242424242424242").await, 303);
+    assert_eq!(env.refund(key, &refunded, None).await.status, 200);
+
+    let report = env.dispatch_scheduled().await;
+    assert_eq!(report["delivered"], 5, "{report}");
+    let mut seen: Vec<(String, String, String)> = receiver
+        .received()
+        .iter()
+        .map(|delivery| {
+            verify_independently(&merchant.webhook_secret, delivery);
+            let body: Value = serde_json::from_slice(&delivery.body).expect("JSON");
+            let object = &body["data"]["object"];
+            (
+                object["id"].as_str().unwrap_or_default().to_owned(),
+                body["type"].as_str().unwrap_or_default().to_owned(),
+                object["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    let mut expected = vec![
+        (paid.clone(), "checkout.session.completed", "completed"),
+        (expired.clone(), "checkout.session.expired", "expired"),
+        (failed.clone(), "checkout.session.failed", "failed"),
+        (refunded.clone(), "checkout.session.completed", "completed"),
+        (refunded.clone(), "checkout.session.refunded", "refunded"),
+    ]
+    .into_iter()
+    .map(|(id, kind, status)| (id, kind.to_owned(), status.to_owned()))
+    .collect::<Vec<_>>();
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn a_sessions_webhook_url_overrides_the_merchants() {
+    let env = TestEnv::new().await;
+    let merchants_own = Receiver::start(0).await;
+    let override_target = Receiver::start(0).await;
+    let merchant = merchant_with_hook(&env, Some(&merchants_own.url)).await;
+    let response = env
+        .create(
+            &merchant.api_key,
+            &json!({"amount": "12.00", "webhookUrl": override_target.url}),
+        )
+        .await;
+    let id = response.body["id"].as_str().expect("an id");
+    assert_eq!(env.cancel(&merchant.api_key, id).await.status, 200);
+    assert_eq!(env.dispatch_scheduled().await["delivered"], 1);
+    assert_eq!(override_target.received().len(), 1);
+    verify_independently(&merchant.webhook_secret, &override_target.received()[0]);
+    assert!(merchants_own.received().is_empty(), "not sent twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_never_answers_fails_the_attempt_after_ten_seconds() {
+    let env = TestEnv::new().await;
+    let (url, mut arrivals, _never_released) = held_receiver().await;
+    let merchant = merchant_with_hook(&env, Some(&url)).await;
+    let (session_id, event) = cancelled_session(&env, &merchant.api_key).await;
+    let started = std::time::Instant::now();
+    env.dispatch_stream(event["id"].as_str().expect("an id"))
+        .await;
+    let waited = started.elapsed();
+    assert!(arrivals.try_recv().is_ok(), "the receiver was reached");
+    assert!(
+        waited >= std::time::Duration::from_secs(10) && waited < std::time::Duration::from_secs(20),
+        "the attempt was given up after the 10 s timeout, not before and not much later: {waited:?}"
+    );
+    let after = event_of(&env, &merchant.api_key, &session_id).await;
+    assert_eq!(
+        (after["deliveryStatus"].as_str(), after["attempts"].as_u64()),
+        (Some("pending"), Some(1))
+    );
+    assert_eq!(after["lastStatusCode"], Value::Null, "no answer came");
+    assert_eq!(
+        after["nextAttemptAt"].as_str(),
+        Some(env.app.now().plus(RETRY_DELAYS[0]).to_string().as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_stream_batch_reports_only_the_records_it_could_not_handle() {
+    let env = TestEnv::new().await;
+    let receiver = Receiver::start(0).await;
+    let merchant = merchant_with_hook(&env, Some(&receiver.url)).await;
+    let (_, event) = cancelled_session(&env, &merchant.api_key).await;
+    let good = event["id"].as_str().expect("an id").to_owned();
+    // An event item the dispatcher cannot read (written behind the API's back).
+    let broken = "evt_unreadable";
+    env.client
+        .put_item()
+        .table_name(&env.table)
+        .item(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("EVENT#{broken}")),
+        )
+        .item(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("EVENT".into()),
+        )
+        .item(
+            "type",
+            aws_sdk_dynamodb::types::AttributeValue::N("7".into()),
+        )
+        .send()
+        .await
+        .expect("written");
+    let record = |id: &str, sequence: &str| {
+        let mut record = integration_tests::sample_json("dynamodb-stream")["Records"][0].clone();
+        record["dynamodb"]["Keys"]["pk"]["S"] = json!(format!("EVENT#{id}"));
+        record["dynamodb"]["SequenceNumber"] = json!(sequence);
+        record
+    };
+    let mut modify = record("evt_ignored", "3");
+    modify["eventName"] = json!("MODIFY");
+    let batch = json!({"Records": [record(&good, "1"), record(broken, "2"), modify]});
+    let answer = env.dispatch(batch).await;
+    assert_eq!(
+        answer["batchItemFailures"],
+        json!([{"itemIdentifier": "2"}]),
+        "only the unreadable record is handed back to be retried"
+    );
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "the good record was delivered"
+    );
+}
+
+#[tokio::test]
+async fn the_dispatcher_stops_near_its_deadline_and_the_next_run_continues() {
+    let env = TestEnv::new().await;
+    let receiver = Receiver::start(0).await;
+    let merchant = merchant_with_hook(&env, Some(&receiver.url)).await;
+    cancelled_session(&env, &merchant.api_key).await;
+    let near = integration_tests::context_ending_in(std::time::Duration::from_secs(5));
+    let report = env
+        .dispatch_in(integration_tests::sample_json("schedule"), near)
+        .await;
+    assert_eq!(
+        (report["attempted"].as_u64(), report["complete"].as_bool()),
+        (Some(0), Some(false)),
+        "{report}"
+    );
+    assert!(receiver.received().is_empty());
+    let roomy = integration_tests::context_ending_in(std::time::Duration::from_secs(600));
+    let report = env
+        .dispatch_in(integration_tests::sample_json("schedule"), roomy)
+        .await;
+    assert_eq!(
+        (report["delivered"].as_u64(), report["complete"].as_bool()),
+        (Some(1), Some(true)),
+        "{report}"
+    );
+}
