@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; each installs what it is missing (see scripts/tools.sh).
-.PHONY: dev test lint bench fuzz package
+.PHONY: dev test lint bench fuzz package mutants
 
 ## make dev: DynamoDB Local + every function under `cargo lambda watch` on http://127.0.0.1:9000
 dev:
@@ -24,3 +24,7 @@ fuzz:
 ## make package: sam validate --lint and sam build (arm64 artifacts, no Docker)
 package:
 	@bash scripts/package.sh
+
+## make mutants: cargo-mutants over the money and domain modules with shared's unit tests
+mutants:
+	@bash scripts/mutants.sh

@@ -11,6 +11,7 @@ ZIGLANG_VERSION="0.17.1" # 0.16.0 breaks cross builds of ring/aws-lc-sys
 CFN_LINT_VERSION="1.58.0"
 SCHEMATHESIS_VERSION="4.32.5"
 SAM_CLI_VERSION="1.170.0"
+CARGO_MUTANTS_VERSION="27.1.0"
 VENV="$LOCAL/venv"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -67,6 +68,14 @@ ensure_cargo_lambda() {
   ensure_venv
   pip_pin cargo-lambda "$CARGO_LAMBDA_VERSION"
   pip_pin ziglang "$ZIGLANG_VERSION"
+}
+
+# cargo-mutants, pinned, installed into .local/cargo (not the user's cargo bin).
+ensure_cargo_mutants() {
+  if ! "$LOCAL/cargo/bin/cargo-mutants" --version 2>/dev/null | grep -q " $CARGO_MUTANTS_VERSION$"; then
+    log "installing cargo-mutants $CARGO_MUTANTS_VERSION into .local/cargo"
+    cargo install --quiet --locked --root "$LOCAL/cargo" cargo-mutants --version "$CARGO_MUTANTS_VERSION"
+  fi
 }
 
 # schemathesis lives in a venv of its own: its dependencies and cfn-lint's need not agree.

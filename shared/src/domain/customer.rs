@@ -34,6 +34,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn addresses_of_254_characters_are_the_longest_accepted() {
+        let address = |domain_tail: usize| {
+            format!(
+                "{}@{}.{}.{}.com",
+                "a".repeat(64),
+                "b".repeat(63),
+                "b".repeat(63),
+                "c".repeat(domain_tail)
+            )
+        };
+        let longest = address(57);
+        assert_eq!(longest.len(), 254);
+        assert_eq!(Customer::parse_email(&longest), Ok(longest.clone()));
+        let over = address(58);
+        assert_eq!(over.len(), 255);
+        assert_eq!(
+            Customer::parse_email(&over).map_err(|e| e.code),
+            Err("invalid_email")
+        );
+    }
+
+    #[test]
     fn valid_addresses_pass_and_others_fail() {
         assert!(Customer::parse_email("jane@example.com").is_ok());
         for bad in ["jane", "jane@", "@example.com", "jane example@x.com"] {

@@ -155,6 +155,12 @@ mod tests {
     }
 
     #[test]
+    fn a_fraction_of_a_second_rounds_up() {
+        assert_eq!(seconds("PT90.5S"), Ok(91));
+        assert_eq!(seconds("PT90S"), Ok(90));
+    }
+
+    #[test]
     fn counts_beyond_32_bits_are_too_late_not_wrapped() {
         for huge in [
             "PT4294967356S",

@@ -37,6 +37,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_key_reads_back_as_given() {
+        assert_eq!(
+            IdempotencyKey::parse("order-42/retry").map(|k| k.as_ref().to_owned()),
+            Ok("order-42/retry".to_owned())
+        );
+    }
+
+    #[test]
     fn printable_ascii_up_to_255_is_accepted() {
         assert!(IdempotencyKey::parse("order-42/attempt 1").is_ok());
         assert!(IdempotencyKey::parse(&"k".repeat(255)).is_ok());

@@ -32,3 +32,24 @@ impl LineItem {
         self.unit_amount.times(self.quantity)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+
+    #[test]
+    fn a_line_totals_its_unit_amount_times_its_quantity() {
+        let line = LineItem {
+            name: BoundedText::parse("Tea", 200).expect("valid"),
+            description: None,
+            product_id: None,
+            unit_amount: Amount::parse("617.25", Currency::Usd).expect("valid"),
+            quantity: 2,
+        };
+        assert_eq!(
+            line.total().map(|t| t.to_string()),
+            Some("1234.50".to_owned())
+        );
+    }
+}

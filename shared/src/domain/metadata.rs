@@ -106,11 +106,6 @@ impl Metadata {
             Err(problems)
         }
     }
-
-    /// True when there are no entries.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -176,11 +171,40 @@ mod tests {
     }
 
     #[test]
+    fn the_limits_themselves_are_allowed() {
+        let fifty: serde_json::Map<_, _> = (0..50).map(|i| (format!("k{i}"), json!(i))).collect();
+        assert!(parse(Value::Object(fifty)).is_ok(), "50 keys");
+        assert!(
+            parse(json!({"long": "v".repeat(500)})).is_ok(),
+            "500 characters"
+        );
+        // Eleven strings whose serialization is exactly 5 KB, then one byte more.
+        let sized = |extra: usize| {
+            let mut map: serde_json::Map<String, Value> = (0..11)
+                .map(|i| (format!("k{i:02}"), json!("v".repeat(455))))
+                .collect();
+            let size = serde_json::to_vec(&map)
+                .map(|b| b.len())
+                .unwrap_or_default();
+            let last = 455 + Metadata::MAX_BYTES + extra - size;
+            map.insert("k10".into(), json!("v".repeat(last)));
+            Value::Object(map)
+        };
+        let exact = sized(0);
+        assert_eq!(
+            serde_json::to_vec(&exact).map(|b| b.len()).ok(),
+            Some(5 * 1024)
+        );
+        assert!(parse(exact).is_ok(), "exactly 5 KB");
+        assert_eq!(parse(sized(1)), Err(vec!["too_large"]));
+    }
+
+    #[test]
     fn more_than_50_keys_or_5_kb_is_rejected() {
         let many: serde_json::Map<_, _> = (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
         assert_eq!(parse(Value::Object(many)), Err(vec!["too_many_keys"]));
         let big: serde_json::Map<_, _> = (0..12)
-            .map(|i| (format!("k{i}"), json!("v".repeat(450))))
+            .map(|i| (format!("k{i}"), json!("v".repeat(455))))
             .collect();
         assert_eq!(parse(Value::Object(big)), Err(vec!["too_large"]));
     }

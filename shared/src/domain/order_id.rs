@@ -66,6 +66,14 @@ mod tests {
     }
 
     #[test]
+    fn an_order_id_reads_back_as_given() {
+        assert_eq!(
+            OrderId::parse("Bestellung #42").map(|o| o.as_ref().to_owned()),
+            Ok("Bestellung #42".to_owned())
+        );
+    }
+
+    #[test]
     fn empty_long_and_control_characters_are_rejected() {
         assert!(OrderId::parse("").is_err());
         assert!(OrderId::parse(&"x".repeat(101)).is_err());

@@ -45,6 +45,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn text_reads_back_as_given() {
+        assert_eq!(
+            BoundedText::parse("Two teas\n", 20).map(|t| t.as_ref().to_owned()),
+            Ok("Two teas\n".to_owned())
+        );
+    }
+
+    #[test]
     fn length_counts_characters_not_bytes() {
         assert!(BoundedText::parse(&"é".repeat(500), 500).is_ok());
         assert_eq!(

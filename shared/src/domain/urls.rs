@@ -183,6 +183,36 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_url_host_and_label_are_accepted() {
+        let path = "a".repeat(2048 - "https://shop.example/".len());
+        let longest = format!("https://shop.example/{path}");
+        assert_eq!(longest.len(), 2048);
+        assert!(HttpUrl::parse(&longest).is_ok(), "2048 characters");
+        let label = |c: &str, n| c.repeat(n);
+        let host = format!(
+            "{}.{}.{}.{}",
+            label("a", 63),
+            label("b", 63),
+            label("c", 63),
+            label("d", 61)
+        );
+        assert_eq!(host.len(), 253);
+        assert!(
+            HttpUrl::parse(&format!("https://{host}/")).is_ok(),
+            "a 253-character host"
+        );
+        let over = format!("{host}d");
+        assert!(
+            HttpUrl::parse(&format!("https://{over}/")).is_err(),
+            "254 characters"
+        );
+        assert!(
+            HttpUrl::parse(&format!("https://{}.example/", label("a", 63))).is_ok(),
+            "a 63-character label"
+        );
+    }
+
+    #[test]
     fn origins_are_scheme_host_and_port_only() {
         let origin = |text: &str| {
             HttpUrl::parse(text)

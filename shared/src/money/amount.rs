@@ -154,6 +154,39 @@ impl<'de> Deserialize<'de> for Amount {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_decimals_message_names_the_currency_s_places() {
+        let message = |text, currency| Amount::parse(text, currency).map_err(|e| e.message);
+        assert_eq!(
+            message("1.5", Currency::Jpy),
+            Err("JPY amounts have no decimal places".to_owned())
+        );
+        assert_eq!(
+            message("1.555", Currency::Usd),
+            Err("USD amounts have at most 2 decimal places".to_owned())
+        );
+    }
+
+    #[test]
+    fn twelve_integer_digits_parse_and_thirteen_are_too_large() {
+        let twelve = Amount::parse("999999999999", Currency::Jpy).expect("parses");
+        assert_eq!(twelve.to_string(), "999999999999");
+        assert_eq!(
+            Amount::parse("1000000000000", Currency::Jpy).map_err(|e| e.code),
+            Err("amount_too_large")
+        );
+    }
+
+    #[test]
+    fn products_and_sums_are_exact_and_overflow_is_none() {
+        let amount = |text| Amount::parse(text, Currency::Usd).expect("valid");
+        assert_eq!(amount("2.50").times(3), Some(amount("7.50")));
+        assert_eq!(amount("1.25").plus(amount("2.50")), Some(amount("3.75")));
+        let huge = Amount::from_scaled(Decimal::MAX);
+        assert_eq!(huge.times(2), None);
+        assert_eq!(huge.plus(amount("1.00")), None);
+    }
+
     fn usd(text: &str) -> Result<String, &'static str> {
         Amount::parse(text, Currency::Usd)
             .map(|a| a.to_string())

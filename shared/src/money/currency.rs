@@ -1,6 +1,5 @@
 use std::fmt;
 
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{Amount, Invalid};
@@ -81,11 +80,6 @@ impl Currency {
     pub fn maximum(self) -> Amount {
         Amount::from_minor(99_999_999, self)
     }
-
-    /// One minor unit as a decimal (0.01, or 1 for JPY).
-    pub fn minor_unit(self) -> Decimal {
-        Decimal::new(1, self.minor_digits())
-    }
 }
 
 impl fmt::Display for Currency {
@@ -109,6 +103,11 @@ mod tests {
         let err = Currency::parse("BTC").expect_err("not a fiat currency we support");
         assert_eq!(err.code, "unsupported_currency");
         assert!(Currency::parse("").is_err());
+    }
+
+    #[test]
+    fn currencies_print_as_their_code() {
+        assert_eq!(format!("{} {}", Currency::Eur, Currency::Jpy), "EUR JPY");
     }
 
     #[test]
