@@ -63,6 +63,98 @@ fn every_route_of_the_template_and_the_local_router_is_documented() {
             "{path} is not in the make dev router"
         );
     }
+    for (path, operations) in spec["paths"].as_mapping().expect("paths") {
+        for method in operations.as_mapping().expect("operations").keys() {
+            let (path, method) = (
+                path.as_str().unwrap_or_default(),
+                method.as_str().unwrap_or_default(),
+            );
+            assert!(
+                routes.iter().any(|(p, m)| p == path && m == method),
+                "{method} {path} is documented but not deployed"
+            );
+        }
+    }
+}
+
+/// The deployed routes, as (method, path) with `{id}` in the path.
+fn template_routes() -> Vec<(String, String)> {
+    let template = document("template.yaml");
+    let mut routes = Vec::new();
+    for resource in template["Resources"]
+        .as_mapping()
+        .expect("resources")
+        .values()
+    {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for event in events.values().filter(|e| e["Type"] == "HttpApi") {
+            routes.push((
+                event["Properties"]["Method"]
+                    .as_str()
+                    .expect("a method")
+                    .to_uppercase(),
+                event["Properties"]["Path"]
+                    .as_str()
+                    .expect("a path")
+                    .to_owned(),
+            ));
+        }
+    }
+    routes
+}
+
+/// Status line and body of `method path` sent to `base` over HTTP/1.1.
+async fn send(base: &str, method: &str, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connected");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {address}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("sent");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("an answer");
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_default();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_local_server_that_fuzzing_uses_routes_every_deployed_route_to_a_handler() {
+    let env = TestEnv::new().await;
+    let base = integration_tests::local_server::serve(env.app.clone()).await;
+    let not_routed = r#"{"message":"Not Found"}"#;
+    let routes = template_routes();
+    assert_eq!(routes.len(), 11, "{routes:?}");
+    for (method, path) in &routes {
+        let path = path.replace("{id}", "cs_000000000000000000000000");
+        let (status, body) = send(&base, method, &path).await;
+        assert_ne!(
+            body, not_routed,
+            "{method} {path} reached no handler ({status})"
+        );
+        assert!(
+            matches!(status, 401 | 403 | 404 | 415),
+            "{method} {path}: the handler refused a bare request ({status} {body})"
+        );
+    }
+    let (status, body) = send(&base, "DELETE", "/v1/checkout/sessions").await;
+    assert_eq!(
+        (status, body.as_str()),
+        (404, not_routed),
+        "an undeployed route"
+    );
 }
 
 #[tokio::test]
