@@ -1,6 +1,7 @@
 """After a fuzzing run: did it reach what it claims to test? Reads the counts `fuzz_hooks.py`
 wrote (answers per phase, operation and status), prints them, fails the run when the stateful
-phase made no sessions or never followed one, or when the hosted page was never shown, and
+phase made no sessions or never followed one, or when the hosted page was never shown or posted
+to for a real session, and
 prints the closing count: `fuzz: N passed, N failed`, requests answered as documented against the
 generated cases that failed a check (from schemathesis' NDJSON report; any other failure of
 schemathesis, and each goal not reached, counts as one more).
@@ -51,7 +52,8 @@ def main():
          answered("POST /v1/checkout/sessions/{id}/expire", 200) + answered("POST /v1/checkout/sessions/{id}/cancel", 200)),
         ("a refund met a real session (409, not 404)", answered("POST /v1/checkout/sessions/{id}/refund", 409)),
         ("the hosted page was shown", answered("GET /pay/{id}", 200)),
-        ("a hosted-page form post met a real session (403)", answered("POST /pay/{id}", 403)),
+        ("a hosted-page form post met a real session (403)",
+         answered("POST /pay/{id}", 403) + answered("POST /pay/{id}/cancel", 403)),
     ]
     missing = [what for what, n in needs if n == 0]
     for what in missing:

@@ -6,26 +6,21 @@ pub mod access_token;
 pub mod app;
 pub mod auth;
 pub mod auth_cache;
-pub mod clock;
 pub mod config;
 pub mod cursor;
-pub mod domain;
 pub mod error;
-pub mod event;
-pub mod hashing;
 pub mod http;
-pub mod ids;
 pub mod json_fields;
-pub mod merchant;
-pub mod money;
 pub mod page_policy;
 pub mod payments;
 pub mod service;
-pub mod session;
 pub mod store;
 pub mod telemetry;
-pub mod timestamp;
 pub mod webhook;
+
+// The domain layer, under the paths the functions and tools have always used.
+pub use checkout_domain::values as domain;
+pub use checkout_domain::{clock, event, hashing, ids, merchant, money, session, timestamp};
 
 pub use app::App;
 pub use error::{ApiError, FieldError};

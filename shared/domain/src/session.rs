@@ -4,11 +4,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{
-    BoundedText, CryptoAsset, Customer, HttpUrl, LineItem, Metadata, OrderId, PaymentMethod,
-};
 use crate::money::{Amount, Currency};
 use crate::timestamp::Timestamp;
+use crate::values::{
+    BoundedText, CryptoAsset, Customer, HttpUrl, LineItem, Metadata, OrderId, PaymentMethod,
+};
 
 /// Where a session is in its life. `pending` is the only non-terminal status (refund aside).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -2,10 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::HttpUrl;
 use crate::ids::random_alphanumeric;
 use crate::money::{Amount, FeeSchedule};
 use crate::timestamp::Timestamp;
+use crate::values::HttpUrl;
 
 /// A merchant account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

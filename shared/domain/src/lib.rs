@@ -1,0 +1,14 @@
+//! The checkout-session domain: exact money, the values a request may carry, sessions, their
+//! events, merchants and keys, and the rules on them. It knows nothing of DynamoDB, HTTP or
+//! async runtimes (the compiler keeps it so: none is a dependency); the store and the API
+//! build on it.
+
+pub mod clock;
+pub mod event;
+pub mod hashing;
+pub mod ids;
+pub mod merchant;
+pub mod money;
+pub mod session;
+pub mod timestamp;
+pub mod values;
