@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
+use super::attributes::{n, s};
 use super::errors::condition_held;
 use super::listing::{IndexWalk, PageKey};
 use super::{Store, keys, storage_error};
@@ -75,14 +76,6 @@ pub struct EventPage {
     pub events: Vec<WebhookEvent>,
     /// Set when more follow.
     pub next: Option<PageKey>,
-}
-
-fn s(text: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(text.into())
-}
-
-fn n(number: impl ToString) -> AttributeValue {
-    AttributeValue::N(number.to_string())
 }
 
 impl Store {

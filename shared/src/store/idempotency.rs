@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+
+use super::attributes::{built, n};
+use super::transact::{Refusal, Role};
 use super::{Store, keys, storage_error};
 use crate::domain::IdempotencyKey;
 use crate::error::ApiError;
@@ -73,6 +77,20 @@ impl IdempotencyRecord {
         }
     }
 
+    /// The earlier use a refused transaction met: the record its idempotency condition failed
+    /// on, judged for a request with `fingerprint`.
+    pub fn met_in(
+        refusal: &Refusal,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<Option<PriorUse>, ApiError> {
+        let Some(item) = refusal.failed(Role::Idempotency) else {
+            return Ok(None);
+        };
+        let record: Self = serde_dynamo::from_item(item.clone()).map_err(item_error)?;
+        Ok(record.judge(fingerprint, now))
+    }
+
     /// Judges a request with `fingerprint` against this record, as seen at `now` (a record past
     /// its TTL that DynamoDB has not deleted yet counts as gone).
     pub fn judge(self, fingerprint: &str, now: Timestamp) -> Option<PriorUse> {
@@ -88,6 +106,30 @@ impl IdempotencyRecord {
 }
 
 impl Store {
+    /// The write of a keyed request's record, to join the transaction of the change it guards:
+    /// its condition holds when the key has no record, or only one past its TTL that DynamoDB has
+    /// not deleted yet.
+    pub(super) fn idempotency_write(
+        &self,
+        claim: &IdempotencyClaim<'_>,
+        now: Timestamp,
+    ) -> Result<TransactWriteItem, ApiError> {
+        let record = IdempotencyRecord::new(claim, now);
+        let put = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(serde_dynamo::to_item(record).map_err(item_error)?))
+                .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":now", n(now.unix_seconds()))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     /// The earlier use of `key` at `endpoint`, read strongly consistent.
     pub async fn prior_use(
         &self,

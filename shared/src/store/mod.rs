@@ -11,6 +11,7 @@
 //! | idempotency record | `MERCHANT#<merchantId>#IDEMPOTENCY#<endpoint>#<key>` | `IDEMPOTENCY` |                   |
 //! | rate-limit window  | `RATE#<merchantId>#<unix second>`    | `RATE`      |                                          |
 
+mod attributes;
 mod due;
 mod errors;
 mod events;

@@ -1,16 +1,15 @@
 //! Payment, decline and refund writes: each one conditional transaction with its event.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    AttributeValue, ConditionCheck, ReturnValue, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem, Update,
 };
 
+use super::attributes::{built, n, s};
 use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::sessions::SessionItem;
-use super::transact::TransactFailure;
+use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys};
 use crate::error::ApiError;
 use crate::event::WebhookEvent;
@@ -31,18 +30,6 @@ pub enum ChangeOutcome {
     MerchantInactive,
     /// No such session.
     Gone,
-}
-
-fn s(text: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(text.into())
-}
-
-fn n(number: i64) -> AttributeValue {
-    AttributeValue::N(number.to_string())
-}
-
-fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, ApiError> {
-    result.map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 impl Store {
@@ -87,16 +74,8 @@ impl Store {
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .build(),
         )?;
-        let mut items = vec![
-            TransactWriteItem::builder().update(update).build(),
-            self.event_write(event)?,
-            TransactWriteItem::builder()
-                .condition_check(merchant_active)
-                .build(),
-        ];
-        const MERCHANT_CHECK: usize = 2;
-        if let Some(order_id) = &session.order_id {
-            let keep = built(
+        let keep = match &session.order_id {
+            Some(order_id) => Some(built(
                 Update::builder()
                     .table_name(&self.table)
                     .set_key(Some(keys::key_map(keys::order_reservation(
@@ -109,14 +88,28 @@ impl Store {
                     .expression_attribute_values(":ttl", ttl)
                     .expression_attribute_values(":session", s(session.id.clone()))
                     .build(),
-            )?;
-            items.push(TransactWriteItem::builder().update(keep).build());
-        }
-        let result = self.transact(items).await;
-        if let Err(TransactFailure::ConditionFailed(reasons)) = &result
-            && reasons
-                .get(MERCHANT_CHECK)
-                .is_some_and(|r| r.condition_failed())
+            )?),
+            None => None,
+        };
+        let transaction = Transaction::default()
+            .with(
+                Role::Session,
+                TransactWriteItem::builder().update(update).build(),
+            )
+            .with(Role::Event, self.event_write(event)?)
+            .with(
+                Role::Merchant,
+                TransactWriteItem::builder()
+                    .condition_check(merchant_active)
+                    .build(),
+            )
+            .with_some(
+                Role::Reservation,
+                keep.map(|update| TransactWriteItem::builder().update(update).build()),
+            );
+        let result = self.transact(transaction).await;
+        if let Err(TransactFailure::ConditionFailed(refusal)) = &result
+            && refusal.failed(Role::Merchant).is_some()
         {
             return Ok(ChangeOutcome::MerchantInactive);
         }
@@ -177,28 +170,19 @@ impl Store {
                 )
                 .build(),
         )?;
-        let mut items = vec![
-            TransactWriteItem::builder().update(update).build(),
-            self.event_write(event)?,
-        ];
-        if let Some(claim) = &claim {
-            let record = IdempotencyRecord::new(claim, now);
-            let put = built(
-                Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(serde_dynamo::to_item(record).map_err(item_error)?))
-                    .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
-                    .expression_attribute_names("#ttl", "ttl")
-                    .expression_attribute_values(":now", n(now.unix_seconds()))
-                    .return_values_on_condition_check_failure(
-                        ReturnValuesOnConditionCheckFailure::AllOld,
-                    )
-                    .build(),
-            )?;
-            items.push(TransactWriteItem::builder().put(put).build());
-        }
+        let idempotency_write = claim
+            .as_ref()
+            .map(|claim| self.idempotency_write(claim, now))
+            .transpose()?;
+        let transaction = Transaction::default()
+            .with(
+                Role::Session,
+                TransactWriteItem::builder().update(update).build(),
+            )
+            .with(Role::Event, self.event_write(event)?)
+            .with_some(Role::Idempotency, idempotency_write);
         let fingerprint = claim.as_ref().map(|c| c.fingerprint);
-        self.change_outcome(self.transact(items).await, refunded, fingerprint, now)
+        self.change_outcome(self.transact(transaction).await, refunded, fingerprint, now)
     }
 
     /// Reads the cancellation of a [session update, event, (idempotency record)] transaction.
@@ -209,32 +193,25 @@ impl Store {
         fingerprint: Option<&str>,
         now: Timestamp,
     ) -> Result<ChangeOutcome, ApiError> {
-        let reasons = match result {
+        let refusal = match result {
             Ok(()) => return Ok(ChangeOutcome::Changed(Box::new(changed.clone()))),
             Err(TransactFailure::Error(err)) => return Err(err),
-            Err(TransactFailure::ConditionFailed(reasons)) => reasons,
+            Err(TransactFailure::ConditionFailed(refusal)) => refusal,
         };
-        if let (Some(fingerprint), Some(reason)) = (fingerprint, reasons.get(2))
-            && reason.condition_failed()
+        if let Some(fingerprint) = fingerprint
+            && let Some(prior) = IdempotencyRecord::met_in(&refusal, fingerprint, now)?
         {
-            let item: HashMap<String, AttributeValue> = reason.item.clone().unwrap_or_default();
-            let record: IdempotencyRecord = serde_dynamo::from_item(item).map_err(item_error)?;
-            if let Some(prior) = record.judge(fingerprint, now) {
-                return Ok(ChangeOutcome::PriorUse(prior));
-            }
+            return Ok(ChangeOutcome::PriorUse(prior));
         }
-        match reasons
-            .first()
-            .filter(|r| r.condition_failed())
-            .and_then(|r| r.item.clone())
-        {
+        match refusal.failed(Role::Session) {
             Some(item) if !item.is_empty() => {
-                let current: SessionItem = serde_dynamo::from_item(item).map_err(item_error)?;
+                let current: SessionItem =
+                    serde_dynamo::from_item(item.clone()).map_err(item_error)?;
                 Ok(ChangeOutcome::Refused(Box::new(current.session)))
             }
             Some(_) => Ok(ChangeOutcome::Gone),
             None => Err(ApiError::Internal(format!(
-                "unexpected cancellation: {reasons:?}"
+                "unexpected cancellation: {refusal:?}"
             ))),
         }
     }

@@ -7,9 +7,10 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::attributes::{built, s};
 use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
-use super::transact::TransactFailure;
+use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys, storage_error};
 use crate::error::ApiError;
 use crate::event::WebhookEvent;
@@ -105,22 +106,19 @@ pub enum EndOutcome {
     Gone,
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn put(
+fn conditional_put(
     item: HashMap<String, AttributeValue>,
     table: &str,
     condition: &str,
 ) -> Result<TransactWriteItem, ApiError> {
-    let put = Put::builder()
-        .table_name(table)
-        .set_item(Some(item))
-        .condition_expression(condition)
-        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-        .build()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let put = built(
+        Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build(),
+    )?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
@@ -136,8 +134,8 @@ impl Store {
     ) -> Result<CreateOutcome, ApiError> {
         let item =
             serde_dynamo::to_item(SessionItem::new(session, self.retention)).map_err(item_error)?;
-        let mut items = vec![put(item, &self.table, "attribute_not_exists(pk)")?];
-        let reservation_index = match &session.order_id {
+        let session_write = conditional_put(item, &self.table, "attribute_not_exists(pk)")?;
+        let reservation_write = match &session.order_id {
             Some(order_id) => {
                 let (pk, sk) = keys::order_reservation(&session.merchant_id, order_id.as_ref());
                 let reservation = OrderReservation {
@@ -149,60 +147,41 @@ impl Store {
                     ttl: session.expires_at.plus(self.retention).unix_seconds(),
                 };
                 let item = serde_dynamo::to_item(reservation).map_err(item_error)?;
-                items.push(put(item, &self.table, "attribute_not_exists(pk)")?);
-                Some(items.len() - 1)
-            }
-            None => None,
-        };
-        let idempotency_index = match &claim {
-            Some(claim) => {
-                let record = IdempotencyRecord::new(claim, now);
-                let item = serde_dynamo::to_item(record).map_err(item_error)?;
-                let mut write = put(
+                Some(conditional_put(
                     item,
                     &self.table,
-                    "attribute_not_exists(pk) OR #ttl <= :now",
-                )?;
-                if let Some(put) = write.put.as_mut() {
-                    put.expression_attribute_names =
-                        Some(HashMap::from([("#ttl".to_owned(), "ttl".to_owned())]));
-                    put.expression_attribute_values = Some(HashMap::from([(
-                        ":now".to_owned(),
-                        AttributeValue::N(now.unix_seconds().to_string()),
-                    )]));
-                }
-                items.push(write);
-                Some(items.len() - 1)
+                    "attribute_not_exists(pk)",
+                )?)
             }
             None => None,
         };
-        let reasons = match self.transact(items).await {
+        let idempotency_write = claim
+            .as_ref()
+            .map(|claim| self.idempotency_write(claim, now))
+            .transpose()?;
+        let transaction = Transaction::default()
+            .with(Role::Session, session_write)
+            .with_some(Role::Reservation, reservation_write)
+            .with_some(Role::Idempotency, idempotency_write);
+        let refusal = match self.transact(transaction).await {
             Ok(()) => return Ok(CreateOutcome::Created),
             Err(TransactFailure::Error(err)) => return Err(err),
-            Err(TransactFailure::ConditionFailed(reasons)) => reasons,
+            Err(TransactFailure::ConditionFailed(refusal)) => refusal,
         };
-        let failed_item = |index: Option<usize>| {
-            index
-                .and_then(|i| reasons.get(i))
-                .filter(|r| r.condition_failed())
-                .map(|r| r.item.clone().unwrap_or_default())
-        };
-        if let (Some(item), Some(claim)) = (failed_item(idempotency_index), &claim) {
-            let record: IdempotencyRecord = serde_dynamo::from_item(item).map_err(item_error)?;
-            let prior = record.judge(claim.fingerprint, now).ok_or_else(|| {
-                ApiError::Internal("idempotency condition failed on an expired record".into())
-            })?;
+        if let Some(claim) = &claim
+            && let Some(prior) = IdempotencyRecord::met_in(&refusal, claim.fingerprint, now)?
+        {
             return Ok(CreateOutcome::PriorUse(prior));
         }
-        if let Some(item) = failed_item(reservation_index) {
+        if let Some(item) = refusal.failed(Role::Reservation) {
             let reservation: OrderReservation =
-                serde_dynamo::from_item(item).map_err(item_error)?;
+                serde_dynamo::from_item(item.clone()).map_err(item_error)?;
             return Ok(CreateOutcome::OrderIdHeld {
                 session_id: reservation.session_id,
             });
         }
         Err(ApiError::Internal(format!(
-            "session id collision or unexpected cancellation: {reasons:?}"
+            "session id collision or unexpected cancellation: {refusal:?}"
         )))
     }
 
@@ -251,61 +230,67 @@ impl Store {
         } else {
             "#status = :pending AND expiresAt > :now"
         };
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::session(&session.id))))
-            .update_expression("SET #status = :to, #at = :now, #ttl = :ttl REMOVE gsi3pk, gsi3sk")
-            .condition_expression(condition)
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#at", stamp_attribute)
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":to", s(to.as_str()))
-            .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))
-            .expression_attribute_values(":now", s(now.to_string()))
-            .expression_attribute_values(
-                ":ttl",
-                AttributeValue::N(now.plus(self.retention).unix_seconds().to_string()),
-            )
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let mut items = vec![
-            TransactWriteItem::builder().update(update).build(),
-            self.event_write(event)?,
-        ];
-        if let Some(order_id) = &session.order_id {
-            let delete = Delete::builder()
+        let update = built(
+            Update::builder()
                 .table_name(&self.table)
-                .set_key(Some(keys::key_map(keys::order_reservation(
-                    &session.merchant_id,
-                    order_id.as_ref(),
-                ))))
-                .condition_expression("attribute_not_exists(pk) OR sessionId = :session")
-                .expression_attribute_values(":session", s(session.id.clone()))
-                .build()
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
-            items.push(TransactWriteItem::builder().delete(delete).build());
-        }
-        match self.transact(items).await {
+                .set_key(Some(keys::key_map(keys::session(&session.id))))
+                .update_expression(
+                    "SET #status = :to, #at = :now, #ttl = :ttl REMOVE gsi3pk, gsi3sk",
+                )
+                .condition_expression(condition)
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#at", stamp_attribute)
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":to", s(to.as_str()))
+                .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))
+                .expression_attribute_values(":now", s(now.to_string()))
+                .expression_attribute_values(
+                    ":ttl",
+                    AttributeValue::N(now.plus(self.retention).unix_seconds().to_string()),
+                )
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .build(),
+        )?;
+        let release = match &session.order_id {
+            Some(order_id) => Some(built(
+                Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(keys::key_map(keys::order_reservation(
+                        &session.merchant_id,
+                        order_id.as_ref(),
+                    ))))
+                    .condition_expression("attribute_not_exists(pk) OR sessionId = :session")
+                    .expression_attribute_values(":session", s(session.id.clone()))
+                    .build(),
+            )?),
+            None => None,
+        };
+        let transaction = Transaction::default()
+            .with(
+                Role::Session,
+                TransactWriteItem::builder().update(update).build(),
+            )
+            .with(Role::Event, self.event_write(event)?)
+            .with_some(
+                Role::Reservation,
+                release.map(|delete| TransactWriteItem::builder().delete(delete).build()),
+            );
+        match self.transact(transaction).await {
             Ok(()) => Ok(EndOutcome::Ended(Box::new(ended.clone()))),
             Err(TransactFailure::Error(err)) => Err(err),
-            Err(TransactFailure::ConditionFailed(reasons)) => {
-                let current = reasons
-                    .first()
-                    .filter(|r| r.condition_failed())
-                    .and_then(|r| r.item.clone());
-                match current {
-                    Some(item) if !item.is_empty() => {
-                        let current: SessionItem =
-                            serde_dynamo::from_item(item).map_err(item_error)?;
-                        Ok(EndOutcome::NotPending(Box::new(current.session)))
-                    }
-                    Some(_) => Ok(EndOutcome::Gone),
-                    None => Err(ApiError::Internal(format!(
-                        "event id collision or order reservation held by another session: {reasons:?}"
-                    ))),
+            Err(TransactFailure::ConditionFailed(refusal)) => match refusal.failed(Role::Session) {
+                Some(item) if !item.is_empty() => {
+                    let current: SessionItem =
+                        serde_dynamo::from_item(item.clone()).map_err(item_error)?;
+                    Ok(EndOutcome::NotPending(Box::new(current.session)))
                 }
-            }
+                Some(_) => Ok(EndOutcome::Gone),
+                None => Err(ApiError::Internal(format!(
+                    "event id collision or order reservation held by another session: {refusal:?}"
+                ))),
+            },
         }
     }
 

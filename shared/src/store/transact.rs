@@ -14,26 +14,66 @@ use crate::error::ApiError;
 /// Attempts before a transaction that keeps colliding gives up with [`ApiError::Contention`].
 const MAX_ATTEMPTS: u32 = 10;
 
-/// Why one item of a cancelled transaction failed.
-#[derive(Debug)]
-pub(super) struct Reason {
-    code: String,
-    /// The item as it was (`ReturnValuesOnConditionCheckFailure: ALL_OLD`).
-    pub item: Option<HashMap<String, AttributeValue>>,
+/// What an item of a transaction stands for. A cancelled transaction is read by role, never by
+/// position, so adding an item cannot change which condition a failure is taken for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// The session whose status changes.
+    Session,
+    /// The order-id reservation of a session.
+    Reservation,
+    /// The idempotency record of a keyed request.
+    Idempotency,
+    /// The outbox event announcing the change.
+    Event,
+    /// The merchant, checked and not written.
+    Merchant,
 }
 
-impl Reason {
-    /// Whether this item's condition was false.
-    pub fn condition_failed(&self) -> bool {
-        self.code == "ConditionalCheckFailed"
+/// Items to commit together, each with its role.
+#[derive(Debug, Default)]
+pub(super) struct Transaction {
+    items: Vec<(Role, TransactWriteItem)>,
+}
+
+impl Transaction {
+    /// Adds `item` in `role`.
+    pub fn with(mut self, role: Role, item: TransactWriteItem) -> Self {
+        self.items.push((role, item));
+        self
+    }
+
+    /// Adds `item` in `role` when there is one.
+    pub fn with_some(self, role: Role, item: Option<TransactWriteItem>) -> Self {
+        match item {
+            Some(item) => self.with(role, item),
+            None => self,
+        }
+    }
+}
+
+/// The conditions that were false in a cancelled transaction, by role.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    failed: Vec<(Role, HashMap<String, AttributeValue>)>,
+}
+
+impl Refusal {
+    /// The item in `role` as it was, if its condition was false (empty if it did not exist;
+    /// items are written with `ReturnValuesOnConditionCheckFailure: ALL_OLD`).
+    pub fn failed(&self, role: Role) -> Option<&HashMap<String, AttributeValue>> {
+        self.failed
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, item)| item)
     }
 }
 
 /// A transaction that did not commit.
 #[derive(Debug)]
 pub(super) enum TransactFailure {
-    /// A condition was false; one reason per item, in request order.
-    ConditionFailed(Vec<Reason>),
+    /// Conditions were false.
+    ConditionFailed(Refusal),
     /// Anything else.
     Error(ApiError),
 }
@@ -48,10 +88,9 @@ impl Store {
     /// Commits `items` atomically. Collisions with concurrent transactions on the same items
     /// (`TransactionConflict`) are retried with jittered exponential backoff, because the
     /// conditions must be judged against committed state, not against an in-flight writer.
-    pub(super) async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<(), TransactFailure> {
+    pub(super) async fn transact(&self, transaction: Transaction) -> Result<(), TransactFailure> {
+        let (roles, items): (Vec<Role>, Vec<TransactWriteItem>) =
+            transaction.items.into_iter().unzip();
         for attempt in 0..MAX_ATTEMPTS {
             let err = match self
                 .client
@@ -65,18 +104,20 @@ impl Store {
             };
             let collided = match err.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-                    let reasons: Vec<Reason> = cancelled
-                        .cancellation_reasons()
+                    // DynamoDB answers one reason per item, in the order they were sent.
+                    let reasons = cancelled.cancellation_reasons();
+                    let failed: Vec<(Role, HashMap<String, AttributeValue>)> = roles
                         .iter()
-                        .map(|r| Reason {
-                            code: r.code().unwrap_or("None").to_owned(),
-                            item: r.item().cloned(),
-                        })
+                        .zip(reasons)
+                        .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+                        .map(|(role, r)| (*role, r.item().cloned().unwrap_or_default()))
                         .collect();
-                    if reasons.iter().any(Reason::condition_failed) {
-                        return Err(TransactFailure::ConditionFailed(reasons));
+                    if !failed.is_empty() {
+                        return Err(TransactFailure::ConditionFailed(Refusal { failed }));
                     }
-                    reasons.iter().any(|r| r.code == "TransactionConflict")
+                    reasons
+                        .iter()
+                        .any(|r| r.code() == Some("TransactionConflict"))
                 }
                 Some(other) => other.code() == Some("TransactionConflictException"),
                 None => false,
