@@ -5,6 +5,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::http::header::{HeaderValue, LOCATION};
 use lambda_http::{Body, Response};
 use shared::domain::{CryptoAsset, Origin, PaymentMethod};
+use shared::merchant::is_brand_color;
 use shared::money::{Amount, Currency};
 use shared::page_policy::content_security_policy;
 use shared::service::hosted_checkout::{MAX_DECLINES, PageModel};
@@ -58,16 +59,7 @@ struct MessagePage<'a> {
 
 /// `#RRGGBB` of the merchant, or our default.
 fn brand_color(color: Option<&str>) -> &str {
-    match color {
-        Some(c)
-            if c.len() == 7
-                && c.starts_with('#')
-                && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
-            c
-        }
-        _ => "#3b4cca",
-    }
+    color.filter(|c| is_brand_color(c)).unwrap_or("#3b4cca")
 }
 
 /// Black or white, whichever reads better on `color` (WCAG relative luminance).
@@ -121,15 +113,6 @@ fn time_left(seconds: i64) -> String {
         (0, 0, m) => format!("{m} min"),
         (0, h, m) => format!("{h} h {m} min"),
         (d, h, _) => format!("{d} d {h} h"),
-    }
-}
-
-fn asset_name(asset: CryptoAsset) -> &'static str {
-    match asset {
-        CryptoAsset::Eth => "ETH",
-        CryptoAsset::Usdt => "USDT",
-        CryptoAsset::Usdc => "USDC",
-        CryptoAsset::Btc => "BTC",
     }
 }
 
@@ -233,13 +216,12 @@ pub fn checkout(model: &PageModel) -> Response<Body> {
         card: session.payment_methods.contains(&PaymentMethod::Card),
         crypto: session.payment_methods.contains(&PaymentMethod::Crypto),
         assets: if session.allowed_assets.is_empty() {
-            vec!["USDC", "USDT", "ETH", "BTC"]
+            CryptoAsset::ALL.map(CryptoAsset::code).to_vec()
         } else {
             session
                 .allowed_assets
                 .iter()
-                .copied()
-                .map(asset_name)
+                .map(|asset| asset.code())
                 .collect()
         },
     };

@@ -40,6 +40,13 @@ pub struct Merchant {
     pub created_at: Timestamp,
 }
 
+/// Whether `color` is a brand colour the checkout page can use: `#RRGGBB`.
+pub fn is_brand_color(color: &str) -> bool {
+    color
+        .strip_prefix('#')
+        .is_some_and(|hex| hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// A stored API key: only its SHA-256 hash, never the key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -104,6 +111,14 @@ pub fn new_webhook_secret() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn brand_colours_are_hash_and_six_hex_digits() {
+        assert!(is_brand_color("#3b4cCA"));
+        for bad in ["3b4cca", "#3b4cc", "#3b4ccaa", "#3b4ccg", "", "#"] {
+            assert!(!is_brand_color(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn keys_are_stored_as_hashes_only() {

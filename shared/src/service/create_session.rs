@@ -129,7 +129,9 @@ async fn earlier_use(
         .await
 }
 
-fn answer_prior_use(prior: PriorUse) -> Result<Created, ApiError> {
+/// The answer to a keyed request whose key was used before: the first response again, or a 422
+/// when the key was used for another request.
+pub(crate) fn answer_prior_use(prior: PriorUse) -> Result<Created, ApiError> {
     match prior {
         PriorUse::Replay(response) => Ok(Created {
             response,

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::App;
 use crate::error::ApiError;
 use crate::event::{DeliveryStatus, retry_delay};
-use crate::store::{DeliveryOutcome, event_shards};
+use crate::store::{DeliveryOutcome, event_id_of, event_shards};
 use crate::timestamp::Timestamp;
 use crate::webhook::WebhookSender;
 
@@ -110,7 +110,7 @@ async fn deliver_stream_batch(
         if record.event_name != "INSERT" {
             continue;
         }
-        if let Some(id) = record.dynamodb.keys.pk.s.strip_prefix("EVENT#") {
+        if let Some(id) = event_id_of(&record.dynamodb.keys.pk.s) {
             sequences.insert(id.to_owned(), record.dynamodb.sequence_number);
             run.queue(id.to_owned());
         }

@@ -6,10 +6,11 @@ use crate::error::ApiError;
 use crate::hashing::sha256_hex;
 use crate::merchant::Merchant;
 use crate::service::Created;
+use crate::service::create_session::answer_prior_use;
 use crate::service::session_lifecycle::get_session;
 use crate::service::transition::announce;
 use crate::session::SessionStatus;
-use crate::store::{ChangeOutcome, IdempotencyClaim, PriorUse, StoredResponse};
+use crate::store::{ChangeOutcome, IdempotencyClaim, StoredResponse};
 
 /// The idempotency scope of refunds.
 pub const REFUND_SESSION_ENDPOINT: &str = "refund_session";
@@ -47,12 +48,12 @@ pub async fn refund_session(
         None => Ok(None),
     };
     if let Some(prior) = earlier_use().await? {
-        return answer(prior);
+        return answer_prior_use(prior);
     }
     // A refusal is judged against the idempotency record once more: a same-key request that
     // raced this one may have refunded the session between the first look and the read.
     let refused = async |status| match earlier_use().await? {
-        Some(prior) => answer(prior),
+        Some(prior) => answer_prior_use(prior),
         None => Err(ApiError::InvalidStatus {
             status,
             action: "refund",
@@ -89,21 +90,11 @@ pub async fn refund_session(
                 replayed: false,
             })
         }
-        ChangeOutcome::PriorUse(prior) => answer(prior),
+        ChangeOutcome::PriorUse(prior) => answer_prior_use(prior),
         ChangeOutcome::Refused(current) => refused(current.status_at(now)).await,
         ChangeOutcome::Gone => Err(ApiError::NotFound),
         ChangeOutcome::MerchantInactive => Err(ApiError::Internal(
             "a refund write checked its merchant".into(),
         )),
-    }
-}
-
-fn answer(prior: PriorUse) -> Result<Created, ApiError> {
-    match prior {
-        PriorUse::Replay(response) => Ok(Created {
-            response,
-            replayed: true,
-        }),
-        PriorUse::Reused => Err(ApiError::IdempotencyKeyReused),
     }
 }

@@ -25,7 +25,7 @@ impl Store {
         now: Timestamp,
         start: Option<HashMap<String, AttributeValue>>,
     ) -> Result<DuePage, ApiError> {
-        self.due(shard, "SESSION#", now, start).await
+        self.due(shard, keys::session_id_of, now, start).await
     }
 
     /// Undelivered events of `shard` (from [`event_shards`]) due at or before `now`.
@@ -35,13 +35,13 @@ impl Store {
         now: Timestamp,
         start: Option<HashMap<String, AttributeValue>>,
     ) -> Result<DuePage, ApiError> {
-        self.due(shard, "EVENT#", now, start).await
+        self.due(shard, keys::event_id_of, now, start).await
     }
 
     async fn due(
         &self,
         shard: &str,
-        prefix: &str,
+        id_of: fn(&str) -> Option<&str>,
         now: Timestamp,
         start: Option<HashMap<String, AttributeValue>>,
     ) -> Result<DuePage, ApiError> {
@@ -61,13 +61,7 @@ impl Store {
             .items
             .unwrap_or_default()
             .iter()
-            .filter_map(|item| {
-                item.get("pk")?
-                    .as_s()
-                    .ok()?
-                    .strip_prefix(prefix)
-                    .map(str::to_owned)
-            })
+            .filter_map(|item| id_of(item.get("pk")?.as_s().ok()?).map(str::to_owned))
             .collect();
         Ok(DuePage {
             ids,

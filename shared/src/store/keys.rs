@@ -43,6 +43,21 @@ pub fn session_events(session_id: &str) -> String {
     format!("SESSION#{session_id}#EVENTS")
 }
 
+/// `pk` of a merchant's request counter in the one-second window `second` (Unix time).
+pub fn rate_window(merchant_id: &str, second: i64) -> (String, &'static str) {
+    (format!("RATE#{merchant_id}#{second}"), "RATE")
+}
+
+/// The session id in a session's `pk`.
+pub fn session_id_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix("SESSION#")
+}
+
+/// The event id in an event's `pk`.
+pub fn event_id_of(pk: &str) -> Option<&str> {
+    pk.strip_prefix("EVENT#")
+}
+
 /// A key no item has: the target of the init warm-up read.
 pub fn warm_up() -> (String, &'static str) {
     ("WARMUP".to_owned(), "WARMUP")

@@ -30,6 +30,7 @@ pub use due::{DuePage, event_shards, session_shards};
 pub use errors::storage_error;
 pub use events::{DeliveryOutcome, EventPage, EventQuery};
 pub use idempotency::{IdempotencyClaim, PriorUse, StoredResponse};
+pub use keys::event_id_of;
 pub use listing::{ListQuery, Page, PageKey};
 pub use payments::ChangeOutcome;
 pub use rate_limits::RateDecision;

@@ -3,8 +3,8 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::Store;
 use super::errors::condition_held;
+use super::{Store, keys};
 use crate::error::ApiError;
 use crate::timestamp::Timestamp;
 
@@ -34,11 +34,7 @@ impl Store {
             .client
             .update_item()
             .table_name(&self.table)
-            .key(
-                "pk",
-                AttributeValue::S(format!("RATE#{merchant_id}#{second}")),
-            )
-            .key("sk", AttributeValue::S("RATE".to_owned()))
+            .set_key(Some(keys::key_map(keys::rate_window(merchant_id, second))))
             .update_expression("SET #ttl = :ttl ADD requests :one")
             .condition_expression("attribute_not_exists(requests) OR requests < :limit")
             .expression_attribute_names("#ttl", "ttl")

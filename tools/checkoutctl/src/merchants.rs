@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use shared::domain::HttpUrl;
 use shared::ids::new_merchant_id;
-use shared::merchant::{Merchant, NewApiKey, hash_api_key, new_webhook_secret};
+use shared::merchant::{Merchant, NewApiKey, hash_api_key, is_brand_color, new_webhook_secret};
 use shared::money::{Amount, Currency, FeeSchedule};
 use shared::store::Store;
 use shared::timestamp::Timestamp;
@@ -70,11 +70,12 @@ pub async fn create_merchant(
             "--name: 1 to 200 characters".into(),
         ));
     }
-    if let Some(color) = &options.brand_color {
-        let hex = color.strip_prefix('#').unwrap_or_default();
-        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(AdminError::InvalidArgument("--brand-color: #RRGGBB".into()));
-        }
+    if options
+        .brand_color
+        .as_deref()
+        .is_some_and(|color| !is_brand_color(color))
+    {
+        return Err(AdminError::InvalidArgument("--brand-color: #RRGGBB".into()));
     }
     let max_amount = options
         .max_amount

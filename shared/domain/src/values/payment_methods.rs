@@ -41,17 +41,29 @@ pub enum CryptoAsset {
 }
 
 impl CryptoAsset {
+    /// Every asset, in the order the page offers them.
+    pub const ALL: [Self; 4] = [Self::Usdc, Self::Usdt, Self::Eth, Self::Btc];
+
+    /// The asset's ticker, as the API writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Eth => "ETH",
+            Self::Usdt => "USDT",
+            Self::Usdc => "USDC",
+            Self::Btc => "BTC",
+        }
+    }
+
     /// Parses `ETH`, `USDT`, `USDC` or `BTC`.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        match text {
-            "ETH" => Ok(Self::Eth),
-            "USDT" => Ok(Self::Usdt),
-            "USDC" => Ok(Self::Usdc),
-            "BTC" => Ok(Self::Btc),
-            other => Err(Invalid::new(
-                "invalid_asset",
-                format!("must be one of ETH, USDT, USDC, BTC, got {other:?}"),
-            )),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|asset| asset.code() == text)
+            .ok_or_else(|| {
+                Invalid::new(
+                    "invalid_asset",
+                    format!("must be one of ETH, USDT, USDC, BTC, got {text:?}"),
+                )
+            })
     }
 }
