@@ -155,11 +155,23 @@ impl CheckoutSession {
     /// The status a reader sees at `now`: a pending session past its expiry reads as expired even
     /// before the sweeper writes it.
     pub fn status_at(&self, now: Timestamp) -> SessionStatus {
-        if self.status == SessionStatus::Pending && self.expires_at <= now {
+        if self.has_lapsed_at(now) {
             SessionStatus::Expired
         } else {
             self.status
         }
+    }
+
+    /// Whether the session is open at `now`: pending and before its expiry, so that it can be
+    /// paid, declined, cancelled or failed. (The store's `OPEN` condition is this rule.)
+    pub fn is_open_at(&self, now: Timestamp) -> bool {
+        self.status == SessionStatus::Pending && self.expires_at > now
+    }
+
+    /// Whether the session is stored as pending but its expiry has passed: every reader sees it
+    /// expired, and the sweeper (or a contested order id) writes it so.
+    pub fn has_lapsed_at(&self, now: Timestamp) -> bool {
+        self.status == SessionStatus::Pending && self.expires_at <= now
     }
 
     /// This session moved to the terminal `to` at `now`, with the matching timestamp set.

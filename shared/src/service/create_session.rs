@@ -192,7 +192,7 @@ async fn release_if_stale(
 ) -> Result<bool, ApiError> {
     let holder = app.store.get_session(holder_id).await?;
     match holder {
-        Some(holder) if holder.status == SessionStatus::Pending && holder.expires_at <= now => {
+        Some(holder) if holder.has_lapsed_at(now) => {
             match end_with_event(app, &holder, SessionStatus::Expired, now).await? {
                 EndOutcome::Ended(_) | EndOutcome::Gone => Ok(true),
                 EndOutcome::NotPending(current) => Ok(!current.status.holds_order_id()),

@@ -68,7 +68,7 @@ fn show(
 ) -> PageOutcome {
     // A deactivated merchant takes no payments: its open sessions show no form (and refuse
     // posts) until it is reactivated or they expire; ended ones still show how they ended.
-    if !merchant.active && session.status_at(now) == SessionStatus::Pending {
+    if !merchant.active && session.is_open_at(now) {
         return inactive(merchant);
     }
     PageOutcome::Show(Box::new(PageModel {
@@ -141,7 +141,7 @@ pub async fn pay<P: PaymentProcessor>(
         return Ok(PageOutcome::Forbidden);
     }
     let now = app.now();
-    if session.status_at(now) != SessionStatus::Pending || !merchant.active {
+    if !session.is_open_at(now) || !merchant.active {
         return Ok(show(session, merchant, now, None));
     }
     let instrument = match instrument(&session, form, now) {
@@ -250,7 +250,7 @@ pub async fn cancel(
         return Ok(PageOutcome::Forbidden);
     }
     let now = app.now();
-    if session.status_at(now) != SessionStatus::Pending || !merchant.active {
+    if !session.is_open_at(now) || !merchant.active {
         return Ok(show(session, merchant, now, None));
     }
     Ok(

@@ -62,7 +62,7 @@ pub async fn end_session(
     };
     let still_possible = match ending {
         Ending::Expire => session.status == SessionStatus::Pending,
-        Ending::Cancel => session.status_at(now) == SessionStatus::Pending,
+        Ending::Cancel => session.is_open_at(now),
     };
     if !still_possible {
         return Err(invalid(&session));

@@ -80,7 +80,7 @@ async fn expire_one(app: &App, id: &str, now: Timestamp) -> Result<bool, ApiErro
     let Some(session) = app.store.get_session(id).await? else {
         return Ok(false);
     };
-    if session.status != SessionStatus::Pending || session.expires_at > now {
+    if !session.has_lapsed_at(now) {
         return Ok(false);
     }
     Ok(matches!(

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 
+use super::conditions;
 use super::sessions::SessionItem;
 use super::{Store, index, keys, storage_error};
 use crate::error::ApiError;
@@ -82,13 +83,13 @@ impl Store {
                 SessionStatus::Pending => {
                     values.insert(":now".into(), value(&query.now.to_string()));
                     values.insert(":pending".into(), value("pending"));
-                    "#status = :pending AND expiresAt > :now".to_owned()
+                    conditions::OPEN.to_owned()
                 }
                 SessionStatus::Expired => {
                     values.insert(":now".into(), value(&query.now.to_string()));
                     values.insert(":pending".into(), value("pending"));
                     values.insert(":expired".into(), value("expired"));
-                    "#status = :expired OR (#status = :pending AND expiresAt <= :now)".to_owned()
+                    conditions::READS_EXPIRED.to_owned()
                 }
                 other => {
                     values.insert(":status".into(), value(other.as_str()));

@@ -12,6 +12,7 @@
 //! | rate-limit window  | `RATE#<merchantId>#<unix second>`    | `RATE`      |                                          |
 
 mod attributes;
+mod conditions;
 mod due;
 mod errors;
 mod events;

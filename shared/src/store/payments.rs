@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::attributes::{built, n, s};
+use super::conditions;
 use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::sessions::SessionItem;
@@ -53,7 +54,7 @@ impl Store {
                     "SET #status = :completed, completedAt = :now, payment = :payment, #ttl = :ttl \
                      REMOVE gsi3pk, gsi3sk",
                 )
-                .condition_expression("#status = :pending AND expiresAt > :now")
+                .condition_expression(conditions::OPEN)
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_names("#ttl", "ttl")
                 .expression_attribute_values(":completed", s(SessionStatus::Completed.as_str()))
@@ -129,7 +130,7 @@ impl Store {
             .table_name(&self.table)
             .set_key(Some(keys::key_map(keys::session(&session.id))))
             .update_expression("ADD declineCount :one")
-            .condition_expression("#status = :pending AND expiresAt > :now")
+            .condition_expression(conditions::OPEN)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 
 use super::attributes::{built, s};
+use super::conditions;
 use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::transact::{Role, TransactFailure, Transaction};
@@ -226,9 +227,9 @@ impl Store {
             }
         };
         let condition = if to == SessionStatus::Expired {
-            "#status = :pending"
+            conditions::PENDING
         } else {
-            "#status = :pending AND expiresAt > :now"
+            conditions::OPEN
         };
         let update = built(
             Update::builder()
