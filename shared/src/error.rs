@@ -5,6 +5,7 @@ use http::StatusCode;
 use serde::Serialize;
 
 use crate::session::SessionStatus;
+use crate::store::StoreError;
 
 /// One violated rule of one request field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,6 +111,16 @@ pub enum ApiError {
     /// A bug or an unexpected dependency answer; details are logged, never returned.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(cause) => Self::Unavailable(cause),
+            StoreError::Contention => Self::Contention,
+            StoreError::Internal(cause) => Self::Internal(cause),
+        }
+    }
 }
 
 /// A problem+json document (RFC 9457) and the headers that go with it.

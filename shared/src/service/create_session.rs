@@ -127,6 +127,7 @@ async fn earlier_use(
             now,
         )
         .await
+        .map_err(ApiError::from)
 }
 
 /// The answer to a keyed request whose key was used before: the first response again, or a 422

@@ -1,11 +1,11 @@
 //! The due-by-time index: pending sessions by expiry, undelivered events by next attempt.
 
+use super::errors::StoreError;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Store, index, keys, storage_error};
-use crate::error::ApiError;
 use crate::timestamp::Timestamp;
 
 /// One page of ids due by some instant in one shard, and where the next page starts.
@@ -24,7 +24,7 @@ impl Store {
         shard: &str,
         now: Timestamp,
         start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<DuePage, ApiError> {
+    ) -> Result<DuePage, StoreError> {
         self.due(shard, keys::session_id_of, now, start).await
     }
 
@@ -34,7 +34,7 @@ impl Store {
         shard: &str,
         now: Timestamp,
         start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<DuePage, ApiError> {
+    ) -> Result<DuePage, StoreError> {
         self.due(shard, keys::event_id_of, now, start).await
     }
 
@@ -44,7 +44,7 @@ impl Store {
         id_of: fn(&str) -> Option<&str>,
         now: Timestamp,
         start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<DuePage, ApiError> {
+    ) -> Result<DuePage, StoreError> {
         let output = self
             .client
             .query()

@@ -1,9 +1,24 @@
-//! How SDK failures become API errors: unreachable or throttled DynamoDB is a 503 the client may
-//! retry; anything else is a 500 whose cause is logged, never returned.
+//! What can go wrong in the store, and how SDK failures become it: unreachable or throttled
+//! DynamoDB is `Unavailable` (the API answers 503, the client may retry); anything else is
+//! `Internal`, its cause logged (a 500 that never shows it).
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use crate::error::ApiError;
+/// Why a store operation failed. Conditions that were false are not errors: each operation
+/// answers them in its own outcome type.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// DynamoDB could not be reached, timed out or throttled; a retry may succeed.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Transactions on the same items kept colliding; a retry may succeed.
+    #[error("contention on the same items")]
+    Contention,
+    /// An item the code cannot read, a request it could not build, or an answer it did not
+    /// expect.
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
 
 const RETRYABLE_CODES: [&str; 6] = [
     "ProvisionedThroughputExceededException",
@@ -15,7 +30,7 @@ const RETRYABLE_CODES: [&str; 6] = [
 ];
 
 /// Maps an SDK error of any operation.
-pub fn storage_error<E, R>(err: SdkError<E, R>) -> ApiError
+pub fn storage_error<E, R>(err: SdkError<E, R>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
@@ -33,10 +48,10 @@ where
     let context = DisplayErrorContext(&err).to_string();
     if unavailable {
         tracing::warn!(error = %context, "DynamoDB unavailable");
-        ApiError::Unavailable(context)
+        StoreError::Unavailable(context)
     } else {
         tracing::error!(error = %context, "DynamoDB request failed");
-        ApiError::Internal(context)
+        StoreError::Internal(context)
     }
 }
 
@@ -44,7 +59,7 @@ where
 /// is mapped as [`storage_error`] maps it.
 pub(super) fn condition_held<T, E, R>(
     result: Result<T, SdkError<E, R>>,
-) -> Result<Option<T>, ApiError>
+) -> Result<Option<T>, StoreError>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
@@ -62,7 +77,7 @@ where
 }
 
 /// Maps a (de)serialization failure of an item: the table holds something the code cannot read.
-pub fn item_error(err: serde_dynamo::Error) -> ApiError {
+pub fn item_error(err: serde_dynamo::Error) -> StoreError {
     tracing::error!(error = %err, "unreadable item");
-    ApiError::Internal(format!("item mapping: {err}"))
+    StoreError::Internal(format!("item mapping: {err}"))
 }

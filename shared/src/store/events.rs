@@ -1,6 +1,7 @@
 //! Webhook events: the outbox item written with each status change, its delivery record, and
 //! the merchant's view of them.
 
+use super::errors::StoreError;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
@@ -10,7 +11,6 @@ use super::attributes::{n, s};
 use super::errors::condition_held;
 use super::listing::{IndexWalk, PageKey};
 use super::{Store, keys, storage_error};
-use crate::error::ApiError;
 use crate::event::{DeliveryStatus, EventType, WebhookEvent};
 use crate::store::errors::item_error;
 use crate::timestamp::Timestamp;
@@ -80,7 +80,10 @@ pub struct EventPage {
 
 impl Store {
     /// The write that records `event`, to join the transaction of the change it announces.
-    pub(super) fn event_write(&self, event: &WebhookEvent) -> Result<TransactWriteItem, ApiError> {
+    pub(super) fn event_write(
+        &self,
+        event: &WebhookEvent,
+    ) -> Result<TransactWriteItem, StoreError> {
         let (pk, sk) = keys::event(&event.id);
         let created = keys::created_sort_key(&event.created_at.to_string(), &event.id);
         let item = EventItem {
@@ -100,12 +103,12 @@ impl Store {
             .set_item(Some(serde_dynamo::to_item(item).map_err(item_error)?))
             .condition_expression("attribute_not_exists(pk)")
             .build()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// The event `id`, read strongly consistent.
-    pub async fn get_event(&self, id: &str) -> Result<Option<WebhookEvent>, ApiError> {
+    pub async fn get_event(&self, id: &str) -> Result<Option<WebhookEvent>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -130,7 +133,7 @@ impl Store {
         event: &WebhookEvent,
         now: Timestamp,
         lease_until: Timestamp,
-    ) -> Result<Option<WebhookEvent>, ApiError> {
+    ) -> Result<Option<WebhookEvent>, StoreError> {
         let result = self
             .client
             .update_item()
@@ -168,7 +171,7 @@ impl Store {
         outcome: &DeliveryOutcome,
         next_attempt_at: Option<Timestamp>,
         now: Timestamp,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let mut set = vec!["deliveryStatus = :status"];
         let mut remove = vec!["leaseUntil"];
         let mut values = HashMap::from([(":attempts".to_owned(), n(event.attempts))]);
@@ -230,7 +233,7 @@ impl Store {
 
     /// Makes event `id` of `merchant_id` pending and due at `now` again, with a fresh set of
     /// attempts; `false` if there is no such event.
-    pub async fn redeliver(&self, id: &str, now: Timestamp) -> Result<bool, ApiError> {
+    pub async fn redeliver(&self, id: &str, now: Timestamp) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
@@ -251,7 +254,7 @@ impl Store {
     }
 
     /// A full page of the merchant's events matching `query`, newest first.
-    pub async fn list_events(&self, query: &EventQuery) -> Result<EventPage, ApiError> {
+    pub async fn list_events(&self, query: &EventQuery) -> Result<EventPage, StoreError> {
         let mut names = HashMap::new();
         let mut values = HashMap::new();
         let mut filters = Vec::new();

@@ -1,5 +1,6 @@
 //! Idempotency records: the first response to a keyed request, replayed for 24 hours.
 
+use super::errors::StoreError;
 use serde::{Deserialize, Serialize};
 
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
@@ -8,7 +9,6 @@ use super::attributes::{built, n};
 use super::transact::{Refusal, Role};
 use super::{Store, keys, storage_error};
 use crate::domain::IdempotencyKey;
-use crate::error::ApiError;
 use crate::store::errors::item_error;
 use crate::timestamp::Timestamp;
 
@@ -83,7 +83,7 @@ impl IdempotencyRecord {
         refusal: &Refusal,
         fingerprint: &str,
         now: Timestamp,
-    ) -> Result<Option<PriorUse>, ApiError> {
+    ) -> Result<Option<PriorUse>, StoreError> {
         let Some(item) = refusal.failed(Role::Idempotency) else {
             return Ok(None);
         };
@@ -113,7 +113,7 @@ impl Store {
         &self,
         claim: &IdempotencyClaim<'_>,
         now: Timestamp,
-    ) -> Result<TransactWriteItem, ApiError> {
+    ) -> Result<TransactWriteItem, StoreError> {
         let record = IdempotencyRecord::new(claim, now);
         let put = built(
             Put::builder()
@@ -138,7 +138,7 @@ impl Store {
         key: &IdempotencyKey,
         fingerprint: &str,
         now: Timestamp,
-    ) -> Result<Option<PriorUse>, ApiError> {
+    ) -> Result<Option<PriorUse>, StoreError> {
         let output = self
             .client
             .get_item()

@@ -1,6 +1,7 @@
 //! Newest-first pages through the by-merchant and by-group indexes: a merchant's sessions, an
 //! order's sessions, a merchant's or a session's events.
 
+use super::errors::StoreError;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -9,7 +10,6 @@ use serde::de::DeserializeOwned;
 use super::conditions;
 use super::sessions::SessionItem;
 use super::{Store, index, keys, storage_error};
-use crate::error::ApiError;
 use crate::session::{CheckoutSession, SessionStatus};
 use crate::store::errors::item_error;
 use crate::timestamp::Timestamp;
@@ -73,7 +73,7 @@ pub(super) struct IndexWalk {
 
 impl Store {
     /// A full page (unless the list ends) of the merchant's sessions matching `query`.
-    pub async fn list_sessions(&self, query: &ListQuery) -> Result<Page, ApiError> {
+    pub async fn list_sessions(&self, query: &ListQuery) -> Result<Page, StoreError> {
         let mut names = HashMap::new();
         let mut values = HashMap::new();
         let filter = query.status.map(|status| {
@@ -123,7 +123,7 @@ impl Store {
     pub(super) async fn newest_first<T: DeserializeOwned>(
         &self,
         mut walk: IndexWalk,
-    ) -> Result<(Vec<T>, Option<PageKey>), ApiError> {
+    ) -> Result<(Vec<T>, Option<PageKey>), StoreError> {
         let (index_name, pk_attribute, sk_attribute) = if walk.by_group {
             (index::BY_GROUP, "gsi2pk", "gsi2sk")
         } else {

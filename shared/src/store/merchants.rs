@@ -1,11 +1,11 @@
 //! Merchants and their API keys (stored as SHA-256 hashes only).
 
+use super::errors::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::errors::condition_held;
 use super::{Store, keys, storage_error};
-use crate::error::ApiError;
 use crate::merchant::{ApiKeyRecord, Merchant};
 use crate::store::errors::item_error;
 
@@ -27,7 +27,7 @@ struct ApiKeyItem {
 
 impl Store {
     /// Writes a new merchant; fails if the id is taken.
-    pub async fn put_merchant(&self, merchant: &Merchant) -> Result<(), ApiError> {
+    pub async fn put_merchant(&self, merchant: &Merchant) -> Result<(), StoreError> {
         let (pk, sk) = keys::merchant(&merchant.id);
         let item = MerchantItem {
             pk,
@@ -46,7 +46,7 @@ impl Store {
     }
 
     /// The merchant `id`, if any.
-    pub async fn get_merchant(&self, id: &str) -> Result<Option<Merchant>, ApiError> {
+    pub async fn get_merchant(&self, id: &str) -> Result<Option<Merchant>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -63,7 +63,7 @@ impl Store {
     }
 
     /// Activates or deactivates merchant `id`; `false` if there is no such merchant.
-    pub async fn set_merchant_active(&self, id: &str, active: bool) -> Result<bool, ApiError> {
+    pub async fn set_merchant_active(&self, id: &str, active: bool) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
@@ -78,7 +78,7 @@ impl Store {
     }
 
     /// Stores a new API key record; fails if the hash exists.
-    pub async fn put_api_key(&self, record: &ApiKeyRecord) -> Result<(), ApiError> {
+    pub async fn put_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError> {
         let (pk, sk) = keys::api_key(&record.key_hash);
         let item = ApiKeyItem {
             pk,
@@ -97,7 +97,7 @@ impl Store {
     }
 
     /// The key whose SHA-256 is `key_hash`, if any.
-    pub async fn get_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, ApiError> {
+    pub async fn get_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -114,7 +114,7 @@ impl Store {
     }
 
     /// Revokes the key whose SHA-256 is `key_hash`; `false` if there is no such key.
-    pub async fn revoke_api_key(&self, key_hash: &str) -> Result<bool, ApiError> {
+    pub async fn revoke_api_key(&self, key_hash: &str) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()

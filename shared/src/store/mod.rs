@@ -28,7 +28,7 @@ mod transact;
 use aws_sdk_dynamodb::Client;
 
 pub use due::{DuePage, event_shards, session_shards};
-pub use errors::storage_error;
+pub use errors::{StoreError, storage_error};
 pub use events::{DeliveryOutcome, EventPage, EventQuery};
 pub use idempotency::{IdempotencyClaim, PriorUse, StoredResponse};
 pub use keys::event_id_of;

@@ -1,5 +1,6 @@
 //! Payment, decline and refund writes: each one conditional transaction with its event.
 
+use super::errors::StoreError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, ReturnValue, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem, Update,
@@ -12,7 +13,6 @@ use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::sessions::SessionItem;
 use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys};
-use crate::error::ApiError;
 use crate::event::WebhookEvent;
 use crate::session::{CheckoutSession, SessionStatus};
 use crate::store::errors::item_error;
@@ -43,7 +43,7 @@ impl Store {
         paid: &CheckoutSession,
         event: &WebhookEvent,
         now: Timestamp,
-    ) -> Result<ChangeOutcome, ApiError> {
+    ) -> Result<ChangeOutcome, StoreError> {
         let payment = serde_dynamo::to_attribute_value(&paid.payment).map_err(item_error)?;
         let ttl = n(now.plus(self.retention).unix_seconds());
         let update = built(
@@ -123,7 +123,7 @@ impl Store {
         &self,
         session: &CheckoutSession,
         now: Timestamp,
-    ) -> Result<Option<u32>, ApiError> {
+    ) -> Result<Option<u32>, StoreError> {
         let result = self
             .client
             .update_item()
@@ -155,7 +155,7 @@ impl Store {
         event: &WebhookEvent,
         claim: Option<IdempotencyClaim<'_>>,
         now: Timestamp,
-    ) -> Result<ChangeOutcome, ApiError> {
+    ) -> Result<ChangeOutcome, StoreError> {
         let update = built(
             Update::builder()
                 .table_name(&self.table)
@@ -193,7 +193,7 @@ impl Store {
         changed: &CheckoutSession,
         fingerprint: Option<&str>,
         now: Timestamp,
-    ) -> Result<ChangeOutcome, ApiError> {
+    ) -> Result<ChangeOutcome, StoreError> {
         let refusal = match result {
             Ok(()) => return Ok(ChangeOutcome::Changed(Box::new(changed.clone()))),
             Err(TransactFailure::Error(err)) => return Err(err),
@@ -211,7 +211,7 @@ impl Store {
                 Ok(ChangeOutcome::Refused(Box::new(current.session)))
             }
             Some(_) => Ok(ChangeOutcome::Gone),
-            None => Err(ApiError::Internal(format!(
+            None => Err(StoreError::Internal(format!(
                 "unexpected cancellation: {refusal:?}"
             ))),
         }

@@ -1,11 +1,11 @@
 //! Per-merchant request counters in fixed one-second windows: one conditional atomic increment per
 //! request, on an item that TTL removes a minute later.
 
+use super::errors::StoreError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::errors::condition_held;
 use super::{Store, keys};
-use crate::error::ApiError;
 use crate::timestamp::Timestamp;
 
 /// How a request fared against its merchant's limit.
@@ -28,7 +28,7 @@ impl Store {
         merchant_id: &str,
         limit: u32,
         now: Timestamp,
-    ) -> Result<RateDecision, ApiError> {
+    ) -> Result<RateDecision, StoreError> {
         let second = now.unix_seconds();
         let result = self
             .client

@@ -1,5 +1,6 @@
 //! Checkout sessions, their order-id reservations, and the writes that move them between statuses.
 
+use super::errors::StoreError;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
@@ -13,7 +14,6 @@ use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys, storage_error};
-use crate::error::ApiError;
 use crate::event::WebhookEvent;
 use crate::session::{CheckoutSession, SessionStatus};
 use crate::store::errors::item_error;
@@ -111,7 +111,7 @@ fn conditional_put(
     item: HashMap<String, AttributeValue>,
     table: &str,
     condition: &str,
-) -> Result<TransactWriteItem, ApiError> {
+) -> Result<TransactWriteItem, StoreError> {
     let put = built(
         Put::builder()
             .table_name(table)
@@ -132,7 +132,7 @@ impl Store {
         session: &CheckoutSession,
         claim: Option<IdempotencyClaim<'_>>,
         now: Timestamp,
-    ) -> Result<CreateOutcome, ApiError> {
+    ) -> Result<CreateOutcome, StoreError> {
         let item =
             serde_dynamo::to_item(SessionItem::new(session, self.retention)).map_err(item_error)?;
         let session_write = conditional_put(item, &self.table, "attribute_not_exists(pk)")?;
@@ -181,13 +181,13 @@ impl Store {
                 session_id: reservation.session_id,
             });
         }
-        Err(ApiError::Internal(format!(
+        Err(StoreError::Internal(format!(
             "session id collision or unexpected cancellation: {refusal:?}"
         )))
     }
 
     /// The session `id`, read strongly consistent; `None` if there is none.
-    pub async fn get_session(&self, id: &str) -> Result<Option<CheckoutSession>, ApiError> {
+    pub async fn get_session(&self, id: &str) -> Result<Option<CheckoutSession>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -214,14 +214,14 @@ impl Store {
         ended: &CheckoutSession,
         event: &WebhookEvent,
         now: Timestamp,
-    ) -> Result<EndOutcome, ApiError> {
+    ) -> Result<EndOutcome, StoreError> {
         let to = ended.status;
         let stamp_attribute = match to {
             SessionStatus::Expired => "expiredAt",
             SessionStatus::Cancelled => "cancelledAt",
             SessionStatus::Failed => "failedAt",
             other => {
-                return Err(ApiError::Internal(format!(
+                return Err(StoreError::Internal(format!(
                     "{other} does not release a session"
                 )));
             }
@@ -288,7 +288,7 @@ impl Store {
                     Ok(EndOutcome::NotPending(Box::new(current.session)))
                 }
                 Some(_) => Ok(EndOutcome::Gone),
-                None => Err(ApiError::Internal(format!(
+                None => Err(StoreError::Internal(format!(
                     "event id collision or order reservation held by another session: {refusal:?}"
                 ))),
             },
@@ -302,7 +302,7 @@ impl Store {
         merchant_id: &str,
         order_id: &str,
         session_id: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let result = self
             .client
             .delete_item()

@@ -1,5 +1,6 @@
 //! TransactWriteItems with its cancellation reasons, retried when transactions merely collided.
 
+use super::errors::StoreError;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -9,9 +10,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use rand::Rng;
 
 use super::{Store, storage_error};
-use crate::error::ApiError;
 
-/// Attempts before a transaction that keeps colliding gives up with [`ApiError::Contention`].
+/// Attempts before a transaction that keeps colliding gives up with [`StoreError::Contention`].
 const MAX_ATTEMPTS: u32 = 10;
 
 /// What an item of a transaction stands for. A cancelled transaction is read by role, never by
@@ -75,11 +75,11 @@ pub(super) enum TransactFailure {
     /// Conditions were false.
     ConditionFailed(Refusal),
     /// Anything else.
-    Error(ApiError),
+    Error(StoreError),
 }
 
-impl From<ApiError> for TransactFailure {
-    fn from(err: ApiError) -> Self {
+impl From<StoreError> for TransactFailure {
+    fn from(err: StoreError) -> Self {
         Self::Error(err)
     }
 }
@@ -127,7 +127,7 @@ impl Store {
             }
             tokio::time::sleep(backoff(attempt)).await;
         }
-        Err(ApiError::Contention.into())
+        Err(StoreError::Contention.into())
     }
 }
 

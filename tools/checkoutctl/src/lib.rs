@@ -22,8 +22,8 @@ pub enum AdminError {
     Storage(String),
 }
 
-impl From<shared::ApiError> for AdminError {
-    fn from(err: shared::ApiError) -> Self {
+impl From<shared::store::StoreError> for AdminError {
+    fn from(err: shared::store::StoreError) -> Self {
         Self::Storage(err.to_string())
     }
 }
