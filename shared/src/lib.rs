@@ -14,13 +14,14 @@ pub mod json_fields;
 pub mod page_policy;
 pub mod payments;
 pub mod service;
-pub mod store;
 pub mod telemetry;
 pub mod webhook;
 
 // The domain layer, under the paths the functions and tools have always used.
 pub use checkout_domain::values as domain;
 pub use checkout_domain::{clock, event, hashing, ids, merchant, money, session, timestamp};
+// The store layer, likewise.
+pub use checkout_store as store;
 
 pub use app::App;
 pub use error::{ApiError, FieldError};

@@ -14,10 +14,10 @@ use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys, storage_error};
-use crate::event::WebhookEvent;
-use crate::session::{CheckoutSession, SessionStatus};
-use crate::store::errors::item_error;
-use crate::timestamp::Timestamp;
+use crate::errors::item_error;
+use checkout_domain::event::WebhookEvent;
+use checkout_domain::session::{CheckoutSession, SessionStatus};
+use checkout_domain::timestamp::Timestamp;
 
 /// A session with its key and index attributes, as stored.
 #[derive(Debug, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Store, index, keys, storage_error};
-use crate::timestamp::Timestamp;
+use checkout_domain::timestamp::Timestamp;
 
 /// One page of ids due by some instant in one shard, and where the next page starts.
 #[derive(Debug)]

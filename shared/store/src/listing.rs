@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 use super::conditions;
 use super::sessions::SessionItem;
 use super::{Store, index, keys, storage_error};
-use crate::session::{CheckoutSession, SessionStatus};
-use crate::store::errors::item_error;
-use crate::timestamp::Timestamp;
+use crate::errors::item_error;
+use checkout_domain::session::{CheckoutSession, SessionStatus};
+use checkout_domain::timestamp::Timestamp;
 
 /// Where the previous page ended: the table key of its last item and that item's index sort key.
 #[derive(Debug, Clone, PartialEq, Eq)]

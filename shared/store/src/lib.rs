@@ -1,4 +1,5 @@
-//! The single DynamoDB table and its access patterns. Each submodule is one family of items; every
+//! The checkout-session table in DynamoDB and its access patterns (the `checkout-store` crate,
+//! on `checkout-domain` and the AWS SDK alone). Each submodule is one family of items; every
 //! write states its condition at the call.
 //!
 //! | item               | pk                                   | sk          | indexes                                  |

@@ -11,9 +11,9 @@ use super::attributes::{n, s};
 use super::errors::condition_held;
 use super::listing::{IndexWalk, PageKey};
 use super::{Store, keys, storage_error};
-use crate::event::{DeliveryStatus, EventType, WebhookEvent};
-use crate::store::errors::item_error;
-use crate::timestamp::Timestamp;
+use crate::errors::item_error;
+use checkout_domain::event::{DeliveryStatus, EventType, WebhookEvent};
+use checkout_domain::timestamp::Timestamp;
 
 /// An event with its key and index attributes, as stored.
 #[derive(Debug, Serialize, Deserialize)]

@@ -13,10 +13,10 @@ use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::sessions::SessionItem;
 use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys};
-use crate::event::WebhookEvent;
-use crate::session::{CheckoutSession, SessionStatus};
-use crate::store::errors::item_error;
-use crate::timestamp::Timestamp;
+use crate::errors::item_error;
+use checkout_domain::event::WebhookEvent;
+use checkout_domain::session::{CheckoutSession, SessionStatus};
+use checkout_domain::timestamp::Timestamp;
 
 /// The result of a payment or refund write.
 #[derive(Debug)]

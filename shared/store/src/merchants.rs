@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::errors::condition_held;
 use super::{Store, keys, storage_error};
-use crate::merchant::{ApiKeyRecord, Merchant};
-use crate::store::errors::item_error;
+use crate::errors::item_error;
+use checkout_domain::merchant::{ApiKeyRecord, Merchant};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct MerchantItem {

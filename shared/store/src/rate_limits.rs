@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::errors::condition_held;
 use super::{Store, keys};
-use crate::timestamp::Timestamp;
+use checkout_domain::timestamp::Timestamp;
 
 /// How a request fared against its merchant's limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

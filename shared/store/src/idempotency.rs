@@ -8,9 +8,9 @@ use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, Transact
 use super::attributes::{built, n};
 use super::transact::{Refusal, Role};
 use super::{Store, keys, storage_error};
-use crate::domain::IdempotencyKey;
-use crate::store::errors::item_error;
-use crate::timestamp::Timestamp;
+use crate::errors::item_error;
+use checkout_domain::timestamp::Timestamp;
+use checkout_domain::values::IdempotencyKey;
 
 /// How long a key is remembered.
 pub const IDEMPOTENCY_TTL: time::Duration = time::Duration::hours(24);
