@@ -72,7 +72,7 @@ ensure_cargo_lambda() {
 
 # cargo-mutants, pinned, installed into .local/cargo (not the user's cargo bin).
 ensure_cargo_mutants() {
-  if ! "$LOCAL/cargo/bin/cargo-mutants" --version 2>/dev/null | grep -q " $CARGO_MUTANTS_VERSION$"; then
+  if ! cargo install --list --root "$LOCAL/cargo" 2>/dev/null | grep -qx "cargo-mutants v$CARGO_MUTANTS_VERSION:"; then
     log "installing cargo-mutants $CARGO_MUTANTS_VERSION into .local/cargo"
     cargo install --quiet --locked --root "$LOCAL/cargo" cargo-mutants --version "$CARGO_MUTANTS_VERSION"
   fi

@@ -2,6 +2,7 @@
 //! the merchant's view of them.
 
 use super::errors::StoreError;
+use crate::reads::Freshness;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
@@ -109,20 +110,10 @@ impl Store {
 
     /// The event `id`, read strongly consistent.
     pub async fn get_event(&self, id: &str) -> Result<Option<WebhookEvent>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::event(id))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(storage_error)?;
-        output
-            .item
-            .map(|item| serde_dynamo::from_item::<_, EventItem>(item).map(|i| i.event))
-            .transpose()
-            .map_err(item_error)
+        let item: Option<EventItem> = self
+            .read(keys::key_map(keys::event(id)), Freshness::Strong)
+            .await?;
+        Ok(item.map(|i| i.event))
     }
 
     /// Claims the next delivery attempt of `event` until `lease_until`: only one dispatcher wins

@@ -1,13 +1,14 @@
 //! Idempotency records: the first response to a keyed request, replayed for 24 hours.
 
 use super::errors::StoreError;
+use crate::reads::Freshness;
 use serde::{Deserialize, Serialize};
 
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 
 use super::attributes::{built, n};
 use super::transact::{Refusal, Role};
-use super::{Store, keys, storage_error};
+use super::{Store, keys};
 use crate::errors::item_error;
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::IdempotencyKey;
@@ -139,23 +140,8 @@ impl Store {
         fingerprint: &str,
         now: Timestamp,
     ) -> Result<Option<PriorUse>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::idempotency(
-                merchant_id,
-                endpoint,
-                key.as_ref(),
-            ))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(storage_error)?;
-        let Some(item) = output.item else {
-            return Ok(None);
-        };
-        let record: IdempotencyRecord = serde_dynamo::from_item(item).map_err(item_error)?;
-        Ok(record.judge(fingerprint, now))
+        let key = keys::key_map(keys::idempotency(merchant_id, endpoint, key.as_ref()));
+        let record: Option<IdempotencyRecord> = self.read(key, Freshness::Strong).await?;
+        Ok(record.and_then(|record| record.judge(fingerprint, now)))
     }
 }

@@ -23,6 +23,7 @@ mod listing;
 mod merchants;
 mod payments;
 mod rate_limits;
+mod reads;
 mod sessions;
 mod transact;
 

@@ -1,6 +1,7 @@
 //! Merchants and their API keys (stored as SHA-256 hashes only).
 
 use super::errors::StoreError;
+use crate::reads::Freshness;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
@@ -47,19 +48,10 @@ impl Store {
 
     /// The merchant `id`, if any.
     pub async fn get_merchant(&self, id: &str) -> Result<Option<Merchant>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::merchant(id))))
-            .send()
-            .await
-            .map_err(storage_error)?;
-        output
-            .item
-            .map(|item| serde_dynamo::from_item::<_, MerchantItem>(item).map(|i| i.merchant))
-            .transpose()
-            .map_err(item_error)
+        let item: Option<MerchantItem> = self
+            .read(keys::key_map(keys::merchant(id)), Freshness::Eventual)
+            .await?;
+        Ok(item.map(|i| i.merchant))
     }
 
     /// Activates or deactivates merchant `id`; `false` if there is no such merchant.
@@ -98,19 +90,10 @@ impl Store {
 
     /// The key whose SHA-256 is `key_hash`, if any.
     pub async fn get_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::api_key(key_hash))))
-            .send()
-            .await
-            .map_err(storage_error)?;
-        output
-            .item
-            .map(|item| serde_dynamo::from_item::<_, ApiKeyItem>(item).map(|i| i.record))
-            .transpose()
-            .map_err(item_error)
+        let item: Option<ApiKeyItem> = self
+            .read(keys::key_map(keys::api_key(key_hash)), Freshness::Eventual)
+            .await?;
+        Ok(item.map(|i| i.record))
     }
 
     /// Revokes the key whose SHA-256 is `key_hash`; `false` if there is no such key.

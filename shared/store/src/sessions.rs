@@ -1,6 +1,7 @@
 //! Checkout sessions, their order-id reservations, and the writes that move them between statuses.
 
 use super::errors::StoreError;
+use crate::reads::Freshness;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
@@ -13,7 +14,7 @@ use super::conditions;
 use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
 use super::transact::{Role, TransactFailure, Transaction};
-use super::{Store, keys, storage_error};
+use super::{Store, keys};
 use crate::errors::item_error;
 use checkout_domain::event::WebhookEvent;
 use checkout_domain::session::{CheckoutSession, SessionStatus};
@@ -188,20 +189,10 @@ impl Store {
 
     /// The session `id`, read strongly consistent; `None` if there is none.
     pub async fn get_session(&self, id: &str) -> Result<Option<CheckoutSession>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::session(id))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(storage_error)?;
-        output
-            .item
-            .map(|item| serde_dynamo::from_item::<_, SessionItem>(item).map(|i| i.session))
-            .transpose()
-            .map_err(item_error)
+        let item: Option<SessionItem> = self
+            .read(keys::key_map(keys::session(id)), Freshness::Strong)
+            .await?;
+        Ok(item.map(|i| i.session))
     }
 
     /// Moves a pending session to its `ended` form (`expired`, `cancelled` or `failed`) in one

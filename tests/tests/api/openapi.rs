@@ -26,28 +26,10 @@ fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
 #[test]
 fn every_route_of_the_template_and_the_local_router_is_documented() {
     let spec = document("openapi.yaml");
-    let template = document("template.yaml");
-    let mut routes = Vec::new();
-    for resource in template["Resources"]
-        .as_mapping()
-        .expect("resources")
-        .values()
-    {
-        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
-            continue;
-        };
-        for event in events.values().filter(|e| e["Type"] == "HttpApi") {
-            let path = event["Properties"]["Path"]
-                .as_str()
-                .expect("a path")
-                .to_owned();
-            let method = event["Properties"]["Method"]
-                .as_str()
-                .expect("a method")
-                .to_lowercase();
-            routes.push((path, method));
-        }
-    }
+    let routes: Vec<(String, String)> = template_routes()
+        .into_iter()
+        .map(|(method, path)| (path, method.to_lowercase()))
+        .collect();
     assert_eq!(routes.len(), 11, "{routes:?}");
     let cargo = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"),

@@ -67,3 +67,27 @@ impl CryptoAsset {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_asset_parses_from_its_code_and_nothing_else_does() {
+        for asset in CryptoAsset::ALL {
+            assert_eq!(CryptoAsset::parse(asset.code()), Ok(asset));
+        }
+        assert_eq!(
+            CryptoAsset::ALL.map(CryptoAsset::code),
+            ["USDC", "USDT", "ETH", "BTC"]
+        );
+        for bad in ["usdc", "DOGE", ""] {
+            assert_eq!(
+                CryptoAsset::parse(bad).map_err(|e| e.code),
+                Err("invalid_asset")
+            );
+        }
+        assert_eq!(PaymentMethod::parse("crypto"), Ok(PaymentMethod::Crypto));
+        assert!(PaymentMethod::parse("Card").is_err());
+    }
+}
