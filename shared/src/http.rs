@@ -5,6 +5,7 @@ use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{HeaderMap, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+use mime::Mime;
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -39,18 +40,17 @@ pub fn json_body(request: &Request) -> Result<&[u8], ApiError> {
     Ok(body)
 }
 
+/// The declared media type of a request, if it has a readable one.
+fn media_type(headers: &HeaderMap) -> Option<Mime> {
+    headers.get(CONTENT_TYPE)?.to_str().ok()?.parse().ok()
+}
+
+/// `application/json` or any `application/…+json` (such as `merge-patch+json`).
 fn is_json(headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    media_type(headers).is_some_and(|m| {
+        m.type_() == mime::APPLICATION
+            && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+    })
 }
 
 /// Where the hosted pages live: `PUBLIC_BASE_URL`, or else the host this request was sent to
@@ -74,14 +74,9 @@ pub fn form_fields(request: &Request) -> Result<Vec<(String, String)>, ApiError>
             limit: MAX_BODY_BYTES,
         });
     }
-    let declared = header(request, "content-type").map(|v| {
-        v.split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase()
-    });
-    if declared.as_deref() != Some("application/x-www-form-urlencoded") {
+    if !media_type(request.headers())
+        .is_some_and(|m| m.type_() == mime::APPLICATION && m.subtype() == mime::WWW_FORM_URLENCODED)
+    {
         return Err(ApiError::UnsupportedMediaType);
     }
     Ok(url::form_urlencoded::parse(body).into_owned().collect())
@@ -261,5 +256,8 @@ mod tests {
         assert!(!is_json(&with_type("text/plain")));
         assert!(!is_json(&with_type("application/x-www-form-urlencoded")));
         assert!(!is_json(&HeaderMap::new()));
+        assert!(!is_json(&with_type("application/jsonx")));
+        assert!(!is_json(&with_type("text/json+xml")));
+        assert!(!is_json(&with_type("not a media type")));
     }
 }

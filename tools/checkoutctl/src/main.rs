@@ -89,33 +89,7 @@ enum TableCommand {
 #[derive(Subcommand)]
 enum MerchantCommand {
     /// Creates a merchant and its first API key.
-    Create {
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        display_name: Option<String>,
-        /// `#RRGGBB`.
-        #[arg(long)]
-        brand_color: Option<String>,
-        #[arg(long)]
-        success_url: Option<String>,
-        #[arg(long)]
-        cancel_url: Option<String>,
-        #[arg(long)]
-        webhook_url: Option<String>,
-        /// Largest session amount, in major units (e.g. 500.00).
-        #[arg(long)]
-        max_amount: Option<String>,
-        /// Fee percentage (default 2.9).
-        #[arg(long)]
-        fee_percent: Option<String>,
-        /// Fixed fee in minor units of the session currency (default 30).
-        #[arg(long)]
-        fee_fixed: Option<i64>,
-        /// Requests per second the merchant may send (default 25).
-        #[arg(long)]
-        rate_limit: Option<u32>,
-    },
+    Create(MerchantOptions),
     /// Stops a merchant's keys from authenticating.
     Deactivate { merchant_id: String },
     /// Lets a deactivated merchant authenticate again.
@@ -173,30 +147,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
             json!({ "table": cli.table, "created": created })
         }
         Command::Merchant { command } => match command {
-            MerchantCommand::Create {
-                name,
-                display_name,
-                brand_color,
-                success_url,
-                cancel_url,
-                webhook_url,
-                max_amount,
-                fee_percent,
-                fee_fixed,
-                rate_limit,
-            } => {
-                let options = MerchantOptions {
-                    name,
-                    display_name,
-                    brand_color,
-                    success_url,
-                    cancel_url,
-                    webhook_url,
-                    max_amount,
-                    fee_percent,
-                    fee_fixed,
-                    rate_limit,
-                };
+            MerchantCommand::Create(options) => {
                 serde_json::to_value(merchants::create_merchant(&store, options).await?)
                     .map_err(|e| AdminError::Storage(e.to_string()))?
             }

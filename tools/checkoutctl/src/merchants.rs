@@ -13,28 +13,38 @@ use shared::timestamp::Timestamp;
 
 use crate::AdminError;
 
-/// What `merchant create` is told.
-#[derive(Debug, Clone, Default)]
+/// What `merchant create` is told (its command-line flags, too).
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct MerchantOptions {
     /// Account name.
+    #[arg(long)]
     pub name: String,
     /// Name shown on the checkout page (default: `name`).
+    #[arg(long)]
     pub display_name: Option<String>,
     /// Checkout page colour, `#RRGGBB`.
+    #[arg(long)]
     pub brand_color: Option<String>,
     /// Default success URL.
+    #[arg(long)]
     pub success_url: Option<String>,
     /// Default cancel URL.
+    #[arg(long)]
     pub cancel_url: Option<String>,
     /// Default webhook URL.
+    #[arg(long)]
     pub webhook_url: Option<String>,
-    /// Largest session amount, in major units.
+    /// Largest session amount, in major units (e.g. 500.00).
+    #[arg(long)]
     pub max_amount: Option<String>,
     /// Fee percentage (default 2.9).
+    #[arg(long)]
     pub fee_percent: Option<String>,
-    /// Fixed fee in minor units (default 30).
+    /// Fixed fee in minor units of the session currency (default 30).
+    #[arg(long)]
     pub fee_fixed: Option<i64>,
-    /// Requests per second (default 25).
+    /// Requests per second the merchant may send (default 25).
+    #[arg(long)]
     pub rate_limit: Option<u32>,
 }
 
