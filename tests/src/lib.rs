@@ -498,6 +498,29 @@ impl TestEnv {
         }
     }
 
+    /// Opens session `id`'s page and pays there with card `number` (valid expiry, CVC and name),
+    /// as a payer would; the page's answer.
+    pub async fn pay_card(&self, id: &str, number: &str) -> PageResponse {
+        let path = format!("/pay/{id}");
+        let token = self.page(&path, None).await.token();
+        let form = [
+            ("method", "card"),
+            ("token", token.as_str()),
+            ("cardNumber", number),
+            ("cardExpiry", "12/34"),
+            ("cardCvc", "123"),
+            ("cardName", "Jane Payer"),
+        ];
+        self.page(&path, Some(&form)).await
+    }
+
+    /// Creates a session from `body` with `key`, expecting a 201; its id.
+    pub async fn created_id(&self, key: &str, body: &Value) -> String {
+        let response = self.create(key, body).await;
+        assert_eq!(response.status, 201, "{body} → {:?}", response.body);
+        response.body["id"].as_str().expect("an id").to_owned()
+    }
+
     /// Refunds session `id`, with an idempotency key if given.
     pub async fn refund(&self, key: &str, id: &str, idempotency_key: Option<&str>) -> ApiResponse {
         let request = Call::event("refund-session")

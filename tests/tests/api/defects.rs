@@ -10,10 +10,8 @@ use serde_json::{Value, json};
 use shared::payments::{ChargeOutcome, ChargeRequest, PaymentProcessor, TestModeProcessor};
 
 async fn paid_session(env: &TestEnv, key: &str, amount: &str) -> String {
-    let created = env.create(key, &json!({ "amount": amount })).await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    let id = created.body["id"].as_str().expect("an id").to_owned();
-    let paid = pay(env, &id, &open(env, &id).await.token()).await;
+    let id = env.created_id(key, &json!({ "amount": amount })).await;
+    let paid = env.pay_card(&id, "4242424242424242").await;
     assert_eq!(paid.status, 303, "{}", paid.body);
     id
 }

@@ -107,16 +107,7 @@ async fn a_completed_order_keeps_its_order_id() {
     let body = json!({"amount": "10.00", "orderId": "order-paid"});
     let first = env.create(&key, &body).await;
     let id = first.body["id"].as_str().expect("an id");
-    let token = env.page(&format!("/pay/{id}"), None).await.token();
-    let card = [
-        ("method", "card"),
-        ("token", token.as_str()),
-        ("cardNumber", "4242424242424242"),
-        ("cardExpiry", "12/34"),
-        ("cardCvc", "123"),
-        ("cardName", "Jane Payer"),
-    ];
-    let paid = env.page(&format!("/pay/{id}"), Some(&card)).await;
+    let paid = env.pay_card(id, "4242424242424242").await;
     assert_eq!(paid.status, 303, "paid on the hosted page");
     env.clock.advance(time::Duration::days(2));
     let retry = env.create(&key, &body).await;

@@ -6,36 +6,17 @@ use std::sync::Arc;
 use integration_tests::TestEnv;
 use serde_json::json;
 
-async fn created(env: &TestEnv, key: &str) -> String {
-    let response = env.create(key, &json!({"amount": "8.00"})).await;
-    assert_eq!(response.status, 201, "{:?}", response.body);
-    response.body["id"].as_str().expect("an id").to_owned()
-}
-
-async fn pay(env: &TestEnv, id: &str, number: &str) -> u16 {
-    let token = env.page(&format!("/pay/{id}"), None).await.token();
-    let form = [
-        ("method", "card"),
-        ("token", token.as_str()),
-        ("cardNumber", number),
-        ("cardExpiry", "12/34"),
-        ("cardCvc", "123"),
-        ("cardName", "Jane Payer"),
-    ];
-    env.page(&format!("/pay/{id}"), Some(&form)).await.status
-}
-
 #[tokio::test]
 async fn cancelled_expired_and_failed_sessions_cannot_be_refunded() {
     let env = TestEnv::new().await;
     let key = env.merchant().await.api_key;
-    let cancelled = created(&env, &key).await;
+    let cancelled = env.created_id(&key, &json!({"amount": "8.00"})).await;
     assert_eq!(env.cancel(&key, &cancelled).await.status, 200);
-    let expired = created(&env, &key).await;
+    let expired = env.created_id(&key, &json!({"amount": "8.00"})).await;
     assert_eq!(env.expire(&key, &expired).await.status, 200);
-    let failed = created(&env, &key).await;
+    let failed = env.created_id(&key, &json!({"amount": "8.00"})).await;
     for _ in 0..3 {
-        pay(&env, &failed, "4000000000000002").await;
+        env.pay_card(&failed, "4000000000000002").await;
     }
     let before = env.item_count().await;
     for (id, status) in [
@@ -67,8 +48,8 @@ async fn cancelled_expired_and_failed_sessions_cannot_be_refunded() {
 async fn refunds_racing_with_their_own_keys_or_none_refund_once() {
     let env = Arc::new(TestEnv::new().await);
     let key = env.merchant().await.api_key;
-    let id = created(&env, &key).await;
-    assert_eq!(pay(&env, &id, "4242424242424242").await, 303);
+    let id = env.created_id(&key, &json!({"amount": "8.00"})).await;
+    assert_eq!(env.pay_card(&id, "4242424242424242").await.status, 303);
     let race = integration_tests::race(20, |i| {
         let (env, key, id) = (Arc::clone(&env), key.clone(), id.clone());
         async move {
@@ -105,8 +86,8 @@ async fn a_merchant_can_neither_refund_nor_see_the_events_of_another() {
     let env = TestEnv::new().await;
     let owner = env.merchant().await.api_key;
     let stranger = env.merchant().await.api_key;
-    let id = created(&env, &owner).await;
-    assert_eq!(pay(&env, &id, "4242424242424242").await, 303);
+    let id = env.created_id(&owner, &json!({"amount": "8.00"})).await;
+    assert_eq!(env.pay_card(&id, "4242424242424242").await.status, 303);
 
     let refused = env.refund(&stranger, &id, Some("not-mine")).await;
     assert_eq!(

@@ -362,29 +362,6 @@ async fn a_slow_receiver_does_not_hold_up_another_merchants_delivery() {
     assert_eq!(fast_receiver.received().len(), 1);
 }
 
-async fn open_token(env: &TestEnv, id: &str) -> String {
-    env.page(&format!("/pay/{id}"), None).await.token()
-}
-
-async fn pay_with(env: &TestEnv, id: &str, number: &str) -> u16 {
-    let token = open_token(env, id).await;
-    let form = [
-        ("method", "card"),
-        ("token", token.as_str()),
-        ("cardNumber", number),
-        ("cardExpiry", "12/34"),
-        ("cardCvc", "123"),
-        ("cardName", "Jane Payer"),
-    ];
-    env.page(&format!("/pay/{id}"), Some(&form)).await.status
-}
-
-async fn created(env: &TestEnv, key: &str) -> String {
-    let response = env.create(key, &json!({"amount": "15.00"})).await;
-    assert_eq!(response.status, 201, "{:?}", response.body);
-    response.body["id"].as_str().expect("an id").to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_change_is_delivered_signed_with_the_session_as_it_became() {
     let env = TestEnv::new().await;
@@ -392,16 +369,19 @@ async fn every_kind_of_change_is_delivered_signed_with_the_session_as_it_became(
     let merchant = merchant_with_hook(&env, Some(&receiver.url)).await;
     let key = &merchant.api_key;
 
-    let paid = created(&env, key).await;
-    assert_eq!(pay_with(&env, &paid, "4242424242424242").await, 303);
-    let expired = created(&env, key).await;
+    let paid = env.created_id(key, &json!({"amount": "15.00"})).await;
+    assert_eq!(env.pay_card(&paid, "4242424242424242").await.status, 303);
+    let expired = env.created_id(key, &json!({"amount": "15.00"})).await;
     assert_eq!(env.expire(key, &expired).await.status, 200);
-    let failed = created(&env, key).await;
+    let failed = env.created_id(key, &json!({"amount": "15.00"})).await;
     for _ in 0..3 {
-        pay_with(&env, &failed, "4000000000000002").await;
+        env.pay_card(&failed, "4000000000000002").await;
     }
-    let refunded = created(&env, key).await;
-    assert_eq!(pay_with(&env, &refunded, "4242424242424242").await, 303);
+    let refunded = env.created_id(key, &json!({"amount": "15.00"})).await;
+    assert_eq!(
+        env.pay_card(&refunded, "4242424242424242").await.status,
+        303
+    );
     assert_eq!(env.refund(key, &refunded, None).await.status, 200);
 
     let report = env.dispatch_scheduled().await;
