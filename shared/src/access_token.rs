@@ -5,7 +5,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, AuthFailure};
-use crate::ids::random_alphanumeric;
+use crate::ids::{MerchantId, random_alphanumeric};
 use crate::timestamp::Timestamp;
 
 /// How long a token is valid.
@@ -15,7 +15,7 @@ pub const TOKEN_LIFETIME: time::Duration = time::Duration::hours(1);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenClaims {
     /// The merchant.
-    pub sub: String,
+    pub sub: MerchantId,
     /// Issued at (Unix seconds).
     pub iat: i64,
     /// Expires at (Unix seconds).
@@ -41,12 +41,12 @@ pub struct IssuedToken {
 /// Issues a token for `merchant_id` on behalf of the key whose hash is `key_hash`.
 pub fn issue(
     secret: &[u8],
-    merchant_id: &str,
+    merchant_id: &MerchantId,
     key_hash: &str,
     now: Timestamp,
 ) -> Result<IssuedToken, ApiError> {
     let claims = TokenClaims {
-        sub: merchant_id.to_owned(),
+        sub: merchant_id.clone(),
         iat: now.unix_seconds(),
         exp: now.plus(TOKEN_LIFETIME).unix_seconds(),
         jti: random_alphanumeric(20),
@@ -94,7 +94,8 @@ mod tests {
 
     #[test]
     fn a_token_verifies_until_it_expires() {
-        let issued = issue(b"secret", "mer_1", "abc", now()).expect("issued");
+        let issued =
+            issue(b"secret", &MerchantId::from_stored("mer_1"), "abc", now()).expect("issued");
         assert_eq!(issued.expires_in, 3600);
         let claims = verify(b"secret", &issued.access_token, now()).expect("valid");
         assert_eq!((claims.sub.as_str(), claims.key.as_str()), ("mer_1", "abc"));
@@ -112,7 +113,7 @@ mod tests {
 
     #[test]
     fn tampered_foreign_and_unsigned_tokens_are_refused() {
-        let token = issue(b"secret", "mer_1", "abc", now())
+        let token = issue(b"secret", &MerchantId::from_stored("mer_1"), "abc", now())
             .expect("issued")
             .access_token;
         assert!(verify(b"other secret", &token, now()).is_err());

@@ -29,7 +29,10 @@ pub async fn authenticate(
     } else if token.split('.').count() == 3 {
         let claims = access_token::verify(&app.config.jwt_secret, token, app.now())?;
         let (merchant, _) = key_holder(app, &claims.key).await?;
-        if !constant_time_eq(merchant.id.as_bytes(), claims.sub.as_bytes()) {
+        if !constant_time_eq(
+            merchant.id.as_str().as_bytes(),
+            claims.sub.as_str().as_bytes(),
+        ) {
             return Err(ApiError::Unauthenticated(AuthFailure::ExpiredToken));
         }
         merchant

@@ -4,6 +4,7 @@
 use http::StatusCode;
 use serde::Serialize;
 
+use crate::ids::SessionId;
 use crate::session::SessionStatus;
 use crate::store::StoreError;
 
@@ -83,7 +84,7 @@ pub enum ApiError {
     #[error("order id in use by {session_id}")]
     OrderIdInUse {
         /// The session holding the order id.
-        session_id: String,
+        session_id: SessionId,
     },
     /// The session's status does not allow the action.
     #[error("cannot {action} the session: it is {status}")]
@@ -142,7 +143,7 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// The session holding a contested order id.
     #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// The request's id, to quote to support.
     #[serde(rename = "requestId")]
     pub request_id: String,
@@ -312,7 +313,7 @@ mod tests {
     #[test]
     fn order_conflicts_name_the_holding_session() {
         let problem = ApiError::OrderIdInUse {
-            session_id: "cs_holder".into(),
+            session_id: SessionId::from_stored("cs_holder"),
         }
         .problem("req-1");
         let body = serde_json::to_value(&problem).expect("serializable");

@@ -10,8 +10,8 @@ use serde::Serialize;
 use std::sync::OnceLock;
 
 use crate::App;
-use crate::domain::SessionId;
 use crate::error::ApiError;
+use crate::ids::SessionId;
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -18,7 +18,7 @@ async fn cancel(
 ) -> Result<Response<Body>, shared::ApiError> {
     let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let id = http::session_id(request)?;
-    let session = service::end_session(app, &merchant, id.as_ref(), Ending::Cancel).await?;
+    let session = service::end_session(app, &merchant, &id, Ending::Cancel).await?;
     http::json(
         StatusCode::OK,
         &app.resource(&session, &http::public_base_url(app, request)),

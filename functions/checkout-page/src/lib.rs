@@ -57,21 +57,20 @@ async fn route<P: PaymentProcessor>(
         Ok(id) => id,
         Err(_) => return Ok(PageOutcome::NotFound),
     };
-    let id = id.as_ref();
     let cancel = request
         .uri()
         .path()
         .trim_end_matches('/')
         .ends_with("/cancel");
     match (request.method(), cancel) {
-        (&Method::GET, false) => hosted_checkout::view(app, id).await,
+        (&Method::GET, false) => hosted_checkout::view(app, &id).await,
         (&Method::POST, false) => {
             let form = http::form_fields(request)?;
-            hosted_checkout::pay(app, processor, id, &form).await
+            hosted_checkout::pay(app, processor, &id, &form).await
         }
         (&Method::POST, true) => {
             let form = http::form_fields(request)?;
-            hosted_checkout::cancel(app, id, &form).await
+            hosted_checkout::cancel(app, &id, &form).await
         }
         _ => Ok(PageOutcome::NotFound),
     }

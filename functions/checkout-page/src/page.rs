@@ -211,7 +211,7 @@ pub fn checkout(model: &PageModel) -> Response<Body> {
         time_left: time_left(session.expires_at.since(model.now).whole_seconds()),
         error: model.error.as_deref(),
         attempts_left: MAX_DECLINES.saturating_sub(session.decline_count),
-        session_id: &session.id,
+        session_id: session.id.as_str(),
         token: &session.form_token,
         card: session.payment_methods.contains(&PaymentMethod::Card),
         crypto: session.payment_methods.contains(&PaymentMethod::Crypto),

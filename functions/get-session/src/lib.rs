@@ -17,7 +17,7 @@ async fn get(
 ) -> Result<Response<Body>, shared::ApiError> {
     let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let id = http::session_id(request)?;
-    let session = service::get_session(app, &merchant, id.as_ref()).await?;
+    let session = service::get_session(app, &merchant, &id).await?;
     http::json(
         StatusCode::OK,
         &app.resource(&session, &http::public_base_url(app, request)),

@@ -20,7 +20,7 @@ async fn refund(
     let id = http::session_id(request)?;
     let key = http::idempotency_key_header(request)?;
     let base_url = http::public_base_url(app, request);
-    let refunded = service::refund_session(app, &merchant, id.as_ref(), key, &base_url).await?;
+    let refunded = service::refund_session(app, &merchant, &id, key, &base_url).await?;
     let status = StatusCode::from_u16(refunded.response.status).unwrap_or(StatusCode::OK);
     let mut response = http::raw_json(status, refunded.response.body);
     if refunded.replayed {

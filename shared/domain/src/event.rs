@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::random_alphanumeric;
+use crate::ids::{EventId, MerchantId, SessionId};
 use crate::session::{SessionResource, SessionStatus};
 use crate::timestamp::Timestamp;
 
@@ -135,14 +135,14 @@ pub fn retry_delay(attempts: u32) -> Option<time::Duration> {
 #[serde(rename_all = "camelCase")]
 pub struct WebhookEvent {
     /// `evt_…`; also the `webhook-id` of every delivery attempt.
-    pub id: String,
+    pub id: EventId,
     /// What happened.
     #[serde(rename = "type")]
     pub kind: EventType,
     /// The session's merchant.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// The session.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// When it happened.
     pub created_at: Timestamp,
     /// The exact body every attempt sends: `{id, type, createdAt, data: {object}}`.
@@ -191,14 +191,14 @@ impl WebhookEvent {
     pub fn new(
         kind: EventType,
         session: &SessionResource<'_>,
-        merchant_id: &str,
-        session_id: &str,
+        merchant_id: &MerchantId,
+        session_id: &SessionId,
         webhook_url: Option<&str>,
         now: Timestamp,
     ) -> Result<Self, serde_json::Error> {
-        let id = format!("evt_{}", random_alphanumeric(24));
+        let id = EventId::generate();
         let payload = serde_json::to_string(&Envelope {
-            id: &id,
+            id: id.as_str(),
             kind,
             created_at: now,
             data: Data { object: session },
@@ -206,8 +206,8 @@ impl WebhookEvent {
         Ok(Self {
             id,
             kind,
-            merchant_id: merchant_id.to_owned(),
-            session_id: session_id.to_owned(),
+            merchant_id: merchant_id.clone(),
+            session_id: session_id.clone(),
             created_at: now,
             payload,
             webhook_url: webhook_url.map(str::to_owned),

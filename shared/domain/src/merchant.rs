@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::random_alphanumeric;
+use crate::ids::{MerchantId, random_alphanumeric};
 use crate::money::{Amount, FeeSchedule};
 use crate::timestamp::Timestamp;
 use crate::values::HttpUrl;
@@ -12,7 +12,7 @@ use crate::values::HttpUrl;
 #[serde(rename_all = "camelCase")]
 pub struct Merchant {
     /// `mer_…`.
-    pub id: String,
+    pub id: MerchantId,
     /// Legal or account name.
     pub name: String,
     /// Name shown to payers on the checkout page.
@@ -56,7 +56,7 @@ pub struct ApiKeyRecord {
     /// The first characters of the key, to recognise it in listings.
     pub key_prefix: String,
     /// The key's merchant.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// Revoked keys never authenticate again.
     pub revoked: bool,
     /// Creation instant.
@@ -85,12 +85,12 @@ pub fn hash_api_key(plaintext: &str) -> String {
 
 impl NewApiKey {
     /// A fresh random key for `merchant_id` (190 random bits).
-    pub fn generate(merchant_id: &str, now: Timestamp) -> Self {
+    pub fn generate(merchant_id: &MerchantId, now: Timestamp) -> Self {
         let plaintext = format!("{TEST_KEY_PREFIX}{}", random_alphanumeric(32));
         let record = ApiKeyRecord {
             key_hash: hash_api_key(&plaintext),
             key_prefix: plaintext.chars().take(TEST_KEY_PREFIX.len() + 4).collect(),
-            merchant_id: merchant_id.to_owned(),
+            merchant_id: merchant_id.clone(),
             revoked: false,
             created_at: now,
         };
@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn keys_are_stored_as_hashes_only() {
-        let key = NewApiKey::generate("mer_1", Timestamp::now());
+        let key = NewApiKey::generate(&MerchantId::from_stored("mer_1"), Timestamp::now());
         assert!(key.plaintext.starts_with("sk_test_"));
         assert_eq!(key.record.key_hash, hash_api_key(&key.plaintext));
         let stored = serde_json::to_string(&key.record).expect("serializable");

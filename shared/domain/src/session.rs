@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{MerchantId, SessionId};
 use crate::money::{Amount, Currency};
 use crate::timestamp::Timestamp;
 use crate::values::{
@@ -91,9 +92,9 @@ pub struct PaymentDetails {
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutSession {
     /// `cs_…`.
-    pub id: String,
+    pub id: SessionId,
     /// The owning merchant.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// Stored status.
     pub status: SessionStatus,
     /// Total to pay.
@@ -232,7 +233,7 @@ impl CheckoutSession {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionResource<'a> {
-    id: &'a str,
+    id: &'a SessionId,
     object: &'static str,
     status: SessionStatus,
     amount: Amount,

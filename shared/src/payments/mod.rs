@@ -10,6 +10,7 @@ pub use test_mode::TestModeProcessor;
 use std::future::Future;
 
 use crate::domain::CryptoAsset;
+use crate::ids::SessionId;
 use crate::money::{Amount, Currency};
 use crate::session::PaymentDetails;
 
@@ -26,7 +27,7 @@ pub enum PaymentInstrument {
 #[derive(Debug, Clone)]
 pub struct ChargeRequest<'a> {
     /// The session being paid.
-    pub session_id: &'a str,
+    pub session_id: &'a SessionId,
     /// How much.
     pub amount: Amount,
     /// In what.

@@ -32,6 +32,7 @@ mod tests {
     use time::macros::date;
 
     use super::*;
+    use crate::ids::SessionId;
     use crate::money::{Amount, Currency};
     use crate::payments::CardDetails;
 
@@ -40,7 +41,7 @@ mod tests {
             CardDetails::parse(number, "12/34", "123", date!(2026 - 11 - 22)).expect("valid");
         let instrument = PaymentInstrument::Card(card);
         let request = ChargeRequest {
-            session_id: "cs_1",
+            session_id: &SessionId::from_stored("cs_1"),
             amount: Amount::from_minor(1050, Currency::Usd),
             currency: Currency::Usd,
             instrument: &instrument,

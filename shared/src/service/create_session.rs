@@ -3,7 +3,7 @@
 use crate::App;
 use crate::domain::IdempotencyKey;
 use crate::error::ApiError;
-use crate::ids::{new_reference, new_session_id};
+use crate::ids::{SessionId, new_reference};
 use crate::merchant::Merchant;
 use crate::service::create_request::{CreateSessionRequest, body_idempotency_key, fingerprint};
 use crate::service::transition::end_with_event;
@@ -149,7 +149,7 @@ fn new_session(
 ) -> CheckoutSession {
     let (fee, net_amount) = merchant.fees.apply(request.amount, request.currency);
     CheckoutSession {
-        id: new_session_id(),
+        id: SessionId::generate(),
         merchant_id: merchant.id.clone(),
         status: SessionStatus::Pending,
         amount: request.amount,
@@ -188,7 +188,7 @@ async fn release_if_stale(
     app: &App,
     merchant: &Merchant,
     order_id: &str,
-    holder_id: &str,
+    holder_id: &SessionId,
     now: Timestamp,
 ) -> Result<bool, ApiError> {
     let holder = app.store.get_session(holder_id).await?;

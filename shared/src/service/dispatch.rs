@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::App;
 use crate::error::ApiError;
 use crate::event::{DeliveryStatus, retry_delay};
+use crate::ids::EventId;
 use crate::store::{DeliveryOutcome, event_id_of, event_shards};
 use crate::timestamp::Timestamp;
 use crate::webhook::WebhookSender;
@@ -111,8 +112,8 @@ async fn deliver_stream_batch(
             continue;
         }
         if let Some(id) = event_id_of(&record.dynamodb.keys.pk.s) {
-            sequences.insert(id.to_owned(), record.dynamodb.sequence_number);
-            run.queue(id.to_owned());
+            sequences.insert(id.clone(), record.dynamodb.sequence_number);
+            run.queue(id);
         }
     }
     let failed = run.finish().await?.1;
@@ -142,7 +143,7 @@ pub async fn deliver_due(
     }
 }
 
-type Attempt<'a> = BoxFuture<'a, (String, Result<Option<DeliveryStatus>, ApiError>)>;
+type Attempt<'a> = BoxFuture<'a, (EventId, Result<Option<DeliveryStatus>, ApiError>)>;
 
 /// One dispatcher run: up to [`CONCURRENCY`] deliveries in flight, refilled from a queue as each
 /// ends, so that a slow receiver holds one slot, never the run. While deliveries are in flight it
@@ -154,13 +155,13 @@ struct Run<'a> {
     deadline: Option<Instant>,
     /// Whether the run takes one more look for due events after its last delivery.
     final_look: bool,
-    waiting: VecDeque<String>,
+    waiting: VecDeque<EventId>,
     /// Every event this run queued: each is attempted at most once per run.
-    seen: HashSet<String>,
+    seen: HashSet<EventId>,
     in_flight: FuturesUnordered<Attempt<'a>>,
     started_since_look: bool,
     report: DispatchReport,
-    failed: Vec<(String, ApiError)>,
+    failed: Vec<(EventId, ApiError)>,
 }
 
 impl<'a> Run<'a> {
@@ -187,7 +188,7 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn queue(&mut self, id: String) {
+    fn queue(&mut self, id: EventId) {
         if self.seen.insert(id.clone()) {
             self.waiting.push_back(id);
         }
@@ -238,7 +239,7 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn record(&mut self, id: String, outcome: Result<Option<DeliveryStatus>, ApiError>) {
+    fn record(&mut self, id: EventId, outcome: Result<Option<DeliveryStatus>, ApiError>) {
         match outcome {
             Ok(Some(status)) => {
                 self.report.attempted += 1;
@@ -252,7 +253,7 @@ impl<'a> Run<'a> {
 
     /// Works through the queue and whatever falls due meanwhile; returns the report and the
     /// events that could not be handled.
-    async fn finish(mut self) -> Result<(DispatchReport, Vec<(String, ApiError)>), ApiError> {
+    async fn finish(mut self) -> Result<(DispatchReport, Vec<(EventId, ApiError)>), ApiError> {
         let mut next_look = tokio::time::Instant::now() + REFILL_EVERY;
         loop {
             self.start_waiting();
@@ -289,7 +290,7 @@ impl<'a> Run<'a> {
 pub async fn deliver_event(
     app: &App,
     sender: &WebhookSender,
-    id: &str,
+    id: &EventId,
     now: Timestamp,
 ) -> Result<Option<DeliveryStatus>, ApiError> {
     let Some(event) = app.store.get_event(id).await? else {

@@ -5,6 +5,7 @@ use crate::App;
 use crate::domain::{CryptoAsset, HttpUrl, PaymentMethod};
 use crate::error::ApiError;
 use crate::hashing::constant_time_eq;
+use crate::ids::SessionId;
 use crate::merchant::Merchant;
 use crate::payments::{
     CardDetails, ChargeOutcome, ChargeRequest, PaymentInstrument, PaymentProcessor,
@@ -50,7 +51,7 @@ pub enum PageOutcome {
     },
 }
 
-async fn load(app: &App, id: &str) -> Result<Option<(CheckoutSession, Merchant)>, ApiError> {
+async fn load(app: &App, id: &SessionId) -> Result<Option<(CheckoutSession, Merchant)>, ApiError> {
     let Some(session) = app.store.get_session(id).await? else {
         return Ok(None);
     };
@@ -103,15 +104,15 @@ fn token_ok(session: &CheckoutSession, form: &[(String, String)]) -> bool {
 
 /// Where to send the payer: `url` with `{CHECKOUT_SESSION_ID}` replaced and `sessionId` and
 /// `status` added to its query.
-pub fn redirect_url(url: &HttpUrl, session_id: &str, status: SessionStatus) -> String {
+pub fn redirect_url(url: &HttpUrl, session_id: &SessionId, status: SessionStatus) -> String {
     let text = url
         .as_ref()
-        .replace(HttpUrl::SESSION_ID_PLACEHOLDER, session_id);
+        .replace(HttpUrl::SESSION_ID_PLACEHOLDER, session_id.as_str());
     match url::Url::parse(&text) {
         Ok(mut parsed) => {
             parsed
                 .query_pairs_mut()
-                .append_pair("sessionId", session_id)
+                .append_pair("sessionId", session_id.as_str())
                 .append_pair("status", status.as_str());
             parsed.into()
         }
@@ -120,7 +121,7 @@ pub fn redirect_url(url: &HttpUrl, session_id: &str, status: SessionStatus) -> S
 }
 
 /// `GET /pay/{id}`.
-pub async fn view(app: &App, id: &str) -> Result<PageOutcome, ApiError> {
+pub async fn view(app: &App, id: &SessionId) -> Result<PageOutcome, ApiError> {
     Ok(match load(app, id).await? {
         Some((session, merchant)) => show(session, merchant, app.now(), None),
         None => PageOutcome::NotFound,
@@ -131,7 +132,7 @@ pub async fn view(app: &App, id: &str) -> Result<PageOutcome, ApiError> {
 pub async fn pay<P: PaymentProcessor>(
     app: &App,
     processor: &P,
-    id: &str,
+    id: &SessionId,
     form: &[(String, String)],
 ) -> Result<PageOutcome, ApiError> {
     let Some((session, merchant)) = load(app, id).await? else {
@@ -240,7 +241,7 @@ fn instrument(
 /// `POST /pay/{id}/cancel`: the payer gives up.
 pub async fn cancel(
     app: &App,
-    id: &str,
+    id: &SessionId,
     form: &[(String, String)],
 ) -> Result<PageOutcome, ApiError> {
     let Some((session, merchant)) = load(app, id).await? else {
@@ -276,12 +277,20 @@ mod tests {
             HttpUrl::parse("https://shop.example/thanks?session={CHECKOUT_SESSION_ID}&lang=en")
                 .expect("valid");
         assert_eq!(
-            redirect_url(&url, "cs_1", SessionStatus::Completed),
+            redirect_url(
+                &url,
+                &SessionId::from_stored("cs_1"),
+                SessionStatus::Completed
+            ),
             "https://shop.example/thanks?session=cs_1&lang=en&sessionId=cs_1&status=completed"
         );
         let bare = HttpUrl::parse("https://shop.example/cart").expect("valid");
         assert_eq!(
-            redirect_url(&bare, "cs_1", SessionStatus::Cancelled),
+            redirect_url(
+                &bare,
+                &SessionId::from_stored("cs_1"),
+                SessionStatus::Cancelled
+            ),
             "https://shop.example/cart?sessionId=cs_1&status=cancelled"
         );
     }

@@ -6,9 +6,9 @@ use serde_json::value::RawValue;
 
 use crate::App;
 use crate::cursor;
-use crate::domain::SessionId;
 use crate::error::ApiError;
 use crate::event::{DeliveryStatus, EventType, WebhookEvent};
+use crate::ids::{EventId, SessionId};
 use crate::json_fields::Violations;
 use crate::merchant::Merchant;
 use crate::money::Invalid;
@@ -20,12 +20,12 @@ use crate::timestamp::Timestamp;
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventResource<'a> {
-    id: &'a str,
+    id: &'a EventId,
     object: &'static str,
     #[serde(rename = "type")]
     kind: EventType,
     created_at: Timestamp,
-    session_id: &'a str,
+    session_id: &'a SessionId,
     delivery_status: DeliveryStatus,
     attempts: u32,
     next_attempt_at: Option<Timestamp>,
@@ -100,7 +100,7 @@ pub async fn list_events(
         match name {
             "limit" => query.limit = query_params::limit(value, &mut v).unwrap_or(query.limit),
             "sessionId" => match SessionId::parse(value) {
-                Ok(id) => query.session_id = Some(id.as_ref().to_owned()),
+                Ok(id) => query.session_id = Some(id),
                 Err(invalid) => v.push("sessionId", invalid),
             },
             "type" => match EventType::parse(value) {
@@ -130,7 +130,11 @@ pub async fn list_events(
     let query_id = format!(
         "events|{}|{}|{}|{}",
         query.merchant_id,
-        query.session_id.as_deref().unwrap_or_default(),
+        query
+            .session_id
+            .as_ref()
+            .map(SessionId::as_str)
+            .unwrap_or_default(),
         query.kind.map(EventType::as_str).unwrap_or_default(),
         query
             .delivery_status

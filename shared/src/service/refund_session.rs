@@ -4,6 +4,7 @@ use crate::App;
 use crate::domain::IdempotencyKey;
 use crate::error::ApiError;
 use crate::hashing::sha256_hex;
+use crate::ids::SessionId;
 use crate::merchant::Merchant;
 use crate::service::Created;
 use crate::service::create_session::answer_prior_use;
@@ -20,7 +21,7 @@ pub const REFUND_SESSION_ENDPOINT: &str = "refund_session";
 pub async fn refund_session(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &SessionId,
     header_key: Option<&str>,
     base_url: &str,
 ) -> Result<Created, ApiError> {

@@ -2,6 +2,7 @@
 
 use crate::App;
 use crate::error::ApiError;
+use crate::ids::SessionId;
 use crate::merchant::Merchant;
 use crate::service::transition::end_with_event;
 use crate::session::{CheckoutSession, SessionStatus};
@@ -12,7 +13,7 @@ use crate::store::EndOutcome;
 pub async fn get_session(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &SessionId,
 ) -> Result<CheckoutSession, ApiError> {
     match app.store.get_session(id).await? {
         Some(session) if session.merchant_id == merchant.id => Ok(session),
@@ -51,7 +52,7 @@ impl Ending {
 pub async fn end_session(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &SessionId,
     ending: Ending,
 ) -> Result<CheckoutSession, ApiError> {
     let session = get_session(app, merchant, id).await?;

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::App;
 use crate::error::ApiError;
+use crate::ids::SessionId;
 use crate::service::transition::end_with_event;
 use crate::session::SessionStatus;
 use crate::store::{EndOutcome, session_shards};
@@ -76,7 +77,7 @@ pub async fn sweep(
 }
 
 /// Expires session `id` if it is still pending and due; whether this call did it.
-async fn expire_one(app: &App, id: &str, now: Timestamp) -> Result<bool, ApiError> {
+async fn expire_one(app: &App, id: &SessionId, now: Timestamp) -> Result<bool, ApiError> {
     let Some(session) = app.store.get_session(id).await? else {
         return Ok(false);
     };

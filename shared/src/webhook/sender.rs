@@ -6,6 +6,7 @@ use reqwest::redirect::Policy;
 
 use super::signing::sign;
 use super::target_guard::TargetGuard;
+use crate::ids::EventId;
 use crate::store::DeliveryOutcome;
 use crate::timestamp::Timestamp;
 
@@ -38,7 +39,7 @@ impl WebhookSender {
         &self,
         url: &str,
         secret: &str,
-        event_id: &str,
+        event_id: &EventId,
         body: &str,
     ) -> DeliveryOutcome {
         if let Err(why) = self.guard.check(url).await {
@@ -49,7 +50,7 @@ impl WebhookSender {
         }
         // The timestamp is the real send time: receivers compare it with their own clocks.
         let timestamp = Timestamp::now().unix_seconds();
-        let signature = match sign(secret, event_id, timestamp, body) {
+        let signature = match sign(secret, event_id.as_str(), timestamp, body) {
             Ok(signature) => signature,
             Err(e) => {
                 return DeliveryOutcome::Failed {
@@ -62,7 +63,7 @@ impl WebhookSender {
             .client
             .post(url)
             .header("content-type", "application/json")
-            .header("webhook-id", event_id)
+            .header("webhook-id", event_id.as_str())
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
             .body(body.to_owned())

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Store, index, keys, storage_error};
+use checkout_domain::ids::{EventId, SessionId};
 use checkout_domain::timestamp::Timestamp;
 
 /// One page of ids due by some instant in one shard, and where the next page starts.
 #[derive(Debug)]
-pub struct DuePage {
-    /// Ids of the due items (session or event ids).
-    pub ids: Vec<String>,
+pub struct DuePage<Id> {
+    /// Ids of the due items.
+    pub ids: Vec<Id>,
     /// Pass back to continue the shard; `None` when it is done.
     pub next: Option<HashMap<String, AttributeValue>>,
 }
@@ -24,7 +25,7 @@ impl Store {
         shard: &str,
         now: Timestamp,
         start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<DuePage, StoreError> {
+    ) -> Result<DuePage<SessionId>, StoreError> {
         self.due(shard, keys::session_id_of, now, start).await
     }
 
@@ -34,17 +35,17 @@ impl Store {
         shard: &str,
         now: Timestamp,
         start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<DuePage, StoreError> {
+    ) -> Result<DuePage<EventId>, StoreError> {
         self.due(shard, keys::event_id_of, now, start).await
     }
 
-    async fn due(
+    async fn due<Id>(
         &self,
         shard: &str,
-        id_of: fn(&str) -> Option<&str>,
+        id_of: fn(&str) -> Option<Id>,
         now: Timestamp,
         start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<DuePage, StoreError> {
+    ) -> Result<DuePage<Id>, StoreError> {
         let output = self
             .client
             .query()
@@ -61,7 +62,7 @@ impl Store {
             .items
             .unwrap_or_default()
             .iter()
-            .filter_map(|item| id_of(item.get("pk")?.as_s().ok()?).map(str::to_owned))
+            .filter_map(|item| id_of(item.get("pk")?.as_s().ok()?))
             .collect();
         Ok(DuePage {
             ids,

@@ -14,6 +14,7 @@ use super::listing::{IndexWalk, PageKey};
 use super::{Store, keys, storage_error};
 use crate::errors::item_error;
 use checkout_domain::event::{DeliveryStatus, EventType, WebhookEvent};
+use checkout_domain::ids::{EventId, MerchantId, SessionId};
 use checkout_domain::timestamp::Timestamp;
 
 /// An event with its key and index attributes, as stored.
@@ -57,9 +58,9 @@ pub enum DeliveryOutcome {
 #[derive(Debug, Clone)]
 pub struct EventQuery {
     /// Whose events.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// Only this session's events.
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     /// Only events of this type.
     pub kind: Option<EventType>,
     /// Only events in this delivery state.
@@ -86,7 +87,7 @@ impl Store {
         event: &WebhookEvent,
     ) -> Result<TransactWriteItem, StoreError> {
         let (pk, sk) = keys::event(&event.id);
-        let created = keys::created_sort_key(&event.created_at.to_string(), &event.id);
+        let created = keys::created_sort_key(&event.created_at.to_string(), event.id.as_str());
         let item = EventItem {
             pk,
             sk: sk.to_owned(),
@@ -109,7 +110,7 @@ impl Store {
     }
 
     /// The event `id`, read strongly consistent.
-    pub async fn get_event(&self, id: &str) -> Result<Option<WebhookEvent>, StoreError> {
+    pub async fn get_event(&self, id: &EventId) -> Result<Option<WebhookEvent>, StoreError> {
         let item: Option<EventItem> = self
             .read(keys::key_map(keys::event(id)), Freshness::Strong)
             .await?;
@@ -224,7 +225,7 @@ impl Store {
 
     /// Makes event `id` of `merchant_id` pending and due at `now` again, with a fresh set of
     /// attempts; `false` if there is no such event.
-    pub async fn redeliver(&self, id: &str, now: Timestamp) -> Result<bool, StoreError> {
+    pub async fn redeliver(&self, id: &EventId, now: Timestamp) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()

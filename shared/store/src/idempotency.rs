@@ -10,6 +10,7 @@ use super::attributes::{built, n};
 use super::transact::{Refusal, Role};
 use super::{Store, keys};
 use crate::errors::item_error;
+use checkout_domain::ids::MerchantId;
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::IdempotencyKey;
 
@@ -31,7 +32,7 @@ pub struct StoredResponse {
 pub(super) struct IdempotencyRecord {
     pub pk: String,
     pub sk: String,
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     pub endpoint: String,
     pub fingerprint: String,
     pub response: StoredResponse,
@@ -43,7 +44,7 @@ pub(super) struct IdempotencyRecord {
 #[derive(Debug, Clone)]
 pub struct IdempotencyClaim<'a> {
     /// Owner of the key.
-    pub merchant_id: &'a str,
+    pub merchant_id: &'a MerchantId,
     /// Which endpoint the key is scoped to, e.g. `create_session`.
     pub endpoint: &'static str,
     /// The key.
@@ -69,7 +70,7 @@ impl IdempotencyRecord {
         Self {
             pk,
             sk: sk.to_owned(),
-            merchant_id: claim.merchant_id.to_owned(),
+            merchant_id: claim.merchant_id.clone(),
             endpoint: claim.endpoint.to_owned(),
             fingerprint: claim.fingerprint.to_owned(),
             response: claim.response.clone(),
@@ -134,7 +135,7 @@ impl Store {
     /// The earlier use of `key` at `endpoint`, read strongly consistent.
     pub async fn prior_use(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         endpoint: &'static str,
         key: &IdempotencyKey,
         fingerprint: &str,

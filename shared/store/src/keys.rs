@@ -1,11 +1,12 @@
 //! Key shapes of every item; the only place that knows them.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use checkout_domain::ids::{EventId, MerchantId, SessionId};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 
-pub fn merchant(merchant_id: &str) -> (String, &'static str) {
+pub fn merchant(merchant_id: &MerchantId) -> (String, &'static str) {
     (format!("MERCHANT#{merchant_id}"), "MERCHANT")
 }
 
@@ -13,15 +14,15 @@ pub fn api_key(key_hash: &str) -> (String, &'static str) {
     (format!("APIKEY#{key_hash}"), "APIKEY")
 }
 
-pub fn session(session_id: &str) -> (String, &'static str) {
+pub fn session(session_id: &SessionId) -> (String, &'static str) {
     (format!("SESSION#{session_id}"), "SESSION")
 }
 
-pub fn order_reservation(merchant_id: &str, order_id: &str) -> (String, &'static str) {
+pub fn order_reservation(merchant_id: &MerchantId, order_id: &str) -> (String, &'static str) {
     (format!("MERCHANT#{merchant_id}#ORDER#{order_id}"), "ORDER")
 }
 
-pub fn idempotency(merchant_id: &str, endpoint: &str, key: &str) -> (String, &'static str) {
+pub fn idempotency(merchant_id: &MerchantId, endpoint: &str, key: &str) -> (String, &'static str) {
     (
         format!("MERCHANT#{merchant_id}#IDEMPOTENCY#{endpoint}#{key}"),
         "IDEMPOTENCY",
@@ -29,33 +30,33 @@ pub fn idempotency(merchant_id: &str, endpoint: &str, key: &str) -> (String, &'s
 }
 
 /// `gsi1pk` of a merchant's sessions.
-pub fn merchant_sessions(merchant_id: &str) -> String {
+pub fn merchant_sessions(merchant_id: &MerchantId) -> String {
     format!("MERCHANT#{merchant_id}")
 }
 
 /// `gsi1pk` of a merchant's events.
-pub fn merchant_events(merchant_id: &str) -> String {
+pub fn merchant_events(merchant_id: &MerchantId) -> String {
     format!("MERCHANT#{merchant_id}#EVENTS")
 }
 
 /// `gsi2pk` of a session's events.
-pub fn session_events(session_id: &str) -> String {
+pub fn session_events(session_id: &SessionId) -> String {
     format!("SESSION#{session_id}#EVENTS")
 }
 
 /// `pk` of a merchant's request counter in the one-second window `second` (Unix time).
-pub fn rate_window(merchant_id: &str, second: i64) -> (String, &'static str) {
+pub fn rate_window(merchant_id: &MerchantId, second: i64) -> (String, &'static str) {
     (format!("RATE#{merchant_id}#{second}"), "RATE")
 }
 
 /// The session id in a session's `pk`.
-pub fn session_id_of(pk: &str) -> Option<&str> {
-    pk.strip_prefix("SESSION#")
+pub fn session_id_of(pk: &str) -> Option<SessionId> {
+    pk.strip_prefix("SESSION#").map(SessionId::from_stored)
 }
 
 /// The event id in an event's `pk`.
-pub fn event_id_of(pk: &str) -> Option<&str> {
-    pk.strip_prefix("EVENT#")
+pub fn event_id_of(pk: &str) -> Option<EventId> {
+    pk.strip_prefix("EVENT#").map(EventId::from_stored)
 }
 
 /// A key no item has: the target of the init warm-up read.
@@ -63,18 +64,18 @@ pub fn warm_up() -> (String, &'static str) {
     ("WARMUP".to_owned(), "WARMUP")
 }
 
-pub fn event(event_id: &str) -> (String, &'static str) {
+pub fn event(event_id: &EventId) -> (String, &'static str) {
     (format!("EVENT#{event_id}"), "EVENT")
 }
 
 /// `gsi2pk` of the sessions of one order of a merchant.
-pub fn order_sessions(merchant_id: &str, order_id: &str) -> String {
+pub fn order_sessions(merchant_id: &MerchantId, order_id: &str) -> String {
     format!("MERCHANT#{merchant_id}#ORDER#{order_id}")
 }
 
 /// `gsi1sk`/`gsi2sk`: creation order, ties broken by id.
-pub fn created_sort_key(created_at: &str, session_id: &str) -> String {
-    format!("{created_at}#{session_id}")
+pub fn created_sort_key(created_at: &str, id: &str) -> String {
+    format!("{created_at}#{id}")
 }
 
 /// Shards of each kind of due item in the due-by-time index, so that one hot partition does not
@@ -88,13 +89,13 @@ fn shard_of(id: &str) -> u32 {
 }
 
 /// `gsi3pk` of a pending session (its `gsi3sk` is `expiresAt`).
-pub fn pending_shard(session_id: &str) -> String {
-    format!("PENDING#{}", shard_of(session_id))
+pub fn pending_shard(session_id: &SessionId) -> String {
+    format!("PENDING#{}", shard_of(session_id.as_str()))
 }
 
 /// `gsi3pk` of an event awaiting delivery (its `gsi3sk` is `nextAttemptAt`).
-pub fn delivery_shard(event_id: &str) -> String {
-    format!("DELIVERY#{}", shard_of(event_id))
+pub fn delivery_shard(event_id: &EventId) -> String {
+    format!("DELIVERY#{}", shard_of(event_id.as_str()))
 }
 
 /// Every `gsi3pk` of pending sessions.

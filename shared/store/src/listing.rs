@@ -11,6 +11,7 @@ use super::conditions;
 use super::sessions::SessionItem;
 use super::{Store, index, keys, storage_error};
 use crate::errors::item_error;
+use checkout_domain::ids::MerchantId;
 use checkout_domain::session::{CheckoutSession, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
 
@@ -29,7 +30,7 @@ pub struct PageKey {
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     /// Whose sessions.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// Only this order's sessions.
     pub order_id: Option<String>,
     /// Only sessions that read as this status at `now`.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::errors::condition_held;
 use super::{Store, keys, storage_error};
 use crate::errors::item_error;
+use checkout_domain::ids::MerchantId;
 use checkout_domain::merchant::{ApiKeyRecord, Merchant};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -47,7 +48,7 @@ impl Store {
     }
 
     /// The merchant `id`, if any.
-    pub async fn get_merchant(&self, id: &str) -> Result<Option<Merchant>, StoreError> {
+    pub async fn get_merchant(&self, id: &MerchantId) -> Result<Option<Merchant>, StoreError> {
         let item: Option<MerchantItem> = self
             .read(keys::key_map(keys::merchant(id)), Freshness::Eventual)
             .await?;
@@ -55,7 +56,11 @@ impl Store {
     }
 
     /// Activates or deactivates merchant `id`; `false` if there is no such merchant.
-    pub async fn set_merchant_active(&self, id: &str, active: bool) -> Result<bool, StoreError> {
+    pub async fn set_merchant_active(
+        &self,
+        id: &MerchantId,
+        active: bool,
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()

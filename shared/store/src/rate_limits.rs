@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::errors::condition_held;
 use super::{Store, keys};
+use checkout_domain::ids::MerchantId;
 use checkout_domain::timestamp::Timestamp;
 
 /// How a request fared against its merchant's limit.
@@ -25,7 +26,7 @@ impl Store {
     /// already counted there.
     pub async fn take_request_slot(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         limit: u32,
         now: Timestamp,
     ) -> Result<RateDecision, StoreError> {

@@ -17,6 +17,7 @@ use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys};
 use crate::errors::item_error;
 use checkout_domain::event::WebhookEvent;
+use checkout_domain::ids::{MerchantId, SessionId};
 use checkout_domain::session::{CheckoutSession, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
 
@@ -43,7 +44,7 @@ pub(super) struct SessionItem {
 impl SessionItem {
     fn new(session: &CheckoutSession, retention: time::Duration) -> Self {
         let (pk, sk) = keys::session(&session.id);
-        let created = keys::created_sort_key(&session.created_at.to_string(), &session.id);
+        let created = keys::created_sort_key(&session.created_at.to_string(), session.id.as_str());
         let order = session.order_id.as_ref().map(|order_id| {
             (
                 keys::order_sessions(&session.merchant_id, order_id.as_ref()),
@@ -77,9 +78,9 @@ impl SessionItem {
 struct OrderReservation {
     pk: String,
     sk: String,
-    merchant_id: String,
+    merchant_id: MerchantId,
     order_id: String,
-    session_id: String,
+    session_id: SessionId,
     ttl: i64,
 }
 
@@ -93,7 +94,7 @@ pub enum CreateOutcome {
     /// The order id is held by this session.
     OrderIdHeld {
         /// The holder.
-        session_id: String,
+        session_id: SessionId,
     },
 }
 
@@ -188,7 +189,7 @@ impl Store {
     }
 
     /// The session `id`, read strongly consistent; `None` if there is none.
-    pub async fn get_session(&self, id: &str) -> Result<Option<CheckoutSession>, StoreError> {
+    pub async fn get_session(&self, id: &SessionId) -> Result<Option<CheckoutSession>, StoreError> {
         let item: Option<SessionItem> = self
             .read(keys::key_map(keys::session(id)), Freshness::Strong)
             .await?;
@@ -290,9 +291,9 @@ impl Store {
     /// conditioned on it still naming that session.
     pub async fn release_orphan_reservation(
         &self,
-        merchant_id: &str,
+        merchant_id: &MerchantId,
         order_id: &str,
-        session_id: &str,
+        session_id: &SessionId,
     ) -> Result<(), StoreError> {
         let result = self
             .client
@@ -303,7 +304,7 @@ impl Store {
                 order_id,
             ))))
             .condition_expression("sessionId = :session")
-            .expression_attribute_values(":session", s(session_id))
+            .expression_attribute_values(":session", s(session_id.as_str()))
             .send()
             .await;
         condition_held(result)?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use integration_tests::{PageResponse, TestEnv};
 use serde_json::{Value, json};
+use shared::ids::SessionId;
 
 async fn session(env: &TestEnv, key: &str, body: Value) -> String {
     let created = env.create(key, &body).await;
@@ -346,7 +347,12 @@ async fn twenty_concurrent_payments_complete_a_session_once() {
             "the others see it paid"
         );
     }
-    let stored = env.app.store.get_session(&id).await.expect("a read");
+    let stored = env
+        .app
+        .store
+        .get_session(&SessionId::from_stored(&id))
+        .await
+        .expect("a read");
     assert_eq!(
         stored.map(|s| s.status.as_str()),
         Some("completed"),
@@ -516,7 +522,7 @@ async fn a_wrong_security_code_and_a_past_expiry_are_told_to_the_payer() {
     let stored = env
         .app
         .store
-        .get_session(&id)
+        .get_session(&SessionId::from_stored(&id))
         .await
         .expect("a read")
         .expect("the session");

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use checkoutctl::merchants::MerchantOptions;
 use integration_tests::{Call, PageResponse, TestEnv};
 use serde_json::{Value, json};
+use shared::ids::{MerchantId, SessionId};
 use shared::payments::{ChargeOutcome, ChargeRequest, PaymentProcessor, TestModeProcessor};
 
 async fn paid_session(env: &TestEnv, key: &str, amount: &str) -> String {
@@ -39,7 +40,7 @@ async fn pay(env: &TestEnv, id: &str, token: &str) -> PageResponse {
 async fn stored_status(env: &TestEnv, id: &str) -> String {
     env.app
         .store
-        .get_session(id)
+        .get_session(&SessionId::from_stored(id))
         .await
         .expect("a read")
         .expect("the session")
@@ -298,7 +299,7 @@ async fn a_deactivated_merchants_page_takes_no_payment_and_writes_nothing() {
 /// The test-mode processor, except that the merchant is switched off while the charge runs.
 struct DeactivatingProcessor {
     env: Arc<TestEnv>,
-    merchant_id: String,
+    merchant_id: MerchantId,
 }
 
 impl PaymentProcessor for DeactivatingProcessor {

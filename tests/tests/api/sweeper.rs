@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use integration_tests::{ApiResponse, TestEnv};
 use serde_json::json;
+use shared::ids::SessionId;
 
 async fn pending_sessions(
     env: &TestEnv,
@@ -184,7 +185,12 @@ async fn the_sweeper_stops_near_its_deadline_and_the_next_run_continues() {
         (Some(0), Some(false)),
         "{report}"
     );
-    let stored = env.app.store.get_session(&ids[0]).await.expect("a read");
+    let stored = env
+        .app
+        .store
+        .get_session(&SessionId::from_stored(&ids[0]))
+        .await
+        .expect("a read");
     assert_eq!(
         stored.map(|s| s.status.as_str()),
         Some("pending"),

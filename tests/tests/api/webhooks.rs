@@ -10,6 +10,7 @@ use checkoutctl::merchants::{CreatedMerchant, MerchantOptions};
 use integration_tests::TestEnv;
 use serde_json::{Value, json};
 use shared::event::RETRY_DELAYS;
+use shared::ids::EventId;
 use shared::webhook::{TargetGuard, WebhookSender};
 
 /// A merchant's webhook endpoint that fails its first `fail_first` requests with a 503.
@@ -189,7 +190,7 @@ async fn after_the_last_retry_an_event_is_failed_listable_and_can_be_redelivered
         "no attempts after the last"
     );
 
-    checkoutctl::merchants::redeliver_event(&env.app.store, &event_id)
+    checkoutctl::merchants::redeliver_event(&env.app.store, &EventId::from_stored(&event_id))
         .await
         .expect("redelivered");
     // Redelivery is due from the wall-clock now, which the test clock has passed.
@@ -259,7 +260,7 @@ async fn internal_targets_are_refused_when_the_guard_is_on() {
     shared::service::dispatch::deliver_event(
         &guarded,
         &sender,
-        event["id"].as_str().expect("an id"),
+        &EventId::from_stored(event["id"].as_str().expect("an id")),
         env.app.now(),
     )
     .await

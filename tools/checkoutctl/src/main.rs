@@ -9,6 +9,7 @@ use checkoutctl::table::{TEMPLATE, TableDefinition};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 use shared::app::dynamodb_client;
+use shared::ids::{EventId, MerchantId};
 use shared::store::Store;
 
 #[derive(Parser)]
@@ -62,10 +63,23 @@ enum Command {
     },
 }
 
+/// A merchant id as the API issues them; anything else names no merchant.
+fn merchant_id(text: &str) -> Result<MerchantId, String> {
+    MerchantId::parse(text).map_err(|invalid| invalid.message)
+}
+
+/// An event id as the API issues them.
+fn event_id(text: &str) -> Result<EventId, String> {
+    EventId::parse(text).map_err(|invalid| invalid.message)
+}
+
 #[derive(Subcommand)]
 enum EventCommand {
     /// Sends an event again (a fresh set of attempts, starting now).
-    Redeliver { event_id: String },
+    Redeliver {
+        #[arg(value_parser = event_id)]
+        event_id: EventId,
+    },
 }
 
 #[derive(Subcommand)]
@@ -91,15 +105,24 @@ enum MerchantCommand {
     /// Creates a merchant and its first API key.
     Create(MerchantOptions),
     /// Stops a merchant's keys from authenticating.
-    Deactivate { merchant_id: String },
+    Deactivate {
+        #[arg(value_parser = merchant_id)]
+        merchant_id: MerchantId,
+    },
     /// Lets a deactivated merchant authenticate again.
-    Activate { merchant_id: String },
+    Activate {
+        #[arg(value_parser = merchant_id)]
+        merchant_id: MerchantId,
+    },
 }
 
 #[derive(Subcommand)]
 enum KeyCommand {
     /// Issues another API key for a merchant.
-    Create { merchant_id: String },
+    Create {
+        #[arg(value_parser = merchant_id)]
+        merchant_id: MerchantId,
+    },
     /// Revokes an API key (given in full).
     Revoke { api_key: String },
 }

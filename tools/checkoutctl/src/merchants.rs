@@ -5,7 +5,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use shared::domain::HttpUrl;
-use shared::ids::new_merchant_id;
+use shared::ids::{EventId, MerchantId};
 use shared::merchant::{Merchant, NewApiKey, hash_api_key, is_brand_color, new_webhook_secret};
 use shared::money::{Amount, Currency, FeeSchedule};
 use shared::store::Store;
@@ -53,7 +53,7 @@ pub struct MerchantOptions {
 #[serde(rename_all = "camelCase")]
 pub struct CreatedMerchant {
     /// `mer_…`.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// `sk_test_…`.
     pub api_key: String,
     /// `whsec_…`.
@@ -116,7 +116,7 @@ pub async fn create_merchant(
     }
     let now = Timestamp::now();
     let merchant = Merchant {
-        id: new_merchant_id(),
+        id: MerchantId::generate(),
         display_name: options.display_name.unwrap_or_else(|| name.clone()),
         name,
         brand_color: options.brand_color,
@@ -141,7 +141,7 @@ pub async fn create_merchant(
 }
 
 /// Issues another key for an existing merchant and returns its plaintext.
-pub async fn create_key(store: &Store, merchant_id: &str) -> Result<String, AdminError> {
+pub async fn create_key(store: &Store, merchant_id: &MerchantId) -> Result<String, AdminError> {
     if store.get_merchant(merchant_id).await?.is_none() {
         return Err(AdminError::NotFound(format!("merchant {merchant_id}")));
     }
@@ -160,7 +160,11 @@ pub async fn revoke_key(store: &Store, api_key: &str) -> Result<(), AdminError> 
 }
 
 /// Activates or deactivates a merchant.
-pub async fn set_active(store: &Store, merchant_id: &str, active: bool) -> Result<(), AdminError> {
+pub async fn set_active(
+    store: &Store,
+    merchant_id: &MerchantId,
+    active: bool,
+) -> Result<(), AdminError> {
     if store.set_merchant_active(merchant_id, active).await? {
         Ok(())
     } else {
@@ -169,7 +173,7 @@ pub async fn set_active(store: &Store, merchant_id: &str, active: bool) -> Resul
 }
 
 /// Makes an event pending and due now again, with a fresh set of attempts.
-pub async fn redeliver_event(store: &Store, event_id: &str) -> Result<(), AdminError> {
+pub async fn redeliver_event(store: &Store, event_id: &EventId) -> Result<(), AdminError> {
     if store.redeliver(event_id, Timestamp::now()).await? {
         Ok(())
     } else {

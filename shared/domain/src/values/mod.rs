@@ -8,7 +8,6 @@ mod line_item;
 mod metadata;
 mod order_id;
 mod payment_methods;
-mod session_id;
 mod text;
 mod urls;
 
@@ -19,7 +18,6 @@ pub use line_item::LineItem;
 pub use metadata::Metadata;
 pub use order_id::OrderId;
 pub use payment_methods::{CryptoAsset, PaymentMethod};
-pub use session_id::SessionId;
 pub use text::BoundedText;
 pub use urls::{HttpUrl, Origin};
 

@@ -193,7 +193,7 @@ impl Bench {
                 let (name, warm_up) = subjects[i];
                 let flag = if warm_up { "on" } else { "off" };
                 let process = self.start(name, None, &[("WARM_UP", flag)]).await?;
-                let event = self.request_for(name, &session.id)?;
+                let event = self.request_for(name, session.id.as_str())?;
                 let (outcome, first) = process.api.invoke(event.payload()).await?;
                 expect_success(name, &outcome)?;
                 samples[i].push((process.init, first));

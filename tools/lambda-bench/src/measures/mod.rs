@@ -14,6 +14,7 @@ use serde_json::Value;
 use shared::App;
 use shared::clock::SystemClock;
 use shared::config::Config;
+use shared::ids::SessionId;
 use shared::merchant::Merchant;
 use shared::session::CheckoutSession;
 use shared::store::Store;
@@ -204,7 +205,7 @@ impl Bench {
         Ok(self
             .app
             .store
-            .get_session(id)
+            .get_session(&SessionId::parse(id).map_err(|e| e.message)?)
             .await?
             .ok_or("the seeded session is missing")?)
     }

@@ -38,9 +38,9 @@ impl Bench {
                 .await?,
         );
         let get = |id: &str| self.request_for("get-session", id);
-        let get_other = |_: &str| self.request_for("get-session", &other.id);
+        let get_other = |_: &str| self.request_for("get-session", other.id.as_str());
         let list = |_: &str| self.request_for("list-sessions", "");
-        let get_id = session.id.clone();
+        let get_id = session.id.to_string();
         rows.push(
             self.count_on(&proxy, "get", "get-session", &get_other, &get, &get_id)
                 .await?,
@@ -79,7 +79,7 @@ impl Bench {
             .first()
             .map(|event| event.id.clone())
             .ok_or("the payment wrote no event")?;
-        rows.push(self.count_webhook(&proxy, &event_id).await?);
+        rows.push(self.count_webhook(&proxy, event_id.as_str()).await?);
 
         let lifecycle: Vec<&RoundTripRow> = rows
             .iter()

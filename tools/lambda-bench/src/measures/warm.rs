@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use shared::domain::{IdempotencyKey, OrderId};
-use shared::ids::new_session_id;
+use shared::ids::SessionId;
 use shared::session::CheckoutSession;
 use shared::store::{CreateOutcome, IdempotencyClaim, ListQuery, StoredResponse};
 
@@ -129,7 +129,7 @@ impl Bench {
             .start(function, None, &[("RATE_LIMITS", limits)])
             .await?;
         for _ in 0..WARM_UP_REQUESTS {
-            let event = self.request_for(function, &session.id)?;
+            let event = self.request_for(function, session.id.as_str())?;
             let (outcome, _) = process.api.invoke(event.payload()).await?;
             expect_success(function, &outcome)?;
             self.bare_call(bare, session).await?;
@@ -138,7 +138,7 @@ impl Bench {
         let mut samples = Vec::with_capacity(self.settings.requests);
         let mut bare_samples = Vec::with_capacity(self.settings.requests);
         for _ in 0..self.settings.requests {
-            let payload = self.request_for(function, &session.id)?.payload();
+            let payload = self.request_for(function, session.id.as_str())?.payload();
             let (outcome, took) = process.api.invoke(payload).await?;
             expect_success(function, &outcome)?;
             samples.push(took);
@@ -177,7 +177,7 @@ impl Bench {
     async fn bare_create(&self, template: &CheckoutSession) -> BenchResult<()> {
         let now = self.app.now();
         let mut session = template.clone();
-        session.id = new_session_id();
+        session.id = SessionId::generate();
         session.order_id = Some(
             OrderId::parse(&format!("order-{}", uuid::Uuid::new_v4().simple()))
                 .map_err(|e| e.message)?,
@@ -205,7 +205,7 @@ impl Bench {
         }
     }
 
-    async fn bare_get(&self, id: &str) -> BenchResult<()> {
+    async fn bare_get(&self, id: &SessionId) -> BenchResult<()> {
         self.app
             .store
             .get_session(id)
