@@ -25,6 +25,6 @@ fuzz:
 package:
 	@bash scripts/package.sh
 
-## make mutants: cargo-mutants over the money and domain modules with shared's unit tests
+## make mutants: cargo-mutants over the money and domain modules with the domain crate's unit tests
 mutants:
 	@bash scripts/mutants.sh

@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
+use checkout_api::service::{create_session, sweeper};
 use futures::stream::{self, StreamExt};
 use integration_tests::TestEnv;
-use shared::service::{create_session, sweeper};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {

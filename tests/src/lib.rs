@@ -13,20 +13,20 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
+use checkout_api::App;
+use checkout_api::app::dynamodb_client;
+use checkout_api::config::Config;
+use checkout_api::payments::TestModeProcessor;
+use checkout_api::webhook::WebhookSender;
+use checkout_domain::clock::ManualClock;
+use checkout_domain::timestamp::Timestamp;
+use checkout_store::Store;
 use checkoutctl::merchants::{CreatedMerchant, MerchantOptions, create_merchant};
 use checkoutctl::table::{TEMPLATE, TableDefinition};
 use lambda_http::http::{HeaderMap, HeaderValue};
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::Value;
-use shared::App;
-use shared::app::dynamodb_client;
-use shared::clock::ManualClock;
-use shared::config::Config;
-use shared::payments::TestModeProcessor;
-use shared::store::Store;
-use shared::timestamp::Timestamp;
-use shared::webhook::WebhookSender;
 
 struct LocalDynamo {
     endpoint: String,

@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 
+use checkout_api::App;
+use checkout_api::payments::TestModeProcessor;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
@@ -15,8 +17,6 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use lambda_http::{Body, RequestExt};
-use shared::App;
-use shared::payments::TestModeProcessor;
 
 /// The functions a request can reach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 //! `POST /v1/checkout/sessions/{id}/cancel`: pending → cancelled in one conditional write.
 
+use checkout_api::service::Ending;
+use checkout_api::{App, auth, http, service};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::service::Ending;
-use shared::{App, auth, http, service};
 
 /// Handles one cancel request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -15,7 +15,7 @@ async fn cancel(
     app: &App,
     exchange: &http::Exchange,
     request: &Request,
-) -> Result<Response<Body>, shared::ApiError> {
+) -> Result<Response<Body>, checkout_api::ApiError> {
     let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let id = http::session_id(request)?;
     let session = service::end_session(app, &merchant, &id, Ending::Cancel).await?;

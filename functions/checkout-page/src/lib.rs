@@ -3,11 +3,11 @@
 
 mod page;
 
+use checkout_api::payments::PaymentProcessor;
+use checkout_api::service::hosted_checkout::{self, PageOutcome};
+use checkout_api::{ApiError, App, http};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use shared::payments::PaymentProcessor;
-use shared::service::hosted_checkout::{self, PageOutcome};
-use shared::{ApiError, App, http};
 
 /// Handles one page request.
 pub async fn handle<P: PaymentProcessor>(

@@ -1,12 +1,12 @@
 use std::convert::Infallible;
 
+use checkout_api::payments::TestModeProcessor;
 use lambda_http::{Error, run, service_fn};
-use shared::payments::TestModeProcessor;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let app = shared::App::from_env().await;
+    checkout_api::telemetry::init();
+    let app = checkout_api::App::from_env().await;
     let app = &app;
     run(service_fn(move |request| async move {
         Ok::<_, Infallible>(checkout_page::handle(app, &TestModeProcessor, request).await)

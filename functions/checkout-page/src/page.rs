@@ -1,15 +1,15 @@
 //! Rendering: the checkout page and its small siblings, with the security headers of SPEC §9.
 
 use askama::Template;
+use checkout_api::page_policy::content_security_policy;
+use checkout_api::service::hosted_checkout::{MAX_DECLINES, PageModel};
+use checkout_domain::merchant::is_brand_color;
+use checkout_domain::money::{Amount, Currency};
+use checkout_domain::session::SessionStatus;
+use checkout_domain::values::{CryptoAsset, Origin, PaymentMethod};
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{HeaderValue, LOCATION};
 use lambda_http::{Body, Response};
-use shared::domain::{CryptoAsset, Origin, PaymentMethod};
-use shared::merchant::is_brand_color;
-use shared::money::{Amount, Currency};
-use shared::page_policy::content_security_policy;
-use shared::service::hosted_checkout::{MAX_DECLINES, PageModel};
-use shared::session::SessionStatus;
 
 /// The stylesheet, inlined so the page needs no second request; its hash goes in the CSP.
 #[derive(Template)]

@@ -1,8 +1,8 @@
 //! `GET /v1/checkout/sessions/{id}`.
 
+use checkout_api::{App, auth, http, service};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::{App, auth, http, service};
 
 /// Handles one read.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -14,7 +14,7 @@ async fn get(
     app: &App,
     exchange: &http::Exchange,
     request: &Request,
-) -> Result<Response<Body>, shared::ApiError> {
+) -> Result<Response<Body>, checkout_api::ApiError> {
     let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let id = http::session_id(request)?;
     let session = service::get_session(app, &merchant, &id).await?;

@@ -1,8 +1,8 @@
 //! `POST /v1/auth/token`: exchanges an API key for a one-hour access token.
 
+use checkout_api::{App, access_token, auth, http};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::{App, access_token, auth, http};
 
 /// Handles one token request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -14,7 +14,7 @@ async fn issue(
     app: &App,
     exchange: &http::Exchange,
     request: &Request,
-) -> Result<Response<Body>, shared::ApiError> {
+) -> Result<Response<Body>, checkout_api::ApiError> {
     let (merchant, key) = auth::authenticate_key(app, exchange, request.headers()).await?;
     let token = access_token::issue(
         &app.config.jwt_secret,

@@ -4,8 +4,8 @@ use lambda_http::{Error, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let app = shared::App::from_env().await;
+    checkout_api::telemetry::init();
+    let app = checkout_api::App::from_env().await;
     let app = &app;
     run(service_fn(move |request| async move {
         Ok::<_, Infallible>(issue_token::handle(app, request).await)

@@ -1,9 +1,9 @@
 //! `GET /v1/events`: the merchant's webhook events and how their delivery went.
 
+use checkout_api::service::EventList;
+use checkout_api::{App, auth, http, service};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::service::EventList;
-use shared::{App, auth, http, service};
 
 /// Handles one list request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -15,7 +15,7 @@ async fn list(
     app: &App,
     exchange: &http::Exchange,
     request: &Request,
-) -> Result<Response<Body>, shared::ApiError> {
+) -> Result<Response<Body>, checkout_api::ApiError> {
     let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let params = http::query_params(request);
     let (page, next_cursor) = service::list_events(app, &merchant, &params).await?;

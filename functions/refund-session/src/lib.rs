@@ -1,9 +1,9 @@
 //! `POST /v1/checkout/sessions/{id}/refund`: completed → refunded, idempotent per SPEC §6.
 
+use checkout_api::{App, auth, http, service};
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::HeaderValue;
 use lambda_http::{Body, Request, Response};
-use shared::{App, auth, http, service};
 
 /// Handles one refund request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -15,7 +15,7 @@ async fn refund(
     app: &App,
     exchange: &http::Exchange,
     request: &Request,
-) -> Result<Response<Body>, shared::ApiError> {
+) -> Result<Response<Body>, checkout_api::ApiError> {
     let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let id = http::session_id(request)?;
     let key = http::idempotency_key_header(request)?;

@@ -1,12 +1,12 @@
 //! The webhook dispatcher: triggered by the table's stream (new events) and by a schedule (due
 //! retries, and anything the stream missed).
 
+use checkout_api::App;
+use checkout_api::service::dispatch;
+use checkout_api::webhook::WebhookSender;
+use checkout_domain::clock::deadline_from_epoch_ms;
 use lambda_http::lambda_runtime::{Error, LambdaEvent};
 use serde_json::Value;
-use shared::App;
-use shared::clock::deadline_from_epoch_ms;
-use shared::service::dispatch;
-use shared::webhook::WebhookSender;
 
 /// Handles one stream batch or scheduled event.
 pub async fn handle(

@@ -1,12 +1,12 @@
+use checkout_api::webhook::WebhookSender;
 use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 use serde_json::Value;
-use shared::webhook::WebhookSender;
 use tokio::sync::OnceCell;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let app = shared::App::from_env().await;
+    checkout_api::telemetry::init();
+    let app = checkout_api::App::from_env().await;
     // Built at the first invocation, not in init: it loads the platform's root certificates
     // (merchants' endpoints may use any public CA), which would otherwise double the init time.
     let sender = OnceCell::new();

@@ -7,14 +7,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use checkout_api::App;
+use checkout_api::app::dynamodb_client;
+use checkout_api::config::Config;
+use checkout_domain::clock::SystemClock;
+use checkout_store::Store;
 use checkoutctl::merchants::{MerchantOptions, create_merchant};
 use checkoutctl::table::{TEMPLATE, TableDefinition};
 use integration_tests::{dynamodb_endpoint, local_server};
-use shared::App;
-use shared::app::dynamodb_client;
-use shared::clock::SystemClock;
-use shared::config::Config;
-use shared::store::Store;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use checkout_domain::ids::SessionId;
 use integration_tests::{PageResponse, TestEnv};
 use serde_json::{Value, json};
-use shared::ids::SessionId;
 
 async fn session(env: &TestEnv, key: &str, body: Value) -> String {
     let created = env.create(key, &body).await;

@@ -1,8 +1,8 @@
 //! What a merchant gets back from a successful create.
 
+use checkout_domain::timestamp::Timestamp;
 use integration_tests::TestEnv;
 use serde_json::json;
-use shared::timestamp::Timestamp;
 
 #[tokio::test]
 async fn a_created_session_carries_normalised_money_fees_and_links() {

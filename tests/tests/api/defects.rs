@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use checkout_api::payments::{ChargeOutcome, ChargeRequest, PaymentProcessor, TestModeProcessor};
+use checkout_domain::ids::{MerchantId, SessionId};
 use checkoutctl::merchants::MerchantOptions;
 use integration_tests::{Call, PageResponse, TestEnv};
 use serde_json::{Value, json};
-use shared::ids::{MerchantId, SessionId};
-use shared::payments::{ChargeOutcome, ChargeRequest, PaymentProcessor, TestModeProcessor};
 
 async fn paid_session(env: &TestEnv, key: &str, amount: &str) -> String {
     let id = env.created_id(key, &json!({ "amount": amount })).await;

@@ -24,25 +24,14 @@ fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
 }
 
 #[test]
-fn every_route_of_the_template_and_the_local_router_is_documented() {
+fn every_route_of_the_template_is_documented_and_in_the_make_dev_router() {
     let spec = document("openapi.yaml");
-    let routes: Vec<(String, String)> = template_routes()
-        .into_iter()
-        .map(|(method, path)| (path, method.to_lowercase()))
-        .collect();
+    let routes = template_routes();
     assert_eq!(routes.len(), 11, "{routes:?}");
-    let cargo = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"),
-    )
-    .expect("Cargo.toml");
-    for (path, method) in &routes {
+    for route in &routes {
         assert!(
-            !spec["paths"][path.as_str()][method.as_str()].is_null(),
-            "{method} {path} is deployed but not in openapi.yaml"
-        );
-        assert!(
-            cargo.contains(&format!("\"{path}\" =")),
-            "{path} is not in the make dev router"
+            !spec["paths"][route.path.as_str()][route.method.to_lowercase().as_str()].is_null(),
+            "{route:?} is deployed but not in openapi.yaml"
         );
     }
     for (path, operations) in spec["paths"].as_mapping().expect("paths") {
@@ -52,15 +41,43 @@ fn every_route_of_the_template_and_the_local_router_is_documented() {
                 method.as_str().unwrap_or_default(),
             );
             assert!(
-                routes.iter().any(|(p, m)| p == path && m == method),
+                routes
+                    .iter()
+                    .any(|r| r.path == path && r.method.eq_ignore_ascii_case(method)),
                 "{method} {path} is documented but not deployed"
             );
         }
     }
+    let mut deployed: Vec<_> = routes.iter().map(Route::triple).collect();
+    let mut routed: Vec<_> = dev_router().iter().map(Route::triple).collect();
+    deployed.sort();
+    routed.sort();
+    assert_eq!(
+        routed, deployed,
+        "the make dev router of Cargo.toml must send each route to the function template.yaml deploys for it"
+    );
 }
 
-/// The deployed routes, as (method, path) with `{id}` in the path.
-fn template_routes() -> Vec<(String, String)> {
+/// One route: a method and a path (with `{id}`) served by one function binary.
+#[derive(Debug)]
+struct Route {
+    method: String,
+    path: String,
+    function: String,
+}
+
+impl Route {
+    fn triple(&self) -> (String, String, String) {
+        (
+            self.method.to_uppercase(),
+            self.path.clone(),
+            self.function.clone(),
+        )
+    }
+}
+
+/// The deployed routes: every `HttpApi` event of template.yaml and its function's binary.
+fn template_routes() -> Vec<Route> {
     let template = document("template.yaml");
     let mut routes = Vec::new();
     for resource in template["Resources"]
@@ -71,17 +88,52 @@ fn template_routes() -> Vec<(String, String)> {
         let Some(events) = resource["Properties"]["Events"].as_mapping() else {
             continue;
         };
+        let function = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("a function with routes names its binary");
         for event in events.values().filter(|e| e["Type"] == "HttpApi") {
-            routes.push((
-                event["Properties"]["Method"]
+            routes.push(Route {
+                method: event["Properties"]["Method"]
                     .as_str()
                     .expect("a method")
                     .to_uppercase(),
-                event["Properties"]["Path"]
+                path: event["Properties"]["Path"]
                     .as_str()
                     .expect("a path")
                     .to_owned(),
-            ));
+                function: function.to_owned(),
+            });
+        }
+    }
+    routes
+}
+
+/// The routes `cargo lambda watch` serves in `make dev`: the workspace metadata of Cargo.toml, read
+/// through `cargo metadata` as cargo-lambda reads it.
+fn dev_router() -> Vec<Route> {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata");
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let router = metadata["metadata"]["lambda"]["watch"]["router"]
+        .as_object()
+        .expect("the router table");
+    let mut routes = Vec::new();
+    for (path, entries) in router {
+        for entry in entries.as_array().expect("a list of routes") {
+            routes.push(Route {
+                method: entry["method"].as_str().expect("a method").to_owned(),
+                path: path.clone(),
+                function: entry["function"].as_str().expect("a function").to_owned(),
+            });
         }
     }
     routes
@@ -119,7 +171,7 @@ async fn the_local_server_that_fuzzing_uses_routes_every_deployed_route_to_a_han
     let not_routed = r#"{"message":"Not Found"}"#;
     let routes = template_routes();
     assert_eq!(routes.len(), 11, "{routes:?}");
-    for (method, path) in &routes {
+    for Route { method, path, .. } in &routes {
         let path = path.replace("{id}", "cs_000000000000000000000000");
         let (status, body) = send(&base, method, &path).await;
         assert_ne!(

@@ -93,12 +93,12 @@ async fn ending_a_session_restamps_its_ttl_and_leaves_the_pending_index() {
 async fn an_unreachable_dynamodb_is_a_503_that_leaks_nothing() {
     use std::sync::Arc;
 
+    use checkout_api::App;
+    use checkout_api::app::dynamodb_client;
+    use checkout_api::config::Config;
+    use checkout_domain::clock::SystemClock;
+    use checkout_store::Store;
     use integration_tests::ApiResponse;
-    use shared::App;
-    use shared::app::dynamodb_client;
-    use shared::clock::SystemClock;
-    use shared::config::Config;
-    use shared::store::Store;
 
     // Port 1 on loopback: nothing listens there, so every connection is refused at once.
     let endpoint = "http://127.0.0.1:1";

@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use checkout_domain::ids::SessionId;
 use integration_tests::{ApiResponse, TestEnv};
 use serde_json::json;
-use shared::ids::SessionId;
 
 async fn pending_sessions(
     env: &TestEnv,
@@ -109,7 +109,7 @@ async fn two_hundred_sessions_racing_cancel_expire_and_two_sweepers_each_get_exa
     for sweeper in 0..2 {
         let app = sweeper_app.clone();
         tasks.push(tokio::spawn(async move {
-            let report = shared::service::sweeper::sweep(&app, app.now(), None)
+            let report = checkout_api::service::sweeper::sweep(&app, app.now(), None)
                 .await
                 .expect("a sweep");
             (format!("sweeper-{sweeper}"), report.expired)

@@ -5,13 +5,13 @@
 
 use std::sync::{Arc, Mutex};
 
+use checkout_api::webhook::{TargetGuard, WebhookSender};
+use checkout_domain::event::RETRY_DELAYS;
+use checkout_domain::ids::EventId;
 use checkoutctl::listener::{Delivery, serve};
 use checkoutctl::merchants::{CreatedMerchant, MerchantOptions};
 use integration_tests::TestEnv;
 use serde_json::{Value, json};
-use shared::event::RETRY_DELAYS;
-use shared::ids::EventId;
-use shared::webhook::{TargetGuard, WebhookSender};
 
 /// A merchant's webhook endpoint that fails its first `fail_first` requests with a 503.
 struct Receiver {
@@ -257,7 +257,7 @@ async fn internal_targets_are_refused_when_the_guard_is_on() {
     let mut guarded = env.app.clone();
     guarded.config.allow_private_webhook_targets = false;
     let sender = WebhookSender::new(false).expect("an HTTP client");
-    shared::service::dispatch::deliver_event(
+    checkout_api::service::dispatch::deliver_event(
         &guarded,
         &sender,
         &EventId::from_stored(event["id"].as_str().expect("an id")),

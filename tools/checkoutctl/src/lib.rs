@@ -22,8 +22,8 @@ pub enum AdminError {
     Storage(String),
 }
 
-impl From<shared::store::StoreError> for AdminError {
-    fn from(err: shared::store::StoreError) -> Self {
+impl From<checkout_store::StoreError> for AdminError {
+    fn from(err: checkout_store::StoreError) -> Self {
         Self::Storage(err.to_string())
     }
 }

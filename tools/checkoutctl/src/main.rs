@@ -3,14 +3,14 @@
 
 use std::process::ExitCode;
 
+use checkout_api::app::dynamodb_client;
+use checkout_domain::ids::{EventId, MerchantId};
+use checkout_store::Store;
 use checkoutctl::AdminError;
 use checkoutctl::merchants::{self, MerchantOptions};
 use checkoutctl::table::{TEMPLATE, TableDefinition};
 use clap::{Parser, Subcommand};
 use serde_json::json;
-use shared::app::dynamodb_client;
-use shared::ids::{EventId, MerchantId};
-use shared::store::Store;
 
 #[derive(Parser)]
 #[command(
@@ -28,7 +28,7 @@ struct Cli {
     )]
     endpoint: String,
     /// The table.
-    #[arg(long, env = "TABLE_NAME", default_value = shared::config::DEFAULT_TABLE_NAME, global = true)]
+    #[arg(long, env = "TABLE_NAME", default_value = checkout_api::config::DEFAULT_TABLE_NAME, global = true)]
     table: String,
     #[command(subcommand)]
     command: Command,
@@ -64,22 +64,21 @@ enum Command {
 }
 
 /// A merchant id as the API issues them; anything else names no merchant.
-fn merchant_id(text: &str) -> Result<MerchantId, String> {
-    MerchantId::parse(text).map_err(|invalid| invalid.message)
+fn parse_merchant_id(text: &str) -> Result<MerchantId, AdminError> {
+    MerchantId::parse(text)
+        .map_err(|invalid| AdminError::InvalidArgument(format!("{text:?} {}", invalid.message)))
 }
 
 /// An event id as the API issues them.
-fn event_id(text: &str) -> Result<EventId, String> {
-    EventId::parse(text).map_err(|invalid| invalid.message)
+fn parse_event_id(text: &str) -> Result<EventId, AdminError> {
+    EventId::parse(text)
+        .map_err(|invalid| AdminError::InvalidArgument(format!("{text:?} {}", invalid.message)))
 }
 
 #[derive(Subcommand)]
 enum EventCommand {
     /// Sends an event again (a fresh set of attempts, starting now).
-    Redeliver {
-        #[arg(value_parser = event_id)]
-        event_id: EventId,
-    },
+    Redeliver { event_id: String },
 }
 
 #[derive(Subcommand)]
@@ -105,24 +104,15 @@ enum MerchantCommand {
     /// Creates a merchant and its first API key.
     Create(MerchantOptions),
     /// Stops a merchant's keys from authenticating.
-    Deactivate {
-        #[arg(value_parser = merchant_id)]
-        merchant_id: MerchantId,
-    },
+    Deactivate { merchant_id: String },
     /// Lets a deactivated merchant authenticate again.
-    Activate {
-        #[arg(value_parser = merchant_id)]
-        merchant_id: MerchantId,
-    },
+    Activate { merchant_id: String },
 }
 
 #[derive(Subcommand)]
 enum KeyCommand {
     /// Issues another API key for a merchant.
-    Create {
-        #[arg(value_parser = merchant_id)]
-        merchant_id: MerchantId,
-    },
+    Create { merchant_id: String },
     /// Revokes an API key (given in full).
     Revoke { api_key: String },
 }
@@ -158,7 +148,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 .await,
         ),
     };
-    let retention = shared::config::Config::from_env().retention;
+    let retention = checkout_api::config::Config::from_env().retention;
     let store = Store::new(client.clone(), &cli.table, retention);
     Ok(match cli.command {
         Command::Table {
@@ -175,17 +165,17 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                     .map_err(|e| AdminError::Storage(e.to_string()))?
             }
             MerchantCommand::Deactivate { merchant_id } => {
-                merchants::set_active(&store, &merchant_id, false).await?;
+                merchants::set_active(&store, &parse_merchant_id(&merchant_id)?, false).await?;
                 json!({ "merchantId": merchant_id, "active": false })
             }
             MerchantCommand::Activate { merchant_id } => {
-                merchants::set_active(&store, &merchant_id, true).await?;
+                merchants::set_active(&store, &parse_merchant_id(&merchant_id)?, true).await?;
                 json!({ "merchantId": merchant_id, "active": true })
             }
         },
         Command::Key { command } => match command {
             KeyCommand::Create { merchant_id } => {
-                json!({ "apiKey": merchants::create_key(&store, &merchant_id).await? })
+                json!({ "apiKey": merchants::create_key(&store, &parse_merchant_id(&merchant_id)?).await? })
             }
             KeyCommand::Revoke { api_key } => {
                 merchants::revoke_key(&store, &api_key).await?;
@@ -195,7 +185,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
         Command::Event {
             command: EventCommand::Redeliver { event_id },
         } => {
-            merchants::redeliver_event(&store, &event_id).await?;
+            merchants::redeliver_event(&store, &parse_event_id(&event_id)?).await?;
             json!({ "eventId": event_id, "deliveryStatus": "pending" })
         }
         Command::Webhook { .. } => json!({}),
@@ -222,8 +212,14 @@ async fn listen(port: u16, secret: Option<String>) -> Result<serde_json::Value, 
         let (id, timestamp) = (header("webhook-id"), header("webhook-timestamp"));
         let verified = secret.as_deref().map(|secret| {
             let timestamp = timestamp.parse().unwrap_or_default();
-            shared::webhook::verify(secret, &id, timestamp, &body, &header("webhook-signature"))
-                .is_ok()
+            checkout_api::webhook::verify(
+                secret,
+                &id,
+                timestamp,
+                &body,
+                &header("webhook-signature"),
+            )
+            .is_ok()
         });
         let parsed: serde_json::Value = serde_json::from_str(&body).unwrap_or(json!(body));
         println!(

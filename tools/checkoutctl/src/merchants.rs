@@ -2,14 +2,16 @@
 
 use std::str::FromStr;
 
+use checkout_domain::ids::{EventId, MerchantId};
+use checkout_domain::merchant::{
+    Merchant, NewApiKey, hash_api_key, is_brand_color, new_webhook_secret,
+};
+use checkout_domain::money::{Amount, Currency, FeeSchedule};
+use checkout_domain::timestamp::Timestamp;
+use checkout_domain::values::HttpUrl;
+use checkout_store::Store;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use shared::domain::HttpUrl;
-use shared::ids::{EventId, MerchantId};
-use shared::merchant::{Merchant, NewApiKey, hash_api_key, is_brand_color, new_webhook_secret};
-use shared::money::{Amount, Currency, FeeSchedule};
-use shared::store::Store;
-use shared::timestamp::Timestamp;
 
 use crate::AdminError;
 

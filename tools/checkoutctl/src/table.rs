@@ -215,9 +215,9 @@ mod tests {
         assert_eq!(
             names,
             [
-                shared::store::index::BY_MERCHANT,
-                shared::store::index::BY_GROUP,
-                shared::store::index::DUE_BY_TIME
+                checkout_store::index::BY_MERCHANT,
+                checkout_store::index::BY_GROUP,
+                checkout_store::index::DUE_BY_TIME
             ]
         );
         assert_eq!(

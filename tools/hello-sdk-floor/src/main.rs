@@ -5,7 +5,7 @@
 //!
 //! `FLOOR_STEPS` (comma-separated, default `logging,client`) runs only some of those steps, so
 //! that the bench can show what each costs; `none` runs neither, which leaves the price of merely
-//! carrying the SDK and the `shared` crate in the binary.
+//! carrying the SDK and the `checkout-api` crate in the binary.
 
 use lambda_http::{Body, Error, Request, Response, run, service_fn};
 
@@ -14,11 +14,12 @@ async fn main() -> Result<(), Error> {
     let steps = std::env::var("FLOOR_STEPS").unwrap_or_else(|_| "logging,client".to_owned());
     let step = |name: &str| steps.split(',').any(|s| s.trim() == name);
     if step("logging") {
-        shared::telemetry::init();
+        checkout_api::telemetry::init();
     }
     if step("client") {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
-        let _client = shared::app::dynamodb_client(endpoint.as_deref().filter(|e| !e.is_empty()));
+        let _client =
+            checkout_api::app::dynamodb_client(endpoint.as_deref().filter(|e| !e.is_empty()));
     }
     run(service_fn(|_request: Request| async {
         Ok::<_, Error>(Response::new(Body::from("hello")))

@@ -39,7 +39,7 @@ pub struct FloorStepRow {
 
 /// The SDK floor's steps (`FLOOR_STEPS`), one at a time: what each adds to the bare floor's init.
 const FLOOR_STEPS: [(&str, &str); 4] = [
-    ("none", "SDK and `shared` linked, nothing run"),
+    ("none", "SDK and the API crate linked, nothing run"),
     ("logging", "+ JSON logging"),
     ("client", "+ DynamoDB client (no logging)"),
     ("logging,client", "+ logging and client (the SDK floor)"),

@@ -7,17 +7,17 @@ mod warm;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use checkout_api::App;
+use checkout_api::config::Config;
+use checkout_domain::clock::SystemClock;
+use checkout_domain::ids::SessionId;
+use checkout_domain::merchant::Merchant;
+use checkout_domain::session::CheckoutSession;
+use checkout_store::Store;
 use checkoutctl::merchants::{CreatedMerchant, MerchantOptions, create_merchant};
 use checkoutctl::table::TableDefinition;
 use serde::Serialize;
 use serde_json::Value;
-use shared::App;
-use shared::clock::SystemClock;
-use shared::config::Config;
-use shared::ids::SessionId;
-use shared::merchant::Merchant;
-use shared::session::CheckoutSession;
-use shared::store::Store;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -81,7 +81,7 @@ impl Bench {
     /// A new table on DynamoDB Local, a merchant whose webhooks go to a local receiver that
     /// accepts them all.
     pub async fn prepare(settings: Settings) -> BenchResult<Self> {
-        let client = shared::app::dynamodb_client(Some(&settings.endpoint));
+        let client = checkout_api::app::dynamodb_client(Some(&settings.endpoint));
         let table = format!("bench-{}", uuid::Uuid::new_v4().simple());
         TableDefinition::from_template(TEMPLATE)?
             .create(&client, &table)
@@ -192,7 +192,7 @@ impl Bench {
     async fn seed_session(&self) -> BenchResult<CheckoutSession> {
         let body = create_body();
         let key = uuid::Uuid::new_v4().to_string();
-        let created = shared::service::create_session(
+        let created = checkout_api::service::create_session(
             &self.app,
             &self.merchant,
             body.as_bytes(),

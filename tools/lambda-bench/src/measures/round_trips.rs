@@ -3,9 +3,9 @@
 //! runs with the deployed defaults (rate limits on, auth cache on); the warm row is the second
 //! request of a container, the first request's extra calls are listed beside it.
 
+use checkout_domain::event::EventType;
+use checkout_store::EventQuery;
 use serde::Serialize;
-use shared::event::EventType;
-use shared::store::EventQuery;
 
 use super::{Bench, expect_success};
 use crate::BenchResult;

@@ -5,11 +5,11 @@
 
 use std::time::{Duration, Instant};
 
+use checkout_domain::ids::SessionId;
+use checkout_domain::session::CheckoutSession;
+use checkout_domain::values::{IdempotencyKey, OrderId};
+use checkout_store::{CreateOutcome, IdempotencyClaim, ListQuery, StoredResponse};
 use serde::Serialize;
-use shared::domain::{IdempotencyKey, OrderId};
-use shared::ids::SessionId;
-use shared::session::CheckoutSession;
-use shared::store::{CreateOutcome, IdempotencyClaim, ListQuery, StoredResponse};
 
 use super::{Bench, FLOOR, expect_success};
 use crate::BenchResult;
@@ -186,7 +186,7 @@ impl Bench {
             IdempotencyKey::parse(&uuid::Uuid::new_v4().to_string()).map_err(|e| e.message)?;
         let claim = IdempotencyClaim {
             merchant_id: &session.merchant_id,
-            endpoint: shared::service::CREATE_SESSION_ENDPOINT,
+            endpoint: checkout_api::service::CREATE_SESSION_ENDPOINT,
             key: &key,
             fingerprint: "bench",
             response: StoredResponse {

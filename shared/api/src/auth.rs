@@ -1,0 +1,164 @@
+//! Who is calling: a merchant API key (`Authorization: Bearer sk_test_…`), looked up by its
+//! SHA-256 hash and compared in constant time, or an access token issued for such a key. Every
+//! authenticated request then takes a slot of its merchant's per-second limit. Only successful
+//! checks are remembered (see `auth_cache`): a refused key is read again on every attempt.
+
+use http::HeaderMap;
+use http::header::AUTHORIZATION;
+
+use crate::App;
+use crate::access_token;
+use crate::error::{ApiError, AuthFailure};
+use crate::http::{Exchange, Quota};
+use checkout_domain::hashing::constant_time_eq;
+use checkout_domain::merchant::{
+    ApiKeyRecord, DEFAULT_RATE_LIMIT, Merchant, TEST_KEY_PREFIX, hash_api_key,
+};
+use checkout_store::RateDecision;
+
+/// The active merchant whose valid, unrevoked key (or a token issued for it) is in `headers`,
+/// within its rate limit (its standing recorded on `exchange`).
+pub async fn authenticate(
+    app: &App,
+    exchange: &Exchange,
+    headers: &HeaderMap,
+) -> Result<Merchant, ApiError> {
+    let Some(token) = bearer_token(headers) else {
+        return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
+    };
+    let merchant = if token.starts_with(TEST_KEY_PREFIX) {
+        key_holder(app, &hash_api_key(token)).await?.0
+    } else if token.split('.').count() == 3 {
+        let claims = access_token::verify(&app.config.jwt_secret, token, app.now())?;
+        let (merchant, _) = key_holder(app, &claims.key).await?;
+        if !constant_time_eq(
+            merchant.id.as_str().as_bytes(),
+            claims.sub.as_str().as_bytes(),
+        ) {
+            return Err(ApiError::Unauthenticated(AuthFailure::ExpiredToken));
+        }
+        merchant
+    } else {
+        return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
+    };
+    admit(app, exchange, &merchant).await?;
+    Ok(merchant)
+}
+
+/// The merchant and key record of an API key given in full; tokens are not accepted here, so a
+/// token cannot mint its own successors.
+pub async fn authenticate_key(
+    app: &App,
+    exchange: &Exchange,
+    headers: &HeaderMap,
+) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+    let Some(token) = bearer_token(headers) else {
+        return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
+    };
+    if !token.starts_with(TEST_KEY_PREFIX) {
+        return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
+    }
+    let found = key_holder(app, &hash_api_key(token)).await?;
+    admit(app, exchange, &found.0).await?;
+    Ok(found)
+}
+
+/// The active merchant of the unrevoked key whose hash is `hash`, as this container last saw
+/// them if that was within `AUTH_CACHE_SECONDS`.
+async fn key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+    let now = app.now();
+    if let Some(found) = app.auth_cache.get(hash, now, app.config.auth_cache) {
+        return Ok(found);
+    }
+    let found = read_key_holder(app, hash).await?;
+    if app.config.auth_cache > time::Duration::ZERO {
+        app.auth_cache.put(hash, &found.0, &found.1, now);
+    }
+    Ok(found)
+}
+
+/// The active merchant of the unrevoked key whose hash is `hash`, read from the table.
+async fn read_key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+    let fail = |failure| Err(ApiError::Unauthenticated(failure));
+    let Some(record) = app.store.get_api_key(hash).await? else {
+        return fail(AuthFailure::InvalidApiKey);
+    };
+    if !constant_time_eq(record.key_hash.as_bytes(), hash.as_bytes()) {
+        return fail(AuthFailure::InvalidApiKey);
+    }
+    if record.revoked {
+        return fail(AuthFailure::RevokedApiKey);
+    }
+    let Some(merchant) = app.store.get_merchant(&record.merchant_id).await? else {
+        return fail(AuthFailure::InvalidApiKey);
+    };
+    if !merchant.active {
+        return fail(AuthFailure::MerchantInactive);
+    }
+    Ok((merchant, record))
+}
+
+/// Takes one slot of the merchant's per-second limit, unless the deployment turned limits off.
+async fn admit(app: &App, exchange: &Exchange, merchant: &Merchant) -> Result<(), ApiError> {
+    if !app.config.rate_limits {
+        return Ok(());
+    }
+    let limit = merchant.rate_limit.unwrap_or(DEFAULT_RATE_LIMIT);
+    let decision = app
+        .store
+        .take_request_slot(&merchant.id, limit, app.now())
+        .await?;
+    let remaining = match decision {
+        RateDecision::Allowed { remaining } => remaining,
+        RateDecision::Limited => 0,
+    };
+    exchange.record_quota(Quota { limit, remaining });
+    match decision {
+        RateDecision::Allowed { .. } => Ok(()),
+        RateDecision::Limited => Err(ApiError::RateLimited { limit }),
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use http::HeaderValue;
+
+    use super::*;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(value).expect("valid header"),
+        );
+        headers
+    }
+
+    #[test]
+    fn bearer_tokens_are_found_whatever_the_scheme_case() {
+        assert_eq!(
+            bearer_token(&headers("Bearer sk_test_x")),
+            Some("sk_test_x")
+        );
+        assert_eq!(
+            bearer_token(&headers("bearer  sk_test_x ")),
+            Some("sk_test_x")
+        );
+    }
+
+    #[test]
+    fn other_schemes_and_empty_tokens_are_missing_keys() {
+        assert_eq!(bearer_token(&headers("Basic abc")), None);
+        assert_eq!(bearer_token(&headers("Bearer ")), None);
+        assert_eq!(bearer_token(&headers("sk_test_x")), None);
+        assert_eq!(bearer_token(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,61 @@
+//! A per-container memory of recently checked API keys, so that a warm container answers a burst
+//! of requests with the operation's own DynamoDB call alone. A revoked key or a deactivated
+//! merchant is refused at the latest `AUTH_CACHE_SECONDS` after the change (documented in
+//! docs/decisions.md); `0` turns the cache off.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use checkout_domain::merchant::{ApiKeyRecord, Merchant};
+use checkout_domain::timestamp::Timestamp;
+
+/// When this many keys are remembered the cache starts over: its memory stays bounded whatever
+/// the traffic, and a container rarely sees more than a few merchants.
+const MAX_ENTRIES: usize = 1_000;
+
+/// Key holders by key hash, each with the instant it was read from the table.
+#[derive(Clone, Default)]
+pub struct AuthCache {
+    entries: Arc<Mutex<HashMap<String, Entry>>>,
+}
+
+#[derive(Clone)]
+struct Entry {
+    merchant: Merchant,
+    record: ApiKeyRecord,
+    read_at: Timestamp,
+}
+
+impl AuthCache {
+    /// The holder of `hash` read less than `ttl` before `now`, if remembered.
+    pub fn get(
+        &self,
+        hash: &str,
+        now: Timestamp,
+        ttl: time::Duration,
+    ) -> Option<(Merchant, ApiKeyRecord)> {
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.get(hash)?;
+        let age = now.since(entry.read_at);
+        (age >= time::Duration::ZERO && age < ttl)
+            .then(|| (entry.merchant.clone(), entry.record.clone()))
+    }
+
+    /// Remembers the holder of `hash` as read at `now`.
+    pub fn put(&self, hash: &str, merchant: &Merchant, record: &ApiKeyRecord, now: Timestamp) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(
+            hash.to_owned(),
+            Entry {
+                merchant: merchant.clone(),
+                record: record.clone(),
+                read_at: now,
+            },
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! Opaque, tamper-evident list cursors: the position plus an HMAC over it and the query it
+//! belongs to, so a forged cursor or one reused with other filters is refused.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use checkout_domain::hashing::{constant_time_eq, hmac_sha256};
+use checkout_domain::money::Invalid;
+use checkout_store::PageKey;
+
+#[derive(Serialize, Deserialize)]
+struct Position {
+    pk: String,
+    sk: String,
+    at: String,
+}
+
+/// Encodes `key` for the query identified by `query` (merchant and filters).
+pub fn encode(key: &PageKey, query: &str, secret: &[u8]) -> String {
+    let position = Position {
+        pk: key.pk.clone(),
+        sk: key.sk.clone(),
+        at: key.sort_key.clone(),
+    };
+    let payload = serde_json::to_vec(&position).unwrap_or_default();
+    let tag = hmac_sha256(secret, &signed_bytes(&payload, query));
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(&payload),
+        URL_SAFE_NO_PAD.encode(tag)
+    )
+}
+
+/// Decodes a cursor made by [`encode`] for the same `query` and `secret`.
+pub fn decode(cursor: &str, query: &str, secret: &[u8]) -> Result<PageKey, Invalid> {
+    let invalid = || Invalid::new("invalid_cursor", "the cursor is not one this list returned");
+    let (payload, tag) = cursor.split_once('.').ok_or_else(invalid)?;
+    let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
+    let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
+    let expected = hmac_sha256(secret, &signed_bytes(&payload, query));
+    if !constant_time_eq(&tag, &expected) {
+        return Err(invalid());
+    }
+    let position: Position = serde_json::from_slice(&payload).map_err(|_| invalid())?;
+    Ok(PageKey {
+        pk: position.pk,
+        sk: position.sk,
+        sort_key: position.at,
+    })
+}
+
+fn signed_bytes(payload: &[u8], query: &str) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(payload.len() + query.len() + 1);
+    bytes.extend_from_slice(payload);
+    bytes.push(0);
+    bytes.extend_from_slice(query.as_bytes());
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> PageKey {
+        PageKey {
+            pk: "SESSION#cs_abc".into(),
+            sk: "SESSION".into(),
+            sort_key: "2026-11-22T04:15:12.123Z#cs_abc".into(),
+        }
+    }
+
+    #[test]
+    fn a_cursor_round_trips_for_its_own_query() {
+        let cursor = encode(&key(), "mer_1|status=pending", b"secret");
+        assert_eq!(
+            decode(&cursor, "mer_1|status=pending", b"secret"),
+            Ok(key())
+        );
+    }
+
+    #[test]
+    fn a_cursor_for_another_query_or_merchant_is_refused() {
+        let cursor = encode(&key(), "mer_1|", b"secret");
+        assert!(decode(&cursor, "mer_2|", b"secret").is_err());
+        assert!(decode(&cursor, "mer_1|status=pending", b"secret").is_err());
+    }
+
+    #[test]
+    fn an_edited_cursor_is_refused() {
+        let cursor = encode(&key(), "q", b"secret");
+        let forged_payload =
+            URL_SAFE_NO_PAD.encode(br#"{"pk":"SESSION#cs_other","sk":"SESSION","at":"z"}"#);
+        let tag = cursor.split_once('.').map(|(_, t)| t).unwrap_or_default();
+        assert!(decode(&format!("{forged_payload}.{tag}"), "q", b"secret").is_err());
+        assert!(decode("garbage", "q", b"secret").is_err());
+        assert!(decode(&cursor, "q", b"other secret").is_err());
+    }
+}

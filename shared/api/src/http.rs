@@ -1,0 +1,263 @@
+//! The HTTP edge shared by every API function: reading bodies, path and query parameters, and
+//! rendering JSON and problem+json responses.
+
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::{HeaderMap, StatusCode};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use mime::Mime;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+use crate::App;
+use crate::error::ApiError;
+use checkout_domain::ids::SessionId;
+
+/// Largest accepted request body.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The id that ties a response to its logs: API Gateway's, else a fresh one.
+pub fn request_id(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// The JSON body of `request`: refused with 413 when over [`MAX_BODY_BYTES`] (before any parsing)
+/// and with 415 unless declared as JSON.
+pub fn json_body(request: &Request) -> Result<&[u8], ApiError> {
+    let body: &[u8] = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    if !is_json(request.headers()) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    Ok(body)
+}
+
+/// The declared media type of a request, if it has a readable one.
+fn media_type(headers: &HeaderMap) -> Option<Mime> {
+    headers.get(CONTENT_TYPE)?.to_str().ok()?.parse().ok()
+}
+
+/// `application/json` or any `application/…+json` (such as `merge-patch+json`).
+fn is_json(headers: &HeaderMap) -> bool {
+    media_type(headers).is_some_and(|m| {
+        m.type_() == mime::APPLICATION
+            && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+    })
+}
+
+/// Where the hosted pages live: `PUBLIC_BASE_URL`, or else the host this request was sent to
+/// (API Gateway's own domain when no custom domain is configured).
+pub fn public_base_url(app: &App, request: &Request) -> String {
+    if !app.config.public_base_url.is_empty() {
+        return app.config.public_base_url.clone();
+    }
+    match header(request, "host") {
+        Some(host) => format!("https://{host}"),
+        None => crate::config::DEFAULT_PUBLIC_BASE_URL.to_owned(),
+    }
+}
+
+/// The fields of an HTML form post (`application/x-www-form-urlencoded`), at most
+/// [`MAX_BODY_BYTES`].
+pub fn form_fields(request: &Request) -> Result<Vec<(String, String)>, ApiError> {
+    let body: &[u8] = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    if !media_type(request.headers())
+        .is_some_and(|m| m.type_() == mime::APPLICATION && m.subtype() == mime::WWW_FORM_URLENCODED)
+    {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    Ok(url::form_urlencoded::parse(body).into_owned().collect())
+}
+
+/// The `Idempotency-Key` header: absent, or printable ASCII (anything else is a 400, never
+/// silently ignored).
+pub fn idempotency_key_header(request: &Request) -> Result<Option<&str>, ApiError> {
+    match request.headers().get("idempotency-key") {
+        None => Ok(None),
+        Some(value) => value.to_str().map(Some).map_err(|_| {
+            ApiError::field(
+                "Idempotency-Key",
+                "invalid_characters",
+                "must contain printable ASCII characters only",
+            )
+        }),
+    }
+}
+
+/// A header's value, if present and visible ASCII.
+pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Path parameter `name`; its absence means the route did not match, so 404.
+fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
+    request
+        .path_parameters_ref()
+        .and_then(|params| params.first(name))
+        .map(str::to_owned)
+        .ok_or(ApiError::NotFound)
+}
+
+/// The `{id}` of a session route; an id this API could not have issued names no session, so 404.
+pub fn session_id(request: &Request) -> Result<SessionId, ApiError> {
+    SessionId::parse(&path_param(request, "id")?).map_err(|_| ApiError::NotFound)
+}
+
+/// Every query parameter as `(name, value)`, repeated names included.
+pub fn query_params(request: &Request) -> Vec<(String, String)> {
+    request
+        .query_string_parameters_ref()
+        .map(|params| {
+            params
+                .iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A JSON response with `status`.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<Response<Body>, ApiError> {
+    let body = serde_json::to_string(value)
+        .map_err(|e| ApiError::Internal(format!("response serialization: {e}")))?;
+    Ok(raw_json(status, body))
+}
+
+/// A response whose JSON body is already rendered.
+pub fn raw_json(status: StatusCode, body: String) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Where a merchant stands against its per-second limit once its request is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Requests allowed per second.
+    pub limit: u32,
+    /// Requests left in the current second.
+    pub remaining: u32,
+}
+
+/// One API request on its way to an answer: the id that ties it to its logs, and the rate-limit
+/// standing its authentication found, both stamped on the answer whatever it turns out to be.
+#[derive(Debug)]
+pub struct Exchange {
+    request_id: String,
+    quota: OnceLock<Quota>,
+}
+
+impl Exchange {
+    /// Starts the exchange of `request`.
+    pub fn new(request: &Request) -> Self {
+        Self {
+            request_id: request_id(request),
+            quota: OnceLock::new(),
+        }
+    }
+
+    /// Records the caller's standing (once: the first count of a request is the one it got).
+    pub fn record_quota(&self, quota: Quota) {
+        let _ = self.quota.set(quota);
+    }
+
+    /// The response for `result`: itself, or the problem+json of its error, with `Request-Id`
+    /// and, once the caller was counted against its limit, the `RateLimit-*` headers. Server-side
+    /// failures are logged with their cause; clients only see the request id.
+    pub fn finish(&self, result: Result<Response<Body>, ApiError>) -> Response<Body> {
+        let mut response = match result {
+            Ok(response) => response,
+            Err(err) => {
+                log_failure(&self.request_id, &err);
+                problem(&err, &self.request_id)
+            }
+        };
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&self.request_id) {
+            headers.insert("request-id", value);
+        }
+        if let Some(quota) = self.quota.get() {
+            headers.insert("ratelimit-limit", HeaderValue::from(quota.limit));
+            headers.insert("ratelimit-remaining", HeaderValue::from(quota.remaining));
+            // Windows are whole seconds, so the current one resets within a second.
+            headers.insert("ratelimit-reset", HeaderValue::from(1));
+        }
+        response
+    }
+}
+
+/// Logs a refused or failed request: server-side failures with their cause as errors.
+pub fn log_failure(request_id: &str, err: &ApiError) {
+    if err.status().is_server_error() {
+        tracing::error!(request_id, error = %err, "request failed");
+    } else {
+        tracing::info!(request_id, status = err.status().as_u16(), error = %err, "request refused");
+    }
+}
+
+fn problem(err: &ApiError, request_id: &str) -> Response<Body> {
+    let problem = err.problem(request_id);
+    let body = serde_json::to_string(&problem).unwrap_or_else(|_| {
+        r#"{"type":"about:blank","title":"Internal error","status":500}"#.to_owned()
+    });
+    let mut response = raw_json(err.status(), body);
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if let Some(seconds) = problem.retry_after {
+        headers.insert("retry-after", HeaderValue::from(seconds));
+    }
+    if let Some(limit) = problem.rate_limit {
+        // Windows are whole seconds, so the current one resets within a second.
+        headers.insert("ratelimit-limit", HeaderValue::from(limit));
+        headers.insert("ratelimit-remaining", HeaderValue::from(0));
+        headers.insert("ratelimit-reset", HeaderValue::from(1));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_type(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(value).expect("valid"));
+        headers
+    }
+
+    #[test]
+    fn json_media_types_are_recognised_with_parameters_and_any_case() {
+        assert!(is_json(&with_type("application/json")));
+        assert!(is_json(&with_type("Application/JSON; charset=utf-8")));
+        assert!(is_json(&with_type("application/merge-patch+json")));
+    }
+
+    #[test]
+    fn other_or_missing_media_types_are_not_json() {
+        assert!(!is_json(&with_type("text/plain")));
+        assert!(!is_json(&with_type("application/x-www-form-urlencoded")));
+        assert!(!is_json(&HeaderMap::new()));
+        assert!(!is_json(&with_type("application/jsonx")));
+        assert!(!is_json(&with_type("text/json+xml")));
+        assert!(!is_json(&with_type("not a media type")));
+    }
+}

@@ -1,0 +1,196 @@
+use time::{Date, Month};
+
+use checkout_domain::session::PaymentDetails;
+use checkout_domain::values::PaymentMethod;
+
+/// Card data as typed on the page, checked; it lives for one request and is never stored or
+/// logged (its `Debug` shows the last four digits only).
+#[derive(Clone)]
+pub struct CardDetails {
+    number: String,
+    exp_month: u8,
+    exp_year: u16,
+    cvc: String,
+}
+
+impl std::fmt::Debug for CardDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CardDetails(**** {})", self.last4())
+    }
+}
+
+/// Why the typed card cannot be charged at all (shown on the page; not a decline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardProblem {
+    /// Not 12–19 digits, or fails the Luhn check.
+    InvalidNumber,
+    /// Not `MM/YY`, or in the past.
+    InvalidExpiry,
+    /// Not 3 or 4 digits.
+    InvalidCvc,
+}
+
+impl CardProblem {
+    /// What the payer is told.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::InvalidNumber => "The card number is not valid.",
+            Self::InvalidExpiry => "The expiry date is not valid or has passed.",
+            Self::InvalidCvc => "The security code must be 3 or 4 digits.",
+        }
+    }
+}
+
+fn luhn_valid(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let d = u32::from(*d);
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+impl CardDetails {
+    /// Checks number (spaces allowed, Luhn), expiry (`MM/YY`, not before `today`'s month) and CVC.
+    pub fn parse(number: &str, expiry: &str, cvc: &str, today: Date) -> Result<Self, CardProblem> {
+        let number: String = number
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        let digits: Vec<u8> = number.bytes().map(|b| b.wrapping_sub(b'0')).collect();
+        if !(12..=19).contains(&digits.len())
+            || digits.iter().any(|d| *d > 9)
+            || !luhn_valid(&digits)
+        {
+            return Err(CardProblem::InvalidNumber);
+        }
+        let (month, year) = expiry
+            .trim()
+            .split_once('/')
+            .ok_or(CardProblem::InvalidExpiry)?;
+        let exp_month: u8 = month
+            .trim()
+            .parse()
+            .map_err(|_| CardProblem::InvalidExpiry)?;
+        let year: u16 = year
+            .trim()
+            .parse()
+            .map_err(|_| CardProblem::InvalidExpiry)?;
+        let exp_year = if year < 100 { 2000 + year } else { year };
+        let month = Month::try_from(exp_month).map_err(|_| CardProblem::InvalidExpiry)?;
+        let current = (today.year(), u8::from(today.month()));
+        if (i32::from(exp_year), u8::from(month)) < current {
+            return Err(CardProblem::InvalidExpiry);
+        }
+        let cvc = cvc.trim();
+        if !(3..=4).contains(&cvc.len()) || !cvc.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(CardProblem::InvalidCvc);
+        }
+        Ok(Self {
+            number,
+            exp_month,
+            exp_year,
+            cvc: cvc.to_owned(),
+        })
+    }
+
+    /// The full number, for the processor only.
+    pub fn number(&self) -> &str {
+        &self.number
+    }
+
+    /// The security code, for the processor only.
+    pub fn cvc(&self) -> &str {
+        &self.cvc
+    }
+
+    /// Expiry as (month, four-digit year).
+    pub fn expiry(&self) -> (u8, u16) {
+        (self.exp_month, self.exp_year)
+    }
+
+    /// The last four digits, the only part ever kept.
+    pub fn last4(&self) -> &str {
+        &self.number[self.number.len().saturating_sub(4)..]
+    }
+
+    /// The card network, from the number's prefix.
+    pub fn brand(&self) -> &'static str {
+        let prefix = |n: usize| {
+            self.number
+                .get(..n)
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(0)
+        };
+        match (prefix(1), prefix(2), prefix(4)) {
+            (4, _, _) => "visa",
+            (_, 51..=55, _) | (_, _, 2221..=2720) => "mastercard",
+            (_, 34 | 37, _) => "amex",
+            (_, 65, _) | (_, _, 6011) => "discover",
+            _ => "unknown",
+        }
+    }
+
+    /// What the session records about this card.
+    pub fn details(&self) -> PaymentDetails {
+        PaymentDetails {
+            method: PaymentMethod::Card,
+            brand: Some(self.brand().to_owned()),
+            last4: Some(self.last4().to_owned()),
+            asset: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    const TODAY: Date = date!(2026 - 11 - 22);
+
+    #[test]
+    fn test_cards_pass_and_keep_only_brand_and_last4() {
+        let card = CardDetails::parse("4242 4242 4242 4242", "12/34", "123", TODAY).expect("valid");
+        assert_eq!((card.brand(), card.last4()), ("visa", "4242"));
+        assert_eq!(format!("{card:?}"), "CardDetails(**** 4242)");
+        assert_eq!(
+            CardDetails::parse("5555555555554444", "11/26", "1234", TODAY).map(|c| c.brand()),
+            Ok("mastercard")
+        );
+    }
+
+    #[test]
+    fn luhn_failures_past_expiry_and_bad_cvc_are_refused_before_any_charge() {
+        assert_eq!(
+            CardDetails::parse("4242424242424241", "12/34", "123", TODAY).err(),
+            Some(CardProblem::InvalidNumber)
+        );
+        assert_eq!(
+            CardDetails::parse("4242", "12/34", "123", TODAY).err(),
+            Some(CardProblem::InvalidNumber)
+        );
+        assert_eq!(
+            CardDetails::parse("4242424242424242", "10/26", "123", TODAY).err(),
+            Some(CardProblem::InvalidExpiry)
+        );
+        assert_eq!(
+            CardDetails::parse("4242424242424242", "13/30", "123", TODAY).err(),
+            Some(CardProblem::InvalidExpiry)
+        );
+        assert_eq!(
+            CardDetails::parse("4242424242424242", "12/34", "12", TODAY).err(),
+            Some(CardProblem::InvalidCvc)
+        );
+    }
+}

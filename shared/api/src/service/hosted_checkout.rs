@@ -1,0 +1,297 @@
+//! The hosted checkout page's logic: showing a session to its payer, paying it, cancelling it.
+//! Rendering is the checkout-page function's; nothing here logs or keeps card data.
+
+use crate::App;
+use crate::error::ApiError;
+use crate::payments::{
+    CardDetails, ChargeOutcome, ChargeRequest, PaymentInstrument, PaymentProcessor,
+};
+use crate::service::transition::{announce, end_with_event};
+use checkout_domain::hashing::constant_time_eq;
+use checkout_domain::ids::SessionId;
+use checkout_domain::merchant::Merchant;
+use checkout_domain::session::{CheckoutSession, SessionStatus};
+use checkout_domain::timestamp::Timestamp;
+use checkout_domain::values::{CryptoAsset, HttpUrl, PaymentMethod};
+use checkout_store::{ChangeOutcome, EndOutcome};
+
+/// Declines after which a session fails.
+pub const MAX_DECLINES: u32 = 3;
+
+/// What the page shows.
+#[derive(Debug, Clone)]
+pub struct PageModel {
+    /// The session as it is.
+    pub session: CheckoutSession,
+    /// Its merchant (display name, brand colour).
+    pub merchant: Merchant,
+    /// The status the payer sees now.
+    pub status: SessionStatus,
+    /// When the page was rendered.
+    pub now: Timestamp,
+    /// Why the last attempt did not go through, for the payer.
+    pub error: Option<String>,
+}
+
+/// What the page answers.
+#[derive(Debug)]
+pub enum PageOutcome {
+    /// Render the page.
+    Show(Box<PageModel>),
+    /// Send the payer on (303).
+    Redirect(String),
+    /// No such session.
+    NotFound,
+    /// The form's anti-forgery token is missing or wrong; nothing was written.
+    Forbidden,
+    /// The session is open but its merchant has been deactivated: no form, nothing written.
+    MerchantInactive {
+        /// The name the payer knows the merchant by.
+        display_name: String,
+    },
+}
+
+async fn load(app: &App, id: &SessionId) -> Result<Option<(CheckoutSession, Merchant)>, ApiError> {
+    let Some(session) = app.store.get_session(id).await? else {
+        return Ok(None);
+    };
+    let Some(merchant) = app.store.get_merchant(&session.merchant_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some((session, merchant)))
+}
+
+fn show(
+    session: CheckoutSession,
+    merchant: Merchant,
+    now: Timestamp,
+    error: Option<String>,
+) -> PageOutcome {
+    // A deactivated merchant takes no payments: its open sessions show no form (and refuse
+    // posts) until it is reactivated or they expire; ended ones still show how they ended.
+    if !merchant.active && session.is_open_at(now) {
+        return inactive(merchant);
+    }
+    PageOutcome::Show(Box::new(PageModel {
+        status: session.status_at(now),
+        session,
+        merchant,
+        now,
+        error,
+    }))
+}
+
+fn inactive(merchant: Merchant) -> PageOutcome {
+    PageOutcome::MerchantInactive {
+        display_name: merchant.display_name,
+    }
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+fn token_ok(session: &CheckoutSession, form: &[(String, String)]) -> bool {
+    !session.form_token.is_empty()
+        && constant_time_eq(
+            field(form, "token").as_bytes(),
+            session.form_token.as_bytes(),
+        )
+}
+
+/// Where to send the payer: `url` with `{CHECKOUT_SESSION_ID}` replaced and `sessionId` and
+/// `status` added to its query.
+pub fn redirect_url(url: &HttpUrl, session_id: &SessionId, status: SessionStatus) -> String {
+    let text = url
+        .as_ref()
+        .replace(HttpUrl::SESSION_ID_PLACEHOLDER, session_id.as_str());
+    match url::Url::parse(&text) {
+        Ok(mut parsed) => {
+            parsed
+                .query_pairs_mut()
+                .append_pair("sessionId", session_id.as_str())
+                .append_pair("status", status.as_str());
+            parsed.into()
+        }
+        Err(_) => text,
+    }
+}
+
+/// `GET /pay/{id}`.
+pub async fn view(app: &App, id: &SessionId) -> Result<PageOutcome, ApiError> {
+    Ok(match load(app, id).await? {
+        Some((session, merchant)) => show(session, merchant, app.now(), None),
+        None => PageOutcome::NotFound,
+    })
+}
+
+/// `POST /pay/{id}`: one payment attempt from the form.
+pub async fn pay<P: PaymentProcessor>(
+    app: &App,
+    processor: &P,
+    id: &SessionId,
+    form: &[(String, String)],
+) -> Result<PageOutcome, ApiError> {
+    let Some((session, merchant)) = load(app, id).await? else {
+        return Ok(PageOutcome::NotFound);
+    };
+    if !token_ok(&session, form) {
+        return Ok(PageOutcome::Forbidden);
+    }
+    let now = app.now();
+    if !session.is_open_at(now) || !merchant.active {
+        return Ok(show(session, merchant, now, None));
+    }
+    let instrument = match instrument(&session, form, now) {
+        Ok(instrument) => instrument,
+        Err(problem) => return Ok(show(session, merchant, now, Some(problem.to_owned()))),
+    };
+    let request = ChargeRequest {
+        session_id: &session.id,
+        amount: session.amount,
+        currency: session.currency,
+        instrument: &instrument,
+    };
+    match processor.charge(&request).await {
+        ChargeOutcome::Approved(details) => {
+            let mut paid = session.ended(SessionStatus::Completed, now);
+            paid.payment = Some(details);
+            let event = announce(app, &paid, now)?;
+            match app
+                .store
+                .complete_session(&session, &paid, &event, now)
+                .await?
+            {
+                ChangeOutcome::Changed(paid) => {
+                    tracing::info!(session_id = %paid.id, event_id = %event.id, "session paid");
+                    Ok(PageOutcome::Redirect(redirect_url(
+                        &paid.success_url,
+                        &paid.id,
+                        SessionStatus::Completed,
+                    )))
+                }
+                ChangeOutcome::Refused(current) => Ok(show(*current, merchant, now, None)),
+                ChangeOutcome::MerchantInactive => Ok(inactive(merchant)),
+                ChangeOutcome::PriorUse(_) | ChangeOutcome::Gone => Ok(PageOutcome::NotFound),
+            }
+        }
+        ChargeOutcome::Declined(reason) => {
+            tracing::info!(session_id = %session.id, reason = reason.code(), "payment declined");
+            match app.store.record_decline(&session, now).await? {
+                Some(count) if count >= MAX_DECLINES => {
+                    match end_with_event(app, &session, SessionStatus::Failed, now).await? {
+                        EndOutcome::Ended(failed) => Ok(PageOutcome::Redirect(redirect_url(
+                            &failed.cancel_url,
+                            &failed.id,
+                            SessionStatus::Failed,
+                        ))),
+                        EndOutcome::NotPending(current) => Ok(show(*current, merchant, now, None)),
+                        EndOutcome::Gone => Ok(PageOutcome::NotFound),
+                    }
+                }
+                Some(count) => {
+                    let mut declined = session;
+                    declined.decline_count = count;
+                    Ok(show(
+                        declined,
+                        merchant,
+                        now,
+                        Some(reason.message().to_owned()),
+                    ))
+                }
+                None => view(app, id).await,
+            }
+        }
+    }
+}
+
+fn instrument(
+    session: &CheckoutSession,
+    form: &[(String, String)],
+    now: Timestamp,
+) -> Result<PaymentInstrument, &'static str> {
+    let method =
+        PaymentMethod::parse(field(form, "method")).map_err(|_| "Choose a payment method.")?;
+    if !session.payment_methods.contains(&method) {
+        return Err("This payment method is not offered for this payment.");
+    }
+    match method {
+        PaymentMethod::Card => CardDetails::parse(
+            field(form, "cardNumber"),
+            field(form, "cardExpiry"),
+            field(form, "cardCvc"),
+            now.date(),
+        )
+        .map(PaymentInstrument::Card)
+        .map_err(|problem| problem.message()),
+        PaymentMethod::Crypto => {
+            let asset = CryptoAsset::parse(field(form, "asset")).map_err(|_| "Choose an asset.")?;
+            if session.allowed_assets.is_empty() || session.allowed_assets.contains(&asset) {
+                Ok(PaymentInstrument::Crypto(asset))
+            } else {
+                Err("This asset is not accepted for this payment.")
+            }
+        }
+    }
+}
+
+/// `POST /pay/{id}/cancel`: the payer gives up.
+pub async fn cancel(
+    app: &App,
+    id: &SessionId,
+    form: &[(String, String)],
+) -> Result<PageOutcome, ApiError> {
+    let Some((session, merchant)) = load(app, id).await? else {
+        return Ok(PageOutcome::NotFound);
+    };
+    if !token_ok(&session, form) {
+        return Ok(PageOutcome::Forbidden);
+    }
+    let now = app.now();
+    if !session.is_open_at(now) || !merchant.active {
+        return Ok(show(session, merchant, now, None));
+    }
+    Ok(
+        match end_with_event(app, &session, SessionStatus::Cancelled, now).await? {
+            EndOutcome::Ended(cancelled) => PageOutcome::Redirect(redirect_url(
+                &cancelled.cancel_url,
+                &cancelled.id,
+                SessionStatus::Cancelled,
+            )),
+            EndOutcome::NotPending(current) => show(*current, merchant, now, None),
+            EndOutcome::Gone => PageOutcome::NotFound,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_substitute_the_id_and_keep_the_existing_query() {
+        let url =
+            HttpUrl::parse("https://shop.example/thanks?session={CHECKOUT_SESSION_ID}&lang=en")
+                .expect("valid");
+        assert_eq!(
+            redirect_url(
+                &url,
+                &SessionId::from_stored("cs_1"),
+                SessionStatus::Completed
+            ),
+            "https://shop.example/thanks?session=cs_1&lang=en&sessionId=cs_1&status=completed"
+        );
+        let bare = HttpUrl::parse("https://shop.example/cart").expect("valid");
+        assert_eq!(
+            redirect_url(
+                &bare,
+                &SessionId::from_stored("cs_1"),
+                SessionStatus::Cancelled
+            ),
+            "https://shop.example/cart?sessionId=cs_1&status=cancelled"
+        );
+    }
+}

@@ -1,0 +1,157 @@
+//! `GET /v1/events`: a merchant's events with their delivery records, to reconcile what it missed.
+
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::App;
+use crate::cursor;
+use crate::error::ApiError;
+use crate::json_fields::Violations;
+use crate::service::query_params;
+use checkout_domain::event::{DeliveryStatus, EventType, WebhookEvent};
+use checkout_domain::ids::{EventId, SessionId};
+use checkout_domain::merchant::Merchant;
+use checkout_domain::money::Invalid;
+use checkout_domain::timestamp::Timestamp;
+use checkout_store::{EventPage, EventQuery};
+
+/// The `event` object of the API.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventResource<'a> {
+    id: &'a EventId,
+    object: &'static str,
+    #[serde(rename = "type")]
+    kind: EventType,
+    created_at: Timestamp,
+    session_id: &'a SessionId,
+    delivery_status: DeliveryStatus,
+    attempts: u32,
+    next_attempt_at: Option<Timestamp>,
+    last_status_code: Option<u16>,
+    last_error: Option<&'a str>,
+    delivered_at: Option<Timestamp>,
+    data: Option<Box<RawValue>>,
+}
+
+impl<'a> EventResource<'a> {
+    /// The resource of `event`, its `data` exactly as delivered.
+    pub fn of(event: &'a WebhookEvent) -> Self {
+        let data = serde_json::from_str::<Value>(&event.payload)
+            .ok()
+            .and_then(|payload| RawValue::from_string(payload.get("data")?.to_string()).ok());
+        Self {
+            id: &event.id,
+            object: "event",
+            kind: event.kind,
+            created_at: event.created_at,
+            session_id: &event.session_id,
+            delivery_status: event.delivery_status,
+            attempts: event.attempts,
+            next_attempt_at: event.next_attempt_at,
+            last_status_code: event.last_status_code,
+            last_error: event.last_error.as_deref(),
+            delivered_at: event.delivered_at,
+            data,
+        }
+    }
+}
+
+/// The `list` object of events.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventList<'a> {
+    object: &'static str,
+    data: Vec<EventResource<'a>>,
+    has_more: bool,
+    next_cursor: Option<String>,
+}
+
+impl<'a> EventList<'a> {
+    /// Renders `page` with the cursor of its next page.
+    pub fn render(page: &'a EventPage, next_cursor: Option<String>) -> Self {
+        Self {
+            object: "list",
+            data: page.events.iter().map(EventResource::of).collect(),
+            has_more: page.next.is_some(),
+            next_cursor,
+        }
+    }
+}
+
+/// One page of `merchant`'s events for the query parameters `params`, and its next cursor.
+pub async fn list_events(
+    app: &App,
+    merchant: &Merchant,
+    params: &[(String, String)],
+) -> Result<(EventPage, Option<String>), ApiError> {
+    let mut v = Violations::default();
+    let mut query = EventQuery {
+        merchant_id: merchant.id.clone(),
+        session_id: None,
+        kind: None,
+        delivery_status: None,
+        limit: query_params::DEFAULT_LIMIT,
+        after: None,
+    };
+    let mut cursor_text = None;
+    for (name, value) in query_params::distinct(params, &mut v) {
+        match name {
+            "limit" => query.limit = query_params::limit(value, &mut v).unwrap_or(query.limit),
+            "sessionId" => match SessionId::parse(value) {
+                Ok(id) => query.session_id = Some(id),
+                Err(invalid) => v.push("sessionId", invalid),
+            },
+            "type" => match EventType::parse(value) {
+                Some(kind) => query.kind = Some(kind),
+                None => v.push("type", Invalid::new("invalid_type", "not an event type")),
+            },
+            "deliveryStatus" => match DeliveryStatus::parse(value) {
+                Some(status) => query.delivery_status = Some(status),
+                None => v.push(
+                    "deliveryStatus",
+                    Invalid::new(
+                        "invalid_delivery_status",
+                        "must be pending, delivered, failed or skipped",
+                    ),
+                ),
+            },
+            "cursor" => cursor_text = Some(value.to_owned()),
+            other => v.push(
+                other,
+                Invalid::new(
+                    "unknown_parameter",
+                    format!("{other:?} is not a known parameter"),
+                ),
+            ),
+        }
+    }
+    let query_id = format!(
+        "events|{}|{}|{}|{}",
+        query.merchant_id,
+        query
+            .session_id
+            .as_ref()
+            .map(SessionId::as_str)
+            .unwrap_or_default(),
+        query.kind.map(EventType::as_str).unwrap_or_default(),
+        query
+            .delivery_status
+            .map(DeliveryStatus::as_str)
+            .unwrap_or_default(),
+    );
+    if let Some(text) = cursor_text {
+        match cursor::decode(&text, &query_id, &app.config.cursor_secret) {
+            Ok(after) => query.after = Some(after),
+            Err(e) => v.push("cursor", e),
+        }
+    }
+    v.into_result(())?;
+    let page = app.store.list_events(&query).await?;
+    let next_cursor = page
+        .next
+        .as_ref()
+        .map(|key| cursor::encode(key, &query_id, &app.config.cursor_secret));
+    Ok((page, next_cursor))
+}

@@ -1,0 +1,141 @@
+//! `GET /v1/checkout/sessions`: query parameters, cursor and the list object.
+
+use serde::Serialize;
+
+use crate::App;
+use crate::cursor;
+use crate::error::ApiError;
+use crate::json_fields::Violations;
+use crate::service::query_params;
+use checkout_domain::merchant::Merchant;
+use checkout_domain::money::Invalid;
+use checkout_domain::session::{SessionResource, SessionStatus};
+use checkout_domain::timestamp::Timestamp;
+use checkout_domain::values::OrderId;
+use checkout_store::{ListQuery, Page};
+
+/// The `list` object of the API.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionList<'a> {
+    object: &'static str,
+    data: Vec<SessionResource<'a>>,
+    has_more: bool,
+    next_cursor: Option<String>,
+}
+
+impl<'a> SessionList<'a> {
+    /// Renders `page` as seen now, with the cursor of its next page.
+    pub fn render(app: &App, page: &'a Page, next_cursor: Option<String>, base_url: &str) -> Self {
+        Self {
+            object: "list",
+            data: page
+                .sessions
+                .iter()
+                .map(|s| app.resource(s, base_url))
+                .collect(),
+            has_more: page.next.is_some(),
+            next_cursor,
+        }
+    }
+}
+
+/// One page of `merchant`'s sessions for the query parameters `params`, and its next cursor.
+pub async fn list_sessions(
+    app: &App,
+    merchant: &Merchant,
+    params: &[(String, String)],
+) -> Result<(Page, Option<String>), ApiError> {
+    let mut v = Violations::default();
+    let mut query = ListQuery {
+        merchant_id: merchant.id.clone(),
+        order_id: None,
+        status: None,
+        created_from: None,
+        created_to: None,
+        limit: query_params::DEFAULT_LIMIT,
+        after: None,
+        now: app.now(),
+    };
+    let mut cursor_text = None;
+    for (name, value) in query_params::distinct(params, &mut v) {
+        match name {
+            "limit" => query.limit = query_params::limit(value, &mut v).unwrap_or(query.limit),
+            "status" => match SessionStatus::parse(value) {
+                Some(status) => query.status = Some(status),
+                None => v.push(
+                    "status",
+                    Invalid::new(
+                        "invalid_status",
+                        "must be pending, completed, failed, expired, cancelled or refunded",
+                    ),
+                ),
+            },
+            "orderId" => match OrderId::parse(value) {
+                Ok(order_id) => query.order_id = Some(order_id.as_ref().to_owned()),
+                Err(e) => v.push("orderId", e),
+            },
+            "createdFrom" => query.created_from = instant(value, "createdFrom", &mut v),
+            "createdTo" => query.created_to = instant(value, "createdTo", &mut v),
+            "cursor" => cursor_text = Some(value.to_owned()),
+            other => v.push(
+                other,
+                Invalid::new(
+                    "unknown_parameter",
+                    format!("{other:?} is not a known parameter"),
+                ),
+            ),
+        }
+    }
+    if let (Some(from), Some(to)) = (query.created_from, query.created_to)
+        && from > to
+    {
+        v.push(
+            "createdTo",
+            Invalid::new("invalid_range", "createdTo must not be before createdFrom"),
+        );
+    }
+    let query_id = query_identity(&query);
+    if let Some(text) = cursor_text {
+        match cursor::decode(&text, &query_id, &app.config.cursor_secret) {
+            Ok(after) => query.after = Some(after),
+            Err(e) => v.push("cursor", e),
+        }
+    }
+    v.into_result(())?;
+    let page = app.store.list_sessions(&query).await?;
+    let next_cursor = page
+        .next
+        .as_ref()
+        .map(|key| cursor::encode(key, &query_id, &app.config.cursor_secret));
+    Ok((page, next_cursor))
+}
+
+fn instant(value: &str, field: &str, v: &mut Violations) -> Option<Timestamp> {
+    let parsed = Timestamp::parse_rfc3339(value);
+    if parsed.is_none() {
+        v.push(
+            field,
+            Invalid::new(
+                "invalid_timestamp",
+                "must be an RFC 3339 instant such as 2026-11-22T00:00:00Z",
+            ),
+        );
+    }
+    parsed
+}
+
+/// What a cursor is bound to: the merchant and the filters (not the page size).
+fn query_identity(query: &ListQuery) -> String {
+    format!(
+        "{}|{}|{}|{}|{}",
+        query.merchant_id,
+        query.order_id.as_deref().unwrap_or_default(),
+        query.status.map(SessionStatus::as_str).unwrap_or_default(),
+        query
+            .created_from
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        query.created_to.map(|t| t.to_string()).unwrap_or_default(),
+    )
+}

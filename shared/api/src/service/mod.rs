@@ -1,0 +1,21 @@
+//! The operations of the API, between the HTTP edge and the store.
+
+pub mod create_request;
+mod create_session;
+pub mod dispatch;
+pub mod hosted_checkout;
+mod idempotent;
+mod list_events;
+mod list_sessions;
+mod query_params;
+mod refund_session;
+mod session_lifecycle;
+pub mod sweeper;
+pub mod transition;
+
+pub use create_session::{CREATE_SESSION_ENDPOINT, create_session};
+pub use idempotent::Created;
+pub use list_events::{EventList, EventResource, list_events};
+pub use list_sessions::{SessionList, list_sessions};
+pub use refund_session::{REFUND_SESSION_ENDPOINT, refund_session};
+pub use session_lifecycle::{Ending, end_session, get_session};

@@ -1,0 +1,44 @@
+//! Ending a pending session with its webhook event: the one path every status change of the
+//! merchant API, the sweeper and order-id recovery goes through, so none goes unannounced.
+
+use crate::App;
+use crate::error::ApiError;
+use checkout_domain::event::{EventType, WebhookEvent};
+use checkout_domain::session::{CheckoutSession, SessionStatus};
+use checkout_domain::timestamp::Timestamp;
+use checkout_store::EndOutcome;
+
+/// Moves `session` to the terminal `to` at `now`, writing the event in the same transaction.
+pub async fn end_with_event(
+    app: &App,
+    session: &CheckoutSession,
+    to: SessionStatus,
+    now: Timestamp,
+) -> Result<EndOutcome, ApiError> {
+    let ended = session.ended(to, now);
+    let event = announce(app, &ended, now)?;
+    let outcome = app.store.end_session(session, &ended, &event, now).await?;
+    if let EndOutcome::Ended(_) = &outcome {
+        tracing::info!(session_id = %session.id, status = %to, event_id = %event.id, "session ended");
+    }
+    Ok(outcome)
+}
+
+/// The event announcing `changed`, the session as its change leaves it, rendered as of `now`.
+pub fn announce(
+    app: &App,
+    changed: &CheckoutSession,
+    now: Timestamp,
+) -> Result<WebhookEvent, ApiError> {
+    let kind = EventType::for_status(changed.status)
+        .ok_or_else(|| ApiError::Internal(format!("{} is not announced", changed.status)))?;
+    WebhookEvent::new(
+        kind,
+        &changed.resource(now, &app.config.public_base_url),
+        &changed.merchant_id,
+        &changed.id,
+        changed.webhook_url.as_ref().map(AsRef::as_ref),
+        now,
+    )
+    .map_err(|e| ApiError::Internal(format!("event serialization: {e}")))
+}
