@@ -1,44 +1,52 @@
 //! Webhook events: what happened to a session, written in the same transaction as the change
 //! (a transactional outbox), then delivered at least once.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, MerchantId, SessionId};
 use crate::session::{SessionResource, SessionStatus};
 use crate::timestamp::Timestamp;
 
-/// The kinds of event a merchant is told about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The kinds of event a merchant is told about. Each name is written twice, for serde and for
+/// strum, side by side; a test holds them equal.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::VariantArray,
+)]
 pub enum EventType {
     /// The payer paid.
     #[serde(rename = "checkout.session.completed")]
+    #[strum(serialize = "checkout.session.completed")]
     Completed,
     /// The session expired unpaid.
     #[serde(rename = "checkout.session.expired")]
+    #[strum(serialize = "checkout.session.expired")]
     Expired,
     /// The session was cancelled.
     #[serde(rename = "checkout.session.cancelled")]
+    #[strum(serialize = "checkout.session.cancelled")]
     Cancelled,
     /// Payment failed for good.
     #[serde(rename = "checkout.session.failed")]
+    #[strum(serialize = "checkout.session.failed")]
     Failed,
     /// The payment was refunded.
     #[serde(rename = "checkout.session.refunded")]
+    #[strum(serialize = "checkout.session.refunded")]
     Refunded,
 }
 
 impl EventType {
-    /// Every type.
-    pub const ALL: [EventType; 5] = [
-        Self::Completed,
-        Self::Expired,
-        Self::Cancelled,
-        Self::Failed,
-        Self::Refunded,
-    ];
-
     /// The event announcing a move to `status`, if that status is announced.
     pub fn for_status(status: SessionStatus) -> Option<Self> {
         match status {
@@ -53,30 +61,32 @@ impl EventType {
 
     /// The dotted name, e.g. `checkout.session.expired`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Completed => "checkout.session.completed",
-            Self::Expired => "checkout.session.expired",
-            Self::Cancelled => "checkout.session.cancelled",
-            Self::Failed => "checkout.session.failed",
-            Self::Refunded => "checkout.session.refunded",
-        }
+        self.into()
     }
 
     /// Parses a dotted name.
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == text)
-    }
-}
-
-impl fmt::Display for EventType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        text.parse().ok()
     }
 }
 
 /// Where an event's delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum DeliveryStatus {
     /// Not delivered yet; attempts remain.
     Pending,
@@ -89,23 +99,14 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
-    /// Every status.
-    pub const ALL: [DeliveryStatus; 4] =
-        [Self::Pending, Self::Delivered, Self::Failed, Self::Skipped];
-
     /// The lower-case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Skipped => "skipped",
-        }
+        self.into()
     }
 
     /// Parses a lower-case name.
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
+        text.parse().ok()
     }
 }
 
@@ -224,6 +225,8 @@ impl WebhookEvent {
 
 #[cfg(test)]
 mod tests {
+    use strum::VariantArray;
+
     use super::*;
 
     #[test]
@@ -239,13 +242,31 @@ mod tests {
     #[test]
     fn every_terminal_status_has_an_event_and_pending_has_none() {
         assert_eq!(EventType::for_status(SessionStatus::Pending), None);
-        for status in SessionStatus::ALL
-            .into_iter()
+        for status in SessionStatus::VARIANTS
+            .iter()
+            .copied()
             .filter(|s| *s != SessionStatus::Pending)
         {
             let kind = EventType::for_status(status).expect("announced");
             assert_eq!(kind.as_str(), format!("checkout.session.{status}"));
             assert_eq!(EventType::parse(kind.as_str()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn names_are_the_same_in_json_and_in_text() {
+        for kind in EventType::VARIANTS {
+            let json = serde_json::to_string(kind).ok();
+            assert_eq!(json, Some(format!("\"{kind}\"")));
+        }
+        for status in DeliveryStatus::VARIANTS {
+            let json = serde_json::to_string(status).ok();
+            assert_eq!(json, Some(format!("\"{}\"", status.as_str())));
+            assert_eq!(DeliveryStatus::parse(status.as_str()), Some(*status));
+        }
+        for status in SessionStatus::VARIANTS {
+            let json = serde_json::to_string(status).ok();
+            assert_eq!(json, Some(format!("\"{status}\"")));
         }
     }
 }

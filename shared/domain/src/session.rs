@@ -1,7 +1,5 @@
 //! The checkout session: what is stored, and the resource the API renders from it.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{MerchantId, SessionId};
@@ -12,8 +10,22 @@ use crate::values::{
 };
 
 /// Where a session is in its life. `pending` is the only non-terminal status (refund aside).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::Display,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum SessionStatus {
     /// Waiting for the payer.
     Pending,
@@ -30,42 +42,19 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
-    /// Every status.
-    pub const ALL: [SessionStatus; 6] = [
-        Self::Pending,
-        Self::Completed,
-        Self::Failed,
-        Self::Expired,
-        Self::Cancelled,
-        Self::Refunded,
-    ];
-
     /// The lower-case name used in the API and in the table.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Expired => "expired",
-            Self::Cancelled => "cancelled",
-            Self::Refunded => "refunded",
-        }
+        self.into()
     }
 
     /// Parses a lower-case status name.
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
+        text.parse().ok()
     }
 
     /// Whether a session in this status keeps its order id reserved.
     pub fn holds_order_id(self) -> bool {
         matches!(self, Self::Pending | Self::Completed | Self::Refunded)
-    }
-}
-
-impl fmt::Display for SessionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

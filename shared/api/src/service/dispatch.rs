@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -85,12 +86,13 @@ pub async fn handle_trigger(
     if trigger.get("Records").is_some() {
         let batch: StreamEvent = serde_json::from_value(trigger)
             .map_err(|e| ApiError::Internal(format!("not a DynamoDB stream event: {e}")))?;
-        let failures = deliver_stream_batch(app, sender, batch, deadline).await?;
-        let failures: Vec<Value> = failures
-            .into_iter()
-            .map(|id| serde_json::json!({ "itemIdentifier": id }))
-            .collect();
-        return Ok(serde_json::json!({ "batchItemFailures": failures }));
+        let mut answer = DynamoDbEventResponse::default();
+        for sequence in deliver_stream_batch(app, sender, batch, deadline).await? {
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(sequence);
+            answer.batch_item_failures.push(failure);
+        }
+        return serde_json::to_value(answer).map_err(|e| ApiError::Internal(e.to_string()));
     }
     let report = deliver_due(app, sender, deadline).await?;
     tracing::info!(?report, "scheduled dispatch");
