@@ -28,14 +28,8 @@ struct ApiKeyItem {
 }
 
 impl Store {
-    /// Writes a new merchant; fails if the id is taken.
-    pub async fn put_merchant(&self, merchant: &Merchant) -> Result<(), StoreError> {
-        let (pk, sk) = keys::merchant(&merchant.id);
-        let item = MerchantItem {
-            pk,
-            sk: sk.to_owned(),
-            merchant: merchant.clone(),
-        };
+    /// Writes `item` unless an item with its key exists.
+    async fn put_new(&self, item: impl serde::Serialize) -> Result<(), StoreError> {
         self.client
             .put_item()
             .table_name(&self.table)
@@ -45,6 +39,17 @@ impl Store {
             .await
             .map_err(storage_error)?;
         Ok(())
+    }
+
+    /// Writes a new merchant; fails if the id is taken.
+    pub async fn put_merchant(&self, merchant: &Merchant) -> Result<(), StoreError> {
+        let (pk, sk) = keys::merchant(&merchant.id);
+        let item = MerchantItem {
+            pk,
+            sk: sk.to_owned(),
+            merchant: merchant.clone(),
+        };
+        self.put_new(item).await
     }
 
     /// The merchant `id`, if any.
@@ -82,15 +87,7 @@ impl Store {
             sk: sk.to_owned(),
             record: record.clone(),
         };
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(serde_dynamo::to_item(item).map_err(item_error)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(storage_error)?;
-        Ok(())
+        self.put_new(item).await
     }
 
     /// The key whose SHA-256 is `key_hash`, if any.

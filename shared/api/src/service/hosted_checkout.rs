@@ -128,6 +128,26 @@ pub async fn view(app: &App, id: &SessionId) -> Result<PageOutcome, ApiError> {
     })
 }
 
+/// The session a form was posted to with its merchant and the time, if the form may act on it
+/// now; otherwise the page to answer (unknown, forged, or no longer open).
+async fn acting_on(
+    app: &App,
+    id: &SessionId,
+    form: &[(String, String)],
+) -> Result<Result<(CheckoutSession, Merchant, Timestamp), PageOutcome>, ApiError> {
+    let Some((session, merchant)) = load(app, id).await? else {
+        return Ok(Err(PageOutcome::NotFound));
+    };
+    if !token_ok(&session, form) {
+        return Ok(Err(PageOutcome::Forbidden));
+    }
+    let now = app.now();
+    if !session.is_open_at(now) || !merchant.active {
+        return Ok(Err(show(session, merchant, now, None)));
+    }
+    Ok(Ok((session, merchant, now)))
+}
+
 /// `POST /pay/{id}`: one payment attempt from the form.
 pub async fn pay<P: PaymentProcessor>(
     app: &App,
@@ -135,16 +155,10 @@ pub async fn pay<P: PaymentProcessor>(
     id: &SessionId,
     form: &[(String, String)],
 ) -> Result<PageOutcome, ApiError> {
-    let Some((session, merchant)) = load(app, id).await? else {
-        return Ok(PageOutcome::NotFound);
+    let (session, merchant, now) = match acting_on(app, id, form).await? {
+        Ok(open) => open,
+        Err(answer) => return Ok(answer),
     };
-    if !token_ok(&session, form) {
-        return Ok(PageOutcome::Forbidden);
-    }
-    let now = app.now();
-    if !session.is_open_at(now) || !merchant.active {
-        return Ok(show(session, merchant, now, None));
-    }
     let instrument = match instrument(&session, form, now) {
         Ok(instrument) => instrument,
         Err(problem) => return Ok(show(session, merchant, now, Some(problem.to_owned()))),
@@ -244,16 +258,10 @@ pub async fn cancel(
     id: &SessionId,
     form: &[(String, String)],
 ) -> Result<PageOutcome, ApiError> {
-    let Some((session, merchant)) = load(app, id).await? else {
-        return Ok(PageOutcome::NotFound);
+    let (session, merchant, now) = match acting_on(app, id, form).await? {
+        Ok(open) => open,
+        Err(answer) => return Ok(answer),
     };
-    if !token_ok(&session, form) {
-        return Ok(PageOutcome::Forbidden);
-    }
-    let now = app.now();
-    if !session.is_open_at(now) || !merchant.active {
-        return Ok(show(session, merchant, now, None));
-    }
     Ok(
         match end_with_event(app, &session, SessionStatus::Cancelled, now).await? {
             EndOutcome::Ended(cancelled) => PageOutcome::Redirect(redirect_url(
