@@ -15,9 +15,11 @@ async fn get(
     exchange: &http::Exchange,
     request: &Request,
 ) -> Result<Response<Body>, checkout_api::ApiError> {
-    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
-    let id = http::session_id(request)?;
-    let session = service::get_session(app, &merchant, &id).await?;
+    let session = auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
+        let id = http::session_id(request)?;
+        service::get_session(app, &merchant, &id).await
+    })
+    .await?;
     http::json(
         StatusCode::OK,
         &app.resource(&session, &http::public_base_url(app, request)),

@@ -16,8 +16,11 @@ async fn list(
     exchange: &http::Exchange,
     request: &Request,
 ) -> Result<Response<Body>, checkout_api::ApiError> {
-    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let params = http::query_params(request);
-    let (page, next_cursor) = service::list_events(app, &merchant, &params).await?;
+    let (page, next_cursor) =
+        auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
+            service::list_events(app, &merchant, &params).await
+        })
+        .await?;
     http::json(StatusCode::OK, &EventList::render(&page, next_cursor))
 }

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedHttpC
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 
+use crate::admission::Admissions;
 use crate::auth_cache::AuthCache;
 use crate::config::Config;
 use checkout_domain::clock::{Clock, SystemClock};
@@ -25,6 +26,8 @@ pub struct App {
     pub config: Config,
     /// Keys this container checked recently.
     pub auth_cache: AuthCache,
+    /// Rate-limit slots this container holds.
+    pub admissions: Admissions,
     clock: Arc<dyn Clock>,
 }
 
@@ -46,6 +49,7 @@ impl App {
             store,
             config,
             auth_cache: AuthCache::default(),
+            admissions: Admissions::default(),
             clock,
         }
     }

@@ -17,12 +17,36 @@ use checkout_domain::merchant::{
 use checkout_store::RateDecision;
 
 /// The active merchant whose valid, unrevoked key (or a token issued for it) is in `headers`,
-/// within its rate limit (its standing recorded on `exchange`).
+/// within its rate limit (its standing recorded on `exchange`). For writes: the request is
+/// admitted before it changes anything.
 pub async fn authenticate(
     app: &App,
     exchange: &Exchange,
     headers: &HeaderMap,
 ) -> Result<Merchant, ApiError> {
+    let merchant = identify(app, headers).await?;
+    admit(app, exchange, &merchant).await?;
+    Ok(merchant)
+}
+
+/// Authenticates a read and makes it: the merchant's admission runs beside `read`, not before
+/// it, so the rate limit adds no round trip. A refused request's read is made but not answered.
+pub async fn authenticated_read<T>(
+    app: &App,
+    exchange: &Exchange,
+    headers: &HeaderMap,
+    read: impl AsyncFnOnce(Merchant) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let merchant = identify(app, headers).await?;
+    let admission = admit(app, exchange, &merchant);
+    let (admitted, answer) = tokio::join!(admission, read(merchant.clone()));
+    admitted?;
+    answer
+}
+
+/// The active merchant whose valid, unrevoked key (or a token issued for it) is in `headers`,
+/// not yet counted against its limit.
+async fn identify(app: &App, headers: &HeaderMap) -> Result<Merchant, ApiError> {
     let Some(token) = bearer_token(headers) else {
         return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
     };
@@ -41,7 +65,6 @@ pub async fn authenticate(
     } else {
         return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
     };
-    admit(app, exchange, &merchant).await?;
     Ok(merchant)
 }
 
@@ -98,24 +121,64 @@ async fn read_key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecor
     Ok((merchant, record))
 }
 
-/// Takes one slot of the merchant's per-second limit, unless the deployment turned limits off.
+/// Takes one slot of the merchant's per-second limit, unless the deployment turned limits off:
+/// from this container's lease if it holds one, else from the window (several slots at once
+/// for a container that was busy with this merchant in the previous second; see `admission`).
 async fn admit(app: &App, exchange: &Exchange, merchant: &Merchant) -> Result<(), ApiError> {
     if !app.config.rate_limits {
         return Ok(());
     }
     let limit = merchant.rate_limit.unwrap_or(DEFAULT_RATE_LIMIT);
-    let decision = app
+    let now = app.now();
+    let second = now.unix_seconds();
+    if let Some(remaining) = app.admissions.take_leased(&merchant.id, second) {
+        exchange.record_quota(Quota { limit, remaining });
+        return Ok(());
+    }
+    let mut slots = app.admissions.slots_to_take(&merchant.id, limit, second);
+    let taken = app
         .store
-        .take_request_slot(&merchant.id, limit, app.now())
-        .await?;
-    let remaining = match decision {
-        RateDecision::Allowed { remaining } => remaining,
-        RateDecision::Limited => 0,
+        .take_request_slots(&merchant.id, limit, slots, now)
+        .await;
+    let mut decision = match taken {
+        Ok(decision) => decision,
+        Err(err) => {
+            if slots > 1 {
+                app.admissions.lease_refused(&merchant.id, second);
+            }
+            return Err(err.into());
+        }
     };
-    exchange.record_quota(Quota { limit, remaining });
+    if decision == RateDecision::Limited && slots > 1 {
+        // Fewer slots than a lease are still left: this request may have one of them.
+        app.admissions.lease_refused(&merchant.id, second);
+        slots = 1;
+        decision = app
+            .store
+            .take_request_slots(&merchant.id, limit, slots, now)
+            .await?;
+    }
     match decision {
-        RateDecision::Allowed { .. } => Ok(()),
-        RateDecision::Limited => Err(ApiError::RateLimited { limit }),
+        RateDecision::Allowed { remaining } => {
+            app.admissions.took(&merchant.id, second, slots, remaining);
+            exchange.record_quota(Quota {
+                limit,
+                remaining: remaining + slots - 1,
+            });
+            Ok(())
+        }
+        RateDecision::Limited => {
+            // A lease another request of this container takes meanwhile may have a slot spare.
+            if let Some(remaining) = app.admissions.await_lease(&merchant.id, second).await {
+                exchange.record_quota(Quota { limit, remaining });
+                return Ok(());
+            }
+            exchange.record_quota(Quota {
+                limit,
+                remaining: 0,
+            });
+            Err(ApiError::RateLimited { limit })
+        }
     }
 }
 

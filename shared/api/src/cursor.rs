@@ -9,18 +9,16 @@ use checkout_domain::hashing::{constant_time_eq, hmac_sha256};
 use checkout_domain::money::Invalid;
 use checkout_store::PageKey;
 
+/// The position a cursor carries: the last item's sort key, which continues every key shard.
+/// (Cursors made before shards also carried the item's table key; it is ignored.)
 #[derive(Serialize, Deserialize)]
 struct Position {
-    pk: String,
-    sk: String,
     at: String,
 }
 
 /// Encodes `key` for the query identified by `query` (merchant and filters).
 pub fn encode(key: &PageKey, query: &str, secret: &[u8]) -> String {
     let position = Position {
-        pk: key.pk.clone(),
-        sk: key.sk.clone(),
         at: key.sort_key.clone(),
     };
     let payload = serde_json::to_vec(&position).unwrap_or_default();
@@ -44,8 +42,6 @@ pub fn decode(cursor: &str, query: &str, secret: &[u8]) -> Result<PageKey, Inval
     }
     let position: Position = serde_json::from_slice(&payload).map_err(|_| invalid())?;
     Ok(PageKey {
-        pk: position.pk,
-        sk: position.sk,
         sort_key: position.at,
     })
 }
@@ -64,8 +60,6 @@ mod tests {
 
     fn key() -> PageKey {
         PageKey {
-            pk: "SESSION#cs_abc".into(),
-            sk: "SESSION".into(),
             sort_key: "2026-11-22T04:15:12.123Z#cs_abc".into(),
         }
     }
@@ -89,8 +83,7 @@ mod tests {
     #[test]
     fn an_edited_cursor_is_refused() {
         let cursor = encode(&key(), "q", b"secret");
-        let forged_payload =
-            URL_SAFE_NO_PAD.encode(br#"{"pk":"SESSION#cs_other","sk":"SESSION","at":"z"}"#);
+        let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"at":"z"}"#);
         let tag = cursor.split_once('.').map(|(_, t)| t).unwrap_or_default();
         assert!(decode(&format!("{forged_payload}.{tag}"), "q", b"secret").is_err());
         assert!(decode("garbage", "q", b"secret").is_err());

@@ -5,6 +5,7 @@
 //! it returns.
 
 pub mod access_token;
+pub mod admission;
 pub mod app;
 pub mod auth;
 pub mod auth_cache;

@@ -75,8 +75,8 @@ proptest! {
     }
 
     #[test]
-    fn cursors_round_trip_for_their_query(pk in ".{0,60}", sk in ".{0,20}", at in ".{0,60}") {
-        let key = PageKey { pk, sk, sort_key: at };
+    fn cursors_round_trip_for_their_query(at in ".{0,80}") {
+        let key = PageKey { sort_key: at };
         let text = cursor::encode(&key, "mer_1|pending", b"secret");
         prop_assert_eq!(cursor::decode(&text, "mer_1|pending", b"secret"), Ok(key));
     }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, MerchantId, SessionId};
-use crate::session::{SessionResource, SessionStatus};
+use crate::session::{CheckoutSession, SessionResource, SessionStatus};
 use crate::timestamp::Timestamp;
 
 /// The kinds of event a merchant is told about. Each name is written twice, for serde and for
@@ -71,21 +71,9 @@ impl EventType {
 }
 
 /// Where an event's delivery stands.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::Display, strum::VariantArray)]
 #[strum(serialize_all = "lowercase")]
 pub enum DeliveryStatus {
     /// Not delivered yet; attempts remain.
@@ -144,6 +132,9 @@ pub struct WebhookEvent {
     pub merchant_id: MerchantId,
     /// The session.
     pub session_id: SessionId,
+    /// The merchant key shard of its session, where its list entry goes.
+    #[serde(default)]
+    pub key_shard: u32,
     /// When it happened.
     pub created_at: Timestamp,
     /// The exact body every attempt sends: `{id, type, createdAt, data: {object}}`.
@@ -188,13 +179,12 @@ struct Data<'a> {
 }
 
 impl WebhookEvent {
-    /// A new pending event of `kind` about `session` (rendered as of the change), due at once.
+    /// A new pending event of `kind` about `session`, whose `resource` (rendered as of the
+    /// change) is what it carries; due at once.
     pub fn new(
         kind: EventType,
-        session: &SessionResource<'_>,
-        merchant_id: &MerchantId,
-        session_id: &SessionId,
-        webhook_url: Option<&str>,
+        session: &CheckoutSession,
+        resource: &SessionResource<'_>,
         now: Timestamp,
     ) -> Result<Self, serde_json::Error> {
         let id = EventId::generate();
@@ -202,16 +192,20 @@ impl WebhookEvent {
             id: id.as_str(),
             kind,
             created_at: now,
-            data: Data { object: session },
+            data: Data { object: resource },
         })?;
         Ok(Self {
             id,
             kind,
-            merchant_id: merchant_id.clone(),
-            session_id: session_id.clone(),
+            merchant_id: session.merchant_id.clone(),
+            session_id: session.id.clone(),
+            key_shard: session.key_shard,
             created_at: now,
             payload,
-            webhook_url: webhook_url.map(str::to_owned),
+            webhook_url: session
+                .webhook_url
+                .as_ref()
+                .map(|url| url.as_ref().to_owned()),
             delivery_status: DeliveryStatus::Pending,
             attempts: 0,
             next_attempt_at: Some(now),

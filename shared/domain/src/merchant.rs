@@ -36,8 +36,51 @@ pub struct Merchant {
     /// Requests per second this merchant may send (default [`DEFAULT_RATE_LIMIT`]).
     #[serde(default)]
     pub rate_limit: Option<u32>,
+    /// How many shards each key gathering this merchant's items is spread over (its sessions'
+    /// list entries, its events): [`key_shards_for`] its rate limit, never lowered, since items
+    /// stay in the shard they were written to. Merchants stored before shards read as one.
+    #[serde(default = "one_shard")]
+    pub key_shards: u32,
     /// Creation instant.
     pub created_at: Timestamp,
+}
+
+fn one_shard() -> u32 {
+    1
+}
+
+/// Requests per second one key shard of a merchant is sized for: a session's list entry costs
+/// up to 4 write units (a 4 KB item), so 100 a second stay under 500 write units, half of the
+/// 1,000 DynamoDB allows one partition key value.
+pub const REQUESTS_PER_KEY_SHARD: u32 = 100;
+
+/// The most key shards a merchant is given: a list page queries each of them.
+pub const MAX_KEY_SHARDS: u32 = 64;
+
+/// The key shards for a merchant allowed `rate_limit` requests per second.
+pub fn key_shards_for(rate_limit: u32) -> u32 {
+    rate_limit
+        .div_ceil(REQUESTS_PER_KEY_SHARD)
+        .clamp(1, MAX_KEY_SHARDS)
+}
+
+/// Which of `shards` shards the item with id `id` lives in: stable, and even over random ids.
+pub fn shard_of(id: &str, shards: u32) -> u32 {
+    id.bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % shards.max(1)
+}
+
+/// Requests per second one rate-limit window item takes: its updates stay far below DynamoDB's
+/// per-key limit even when every request is counted on its own.
+pub const REQUESTS_PER_WINDOW_SHARD: u32 = 200;
+
+/// How many items one second's request count of a merchant allowed `limit` a second is spread
+/// over, and how many requests each of them admits. Admitted requests stay at or under `limit`
+/// plus one per extra shard: `shards × cap < limit + shards`.
+pub fn rate_window_shards(limit: u32) -> (u32, u32) {
+    let shards = limit.div_ceil(REQUESTS_PER_WINDOW_SHARD).max(1);
+    (shards, limit.div_ceil(shards))
 }
 
 /// Whether `color` is a brand colour the checkout page can use: `#RRGGBB`.
@@ -117,6 +160,39 @@ mod tests {
         assert!(is_brand_color("#3b4cCA"));
         for bad in ["3b4cca", "#3b4cc", "#3b4ccaa", "#3b4ccg", "", "#"] {
             assert!(!is_brand_color(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn shards_follow_the_rate_limit_and_spread_ids_evenly() {
+        assert_eq!(key_shards_for(DEFAULT_RATE_LIMIT), 1);
+        assert_eq!(key_shards_for(100), 1);
+        assert_eq!(key_shards_for(101), 2);
+        assert_eq!(key_shards_for(5_000), 50);
+        assert_eq!(key_shards_for(1_000_000), MAX_KEY_SHARDS);
+        let mut counts = [0u32; 50];
+        for _ in 0..50_000 {
+            let id = crate::ids::SessionId::generate();
+            counts[shard_of(id.as_str(), 50) as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|c| (800..1_200).contains(c)),
+            "{counts:?}"
+        );
+        assert_eq!(shard_of("cs_anything", 1), 0);
+    }
+
+    #[test]
+    fn window_shards_admit_at_most_one_more_per_extra_shard() {
+        assert_eq!(rate_window_shards(25), (1, 25));
+        assert_eq!(rate_window_shards(200), (1, 200));
+        for limit in [1, 201, 999, 5_000, 12_345] {
+            let (shards, cap) = rate_window_shards(limit);
+            assert!(
+                shards * cap >= limit && shards * cap < limit + shards,
+                "{limit}"
+            );
+            assert!(cap <= REQUESTS_PER_WINDOW_SHARD, "{limit}");
         }
     }
 

@@ -10,21 +10,9 @@ use crate::values::{
 };
 
 /// Where a session is in its life. `pending` is the only non-terminal status (refund aside).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::Display,
-    strum::VariantArray,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::Display, strum::VariantArray)]
 #[strum(serialize_all = "lowercase")]
 pub enum SessionStatus {
     /// Waiting for the payer.
@@ -84,6 +72,10 @@ pub struct CheckoutSession {
     pub id: SessionId,
     /// The owning merchant.
     pub merchant_id: MerchantId,
+    /// Which of its merchant's key shards holds this session's list entry and its events: kept
+    /// on the session so that every writer knows it without reading the merchant.
+    #[serde(default)]
+    pub key_shard: u32,
     /// Stored status.
     pub status: SessionStatus,
     /// Total to pay.

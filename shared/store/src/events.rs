@@ -59,6 +59,8 @@ pub enum DeliveryOutcome {
 pub struct EventQuery {
     /// Whose events.
     pub merchant_id: MerchantId,
+    /// How many key shards the merchant's events are spread over.
+    pub key_shards: u32,
     /// Only this session's events.
     pub session_id: Option<SessionId>,
     /// Only events of this type.
@@ -91,7 +93,7 @@ impl Store {
         let item = EventItem {
             pk,
             sk: sk.to_owned(),
-            gsi1pk: keys::merchant_events(&event.merchant_id),
+            gsi1pk: keys::merchant_events(&event.merchant_id, event.key_shard),
             gsi1sk: created.clone(),
             gsi2pk: keys::session_events(&event.session_id),
             gsi2sk: created,
@@ -266,9 +268,11 @@ impl Store {
         }
         let walk = IndexWalk {
             by_group: query.session_id.is_some(),
-            partition: match &query.session_id {
-                Some(session_id) => keys::session_events(session_id),
-                None => keys::merchant_events(&query.merchant_id),
+            partitions: match &query.session_id {
+                Some(session_id) => vec![keys::session_events(session_id)],
+                None => (0..query.key_shards.max(1))
+                    .map(|shard| keys::merchant_events(&query.merchant_id, shard))
+                    .collect(),
             },
             created_from: None,
             created_to: None,

@@ -1,7 +1,13 @@
 //! Key shapes of every item; the only place that knows them.
+//!
+//! No key is written by every request of one merchant: keys that gather a merchant's items carry
+//! a shard (`checkout_domain::merchant::key_shards_for` its rate limit, see docs/scale.md).
+//! Shard 0 keeps the shape these keys had before they were sharded, so stored items need no
+//! migration.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use checkout_domain::ids::{EventId, MerchantId, SessionId};
+use checkout_domain::merchant::shard_of;
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -29,14 +35,20 @@ pub fn idempotency(merchant_id: &MerchantId, endpoint: &str, key: &str) -> (Stri
     )
 }
 
-/// `gsi1pk` of a merchant's sessions.
-pub fn merchant_sessions(merchant_id: &MerchantId) -> String {
-    format!("MERCHANT#{merchant_id}")
+/// `gsi1pk` of the sessions in shard `shard` of a merchant.
+pub fn merchant_sessions(merchant_id: &MerchantId, shard: u32) -> String {
+    match shard {
+        0 => format!("MERCHANT#{merchant_id}"),
+        n => format!("MERCHANT#{merchant_id}#{n}"),
+    }
 }
 
-/// `gsi1pk` of a merchant's events.
-pub fn merchant_events(merchant_id: &MerchantId) -> String {
-    format!("MERCHANT#{merchant_id}#EVENTS")
+/// `gsi1pk` of the events in shard `shard` of a merchant.
+pub fn merchant_events(merchant_id: &MerchantId, shard: u32) -> String {
+    match shard {
+        0 => format!("MERCHANT#{merchant_id}#EVENTS"),
+        n => format!("MERCHANT#{merchant_id}#EVENTS#{n}"),
+    }
 }
 
 /// `gsi2pk` of a session's events.
@@ -44,9 +56,13 @@ pub fn session_events(session_id: &SessionId) -> String {
     format!("SESSION#{session_id}#EVENTS")
 }
 
-/// `pk` of a merchant's request counter in the one-second window `second` (Unix time).
-pub fn rate_window(merchant_id: &MerchantId, second: i64) -> (String, &'static str) {
-    (format!("RATE#{merchant_id}#{second}"), "RATE")
+/// `pk` of shard `shard` of a merchant's request count in the one-second window `second` (Unix
+/// time).
+pub fn rate_window(merchant_id: &MerchantId, second: i64, shard: u32) -> (String, &'static str) {
+    match shard {
+        0 => (format!("RATE#{merchant_id}#{second}"), "RATE"),
+        n => (format!("RATE#{merchant_id}#{second}#{n}"), "RATE"),
+    }
 }
 
 /// The session id in a session's `pk`.
@@ -82,20 +98,14 @@ pub fn created_sort_key(created_at: &str, id: &str) -> String {
 /// take every write.
 pub const DUE_SHARDS: u32 = 16;
 
-fn shard_of(id: &str) -> u32 {
-    id.bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
-        % DUE_SHARDS
-}
-
 /// `gsi3pk` of a pending session (its `gsi3sk` is `expiresAt`).
 pub fn pending_shard(session_id: &SessionId) -> String {
-    format!("PENDING#{}", shard_of(session_id.as_str()))
+    format!("PENDING#{}", shard_of(session_id.as_str(), DUE_SHARDS))
 }
 
 /// `gsi3pk` of an event awaiting delivery (its `gsi3sk` is `nextAttemptAt`).
 pub fn delivery_shard(event_id: &EventId) -> String {
-    format!("DELIVERY#{}", shard_of(event_id.as_str()))
+    format!("DELIVERY#{}", shard_of(event_id.as_str(), DUE_SHARDS))
 }
 
 /// Every `gsi3pk` of pending sessions.

@@ -10,7 +10,7 @@
 //! | webhook event      | `EVENT#<eventId>`                    | `EVENT`     | by-merchant, by-group, due-by-time       |
 //! | order reservation  | `MERCHANT#<merchantId>#ORDER#<orderId>` | `ORDER`  |                                          |
 //! | idempotency record | `MERCHANT#<merchantId>#IDEMPOTENCY#<endpoint>#<key>` | `IDEMPOTENCY` |                   |
-//! | rate-limit window  | `RATE#<merchantId>#<unix second>`    | `RATE`      |                                          |
+//! | rate-limit window  | `RATE#<merchantId>#<unix second>[#<shard>]` | `RATE` |                                    |
 
 mod attributes;
 mod conditions;

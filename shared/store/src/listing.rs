@@ -2,7 +2,7 @@
 //! order's sessions, a merchant's or a session's events.
 
 use super::errors::StoreError;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
@@ -15,14 +15,11 @@ use checkout_domain::ids::MerchantId;
 use checkout_domain::session::{CheckoutSession, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
 
-/// Where the previous page ended: the table key of its last item and that item's index sort key.
+/// Where the previous page ended: the index sort key of its last item (`<createdAt>#<id>`),
+/// unique and in the same order in every shard, so one position continues every shard at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageKey {
-    /// The item's `pk`.
-    pub pk: String,
-    /// The item's `sk`.
-    pub sk: String,
-    /// Its sort key in the index that was queried.
+    /// The last item's sort key in the index that was queried.
     pub sort_key: String,
 }
 
@@ -31,6 +28,8 @@ pub struct PageKey {
 pub struct ListQuery {
     /// Whose sessions.
     pub merchant_id: MerchantId,
+    /// How many key shards the merchant's sessions are spread over.
+    pub key_shards: u32,
     /// Only this order's sessions.
     pub order_id: Option<String>,
     /// Only sessions that read as this status at `now`.
@@ -57,12 +56,13 @@ pub struct Page {
 }
 
 /// Items read per query call when a filter may discard some, so a page needs few round trips.
-const FILTERED_BATCH: i32 = 100;
+const FILTERED_BATCH: usize = 100;
 
-/// A newest-first walk of one partition of the by-merchant or by-group index.
+/// A newest-first walk of partitions of the by-merchant or by-group index (a merchant's key
+/// shards, or one group), merged into one order.
 pub(super) struct IndexWalk {
     pub by_group: bool,
-    pub partition: String,
+    pub partitions: Vec<String>,
     pub created_from: Option<Timestamp>,
     pub created_to: Option<Timestamp>,
     pub filter: Option<String>,
@@ -70,6 +70,41 @@ pub(super) struct IndexWalk {
     pub values: HashMap<String, AttributeValue>,
     pub limit: usize,
     pub after: Option<PageKey>,
+}
+
+/// Items asked of each of `partitions` per query for a page of `wanted`: all of them from a
+/// lone partition; from many, the share of each plus room for the unevenness of random ids
+/// (about two standard deviations), so that a page usually takes one parallel round.
+fn per_partition_batch(wanted: usize, partitions: usize, filtered: bool) -> usize {
+    if partitions <= 1 {
+        return if filtered { FILTERED_BATCH } else { wanted };
+    }
+    let share = wanted.div_ceil(partitions);
+    let spread = 2 * share.isqrt() + 2;
+    let batch = (share + spread).min(wanted);
+    if filtered {
+        batch.max(FILTERED_BATCH / partitions)
+    } else {
+        batch
+    }
+}
+
+/// One partition being read newest first: what has been read and not yet merged, and where the
+/// next query starts.
+struct Partition<T> {
+    key: String,
+    read: VecDeque<(String, T)>,
+    start: Option<HashMap<String, AttributeValue>>,
+    done: bool,
+}
+
+/// One query of a walk: the parts every partition shares.
+struct WalkQuery<'a> {
+    index_name: &'static str,
+    sk_attribute: &'static str,
+    key_condition: &'a str,
+    walk: &'a IndexWalk,
+    batch: usize,
 }
 
 impl Store {
@@ -100,9 +135,11 @@ impl Store {
         });
         let walk = IndexWalk {
             by_group: query.order_id.is_some(),
-            partition: match &query.order_id {
-                Some(order_id) => keys::order_sessions(&query.merchant_id, order_id),
-                None => keys::merchant_sessions(&query.merchant_id),
+            partitions: match &query.order_id {
+                Some(order_id) => vec![keys::order_sessions(&query.merchant_id, order_id)],
+                None => (0..query.key_shards.max(1))
+                    .map(|shard| keys::merchant_sessions(&query.merchant_id, shard))
+                    .collect(),
             },
             created_from: query.created_from,
             created_to: query.created_to,
@@ -119,8 +156,10 @@ impl Store {
         })
     }
 
-    /// Up to `limit` items of the walk's partition, newest first, and where the next page starts.
-    /// Filtered queries keep reading until the page is full or the partition ends.
+    /// Up to `limit` items of the walk's partitions, newest first, and where the next page
+    /// starts. The partitions are queried in parallel and merged by sort key; a partition is read
+    /// again only when its items run out before the page is full (filtered walks, or an uneven
+    /// spread), so the merge never skips one of its items.
     pub(super) async fn newest_first<T: DeserializeOwned>(
         &self,
         mut walk: IndexWalk,
@@ -131,91 +170,135 @@ impl Store {
             (index::BY_MERCHANT, "gsi1pk", "gsi1sk")
         };
         walk.names.insert("#pk".into(), pk_attribute.into());
-        walk.values
-            .insert(":pk".into(), AttributeValue::S(walk.partition.clone()));
         // Sort keys are "<createdAt>#<id>": '#' sorts before every id character and '~' after.
-        let key_condition = match (walk.created_from, walk.created_to) {
-            (None, None) => "#pk = :pk",
-            (from, to) => {
+        // The previous page's last key bounds the range from above (BETWEEN is inclusive: that
+        // item is skipped when read).
+        let mut upper = walk
+            .created_to
+            .map(|t| format!("{t}#~"))
+            .unwrap_or_else(|| "~".to_owned());
+        if let Some(after) = &walk.after
+            && after.sort_key < upper
+        {
+            upper.clone_from(&after.sort_key);
+        }
+        let key_condition =
+            if walk.created_from.is_none() && walk.created_to.is_none() && walk.after.is_none() {
+                "#pk = :pk"
+            } else {
                 walk.names.insert("#sk".into(), sk_attribute.into());
                 // DynamoDB refuses empty key values; "0" sorts before every timestamp.
                 walk.values.insert(
                     ":from".into(),
-                    AttributeValue::S(from.map_or_else(|| "0".to_owned(), |t| format!("{t}#"))),
+                    AttributeValue::S(
+                        walk.created_from
+                            .map_or_else(|| "0".to_owned(), |t| format!("{t}#")),
+                    ),
                 );
-                walk.values.insert(
-                    ":to".into(),
-                    AttributeValue::S(to.map_or_else(|| "~".to_owned(), |t| format!("{t}#~"))),
-                );
+                walk.values.insert(":to".into(), AttributeValue::S(upper));
                 "#pk = :pk AND #sk BETWEEN :from AND :to"
-            }
-        };
-        let mut start = walk.after.as_ref().map(|after| {
-            HashMap::from([
-                ("pk".to_owned(), AttributeValue::S(after.pk.clone())),
-                ("sk".to_owned(), AttributeValue::S(after.sk.clone())),
-                (
-                    pk_attribute.to_owned(),
-                    AttributeValue::S(walk.partition.clone()),
-                ),
-                (
-                    sk_attribute.to_owned(),
-                    AttributeValue::S(after.sort_key.clone()),
-                ),
-            ])
-        });
-        let wanted = walk.limit + 1;
-        let mut found: Vec<(PageKey, T)> = Vec::with_capacity(wanted);
-        loop {
-            let batch = if walk.filter.is_some() {
-                FILTERED_BATCH
-            } else {
-                i32::try_from(wanted - found.len()).unwrap_or(FILTERED_BATCH)
             };
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index_name)
-                .key_condition_expression(key_condition)
-                .set_filter_expression(walk.filter.clone())
-                .set_expression_attribute_names(Some(walk.names.clone()))
-                .set_expression_attribute_values(Some(walk.values.clone()))
-                .scan_index_forward(false)
-                .limit(batch)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(storage_error)?;
-            for item in output.items.unwrap_or_default() {
-                let text = |name: &str| {
-                    item.get(name)
-                        .and_then(|v| v.as_s().ok())
-                        .cloned()
-                        .unwrap_or_default()
-                };
-                let key = PageKey {
-                    pk: text("pk"),
-                    sk: text("sk"),
-                    sort_key: text(sk_attribute),
-                };
-                found.push((key, serde_dynamo::from_item(item).map_err(item_error)?));
-                if found.len() == wanted {
-                    break;
+        let wanted = walk.limit + 1;
+        let query = WalkQuery {
+            index_name,
+            sk_attribute,
+            key_condition,
+            walk: &walk,
+            batch: per_partition_batch(wanted, walk.partitions.len(), walk.filter.is_some()),
+        };
+        let mut partitions: Vec<Partition<T>> = walk
+            .partitions
+            .iter()
+            .map(|key| Partition {
+                key: key.clone(),
+                read: VecDeque::new(),
+                start: None,
+                done: false,
+            })
+            .collect();
+        let mut found: Vec<(String, T)> = Vec::with_capacity(wanted);
+        while found.len() < wanted {
+            let exhausted: Vec<usize> = (0..partitions.len())
+                .filter(|&i| partitions[i].read.is_empty() && !partitions[i].done)
+                .collect();
+            if !exhausted.is_empty() {
+                let reads = exhausted.iter().map(|&i| {
+                    self.query_partition::<T>(
+                        &query,
+                        &partitions[i].key,
+                        partitions[i].start.clone(),
+                    )
+                });
+                let results = futures::future::try_join_all(reads).await?;
+                for (i, (items, next)) in exhausted.into_iter().zip(results) {
+                    let partition = &mut partitions[i];
+                    partition.read.extend(items);
+                    partition.done = next.is_none();
+                    partition.start = next;
                 }
+                continue;
             }
-            start = output.last_evaluated_key;
-            if found.len() == wanted || start.is_none() {
-                break;
+            // Every partition has an unmerged item or is done: the newest of those is next.
+            let newest = partitions
+                .iter_mut()
+                .filter_map(|p| Some((p.read.front()?.0.clone(), p)))
+                .max_by(|a, b| a.0.cmp(&b.0));
+            match newest.and_then(|(_, partition)| partition.read.pop_front()) {
+                Some(item) => found.push(item),
+                None => break,
             }
         }
         let has_more = found.len() > walk.limit;
         found.truncate(walk.limit);
         let next = if has_more {
-            found.last().map(|(key, _)| key.clone())
+            found.last().map(|(sort_key, _)| PageKey {
+                sort_key: sort_key.clone(),
+            })
         } else {
             None
         };
         Ok((found.into_iter().map(|(_, item)| item).collect(), next))
+    }
+
+    /// One query of one partition: its items (with their sort keys, the previous page's last
+    /// item left out) and where the next query starts.
+    async fn query_partition<T: DeserializeOwned>(
+        &self,
+        query: &WalkQuery<'_>,
+        partition: &str,
+        start: Option<HashMap<String, AttributeValue>>,
+    ) -> Result<(Vec<(String, T)>, Option<HashMap<String, AttributeValue>>), StoreError> {
+        let walk = query.walk;
+        let mut values = walk.values.clone();
+        values.insert(":pk".into(), AttributeValue::S(partition.to_owned()));
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(query.index_name)
+            .key_condition_expression(query.key_condition)
+            .set_filter_expression(walk.filter.clone())
+            .set_expression_attribute_names(Some(walk.names.clone()))
+            .set_expression_attribute_values(Some(values))
+            .scan_index_forward(false)
+            .limit(i32::try_from(query.batch).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(storage_error)?;
+        let previous_last = walk.after.as_ref().map(|after| after.sort_key.as_str());
+        let mut items = Vec::new();
+        for item in output.items.unwrap_or_default() {
+            let sort_key = item
+                .get(query.sk_attribute)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            if Some(sort_key.as_str()) == previous_last {
+                continue;
+            }
+            items.push((sort_key, serde_dynamo::from_item(item).map_err(item_error)?));
+        }
+        Ok((items, output.last_evaluated_key))
     }
 }

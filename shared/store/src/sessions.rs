@@ -42,7 +42,7 @@ pub(super) struct SessionItem {
 }
 
 impl SessionItem {
-    fn new(session: &CheckoutSession, retention: time::Duration) -> Self {
+    pub(super) fn new(session: &CheckoutSession, retention: time::Duration) -> Self {
         let (pk, sk) = keys::session(&session.id);
         let created = keys::created_sort_key(&session.created_at.to_string(), session.id.as_str());
         let order = session.order_id.as_ref().map(|order_id| {
@@ -60,7 +60,7 @@ impl SessionItem {
         Self {
             pk,
             sk: sk.to_owned(),
-            gsi1pk: keys::merchant_sessions(&session.merchant_id),
+            gsi1pk: keys::merchant_sessions(&session.merchant_id, session.key_shard),
             gsi1sk: created,
             gsi2pk: order.as_ref().map(|o| o.0.clone()),
             gsi2sk: order.map(|o| o.1),
@@ -126,6 +126,28 @@ fn conditional_put(
 }
 
 impl Store {
+    /// The order-id reservation a new session writes, if it has an order id.
+    pub(super) fn reservation_item(
+        &self,
+        session: &CheckoutSession,
+    ) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
+        let Some(order_id) = &session.order_id else {
+            return Ok(None);
+        };
+        let (pk, sk) = keys::order_reservation(&session.merchant_id, order_id.as_ref());
+        let reservation = OrderReservation {
+            pk,
+            sk: sk.to_owned(),
+            merchant_id: session.merchant_id.clone(),
+            order_id: order_id.as_ref().to_owned(),
+            session_id: session.id.clone(),
+            ttl: session.expires_at.plus(self.retention).unix_seconds(),
+        };
+        serde_dynamo::to_item(reservation)
+            .map(Some)
+            .map_err(item_error)
+    }
+
     /// Writes a new pending session, its order-id reservation and its idempotency record in ONE
     /// transaction, each conditioned on not existing yet (an idempotency record past its TTL counts
     /// as absent), so that concurrent duplicates create exactly one session.
@@ -138,26 +160,10 @@ impl Store {
         let item =
             serde_dynamo::to_item(SessionItem::new(session, self.retention)).map_err(item_error)?;
         let session_write = conditional_put(item, &self.table, "attribute_not_exists(pk)")?;
-        let reservation_write = match &session.order_id {
-            Some(order_id) => {
-                let (pk, sk) = keys::order_reservation(&session.merchant_id, order_id.as_ref());
-                let reservation = OrderReservation {
-                    pk,
-                    sk: sk.to_owned(),
-                    merchant_id: session.merchant_id.clone(),
-                    order_id: order_id.as_ref().to_owned(),
-                    session_id: session.id.clone(),
-                    ttl: session.expires_at.plus(self.retention).unix_seconds(),
-                };
-                let item = serde_dynamo::to_item(reservation).map_err(item_error)?;
-                Some(conditional_put(
-                    item,
-                    &self.table,
-                    "attribute_not_exists(pk)",
-                )?)
-            }
-            None => None,
-        };
+        let reservation_write = self
+            .reservation_item(session)?
+            .map(|item| conditional_put(item, &self.table, "attribute_not_exists(pk)"))
+            .transpose()?;
         let idempotency_write = claim
             .as_ref()
             .map(|claim| self.idempotency_write(claim, now))

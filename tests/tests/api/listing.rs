@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use checkoutctl::merchants::MerchantOptions;
 use integration_tests::TestEnv;
 use serde_json::{Value, json};
 
@@ -193,4 +194,111 @@ async fn forged_or_foreign_cursors_and_bad_parameters_are_400() {
         .into_iter()
         .collect();
     assert_eq!(seen.len(), 3);
+}
+
+/// A merchant whose sessions and events are spread over eight key shards, as a merchant allowed
+/// 800 requests/s would have them.
+async fn sharded_key(env: &TestEnv) -> String {
+    env.merchant_with(MerchantOptions {
+        name: "Sharded Shop".into(),
+        success_url: Some("https://shop.example/thanks".into()),
+        cancel_url: Some("https://shop.example/cart".into()),
+        key_shards: Some(8),
+        ..MerchantOptions::default()
+    })
+    .await
+    .api_key
+}
+
+#[tokio::test]
+async fn over_key_shards_pages_are_full_newest_first_and_cover_everything_once() {
+    let env = TestEnv::new().await;
+    let key = sharded_key(&env).await;
+    let mut created = Vec::new();
+    for _ in 0..25 {
+        created.push(create_spaced(&env, &key, &json!({"amount": "10.00"})).await);
+    }
+    let stored: HashSet<String> = env
+        .items()
+        .await
+        .iter()
+        .filter_map(|item| item.get("gsi1pk")?.as_s().ok().cloned())
+        .collect();
+    assert!(stored.len() > 3, "the sessions are spread: {stored:?}");
+    for limit in ["1", "7", "10", "100"] {
+        let pages = all_pages(&env, &key, &[("limit", limit)]).await;
+        let size: usize = limit.parse().expect("a number");
+        let (last, full) = pages.split_last().expect("a page");
+        assert!(full.iter().all(|page| page.len() == size), "limit {limit}");
+        assert!(!last.is_empty() && last.len() <= size, "limit {limit}");
+        let mut newest_first = created.clone();
+        newest_first.reverse();
+        assert_eq!(
+            pages.concat(),
+            newest_first,
+            "limit {limit}: newest first, each once"
+        );
+    }
+
+    let mut cancelled = Vec::new();
+    for id in created.iter().step_by(3) {
+        env.clock.advance(time::Duration::seconds(1));
+        assert_eq!(env.cancel(&key, id).await.status, 200);
+        cancelled.push(id.clone());
+    }
+    let pages = all_pages(&env, &key, &[("status", "cancelled"), ("limit", "4")]).await;
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 1]);
+    let mut by_creation = cancelled.clone();
+    by_creation.reverse();
+    assert_eq!(pages.concat(), by_creation);
+
+    let mut events = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("limit", "4")];
+        if let Some(cursor) = &cursor {
+            query.push(("cursor", cursor));
+        }
+        let page = env.events(&key, &query).await;
+        assert_eq!(page.status, 200, "{:?}", page.body);
+        for event in page.body["data"].as_array().expect("data") {
+            events.push(event["sessionId"].as_str().expect("a session").to_owned());
+        }
+        match page.body["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        events, by_creation,
+        "one event per cancellation, newest first"
+    );
+}
+
+#[tokio::test]
+async fn paging_over_key_shards_while_sessions_are_created_repeats_and_skips_nothing() {
+    let env = TestEnv::new().await;
+    let key = sharded_key(&env).await;
+    let mut before = Vec::new();
+    for _ in 0..40 {
+        before.push(create_spaced(&env, &key, &json!({"amount": "10.00"})).await);
+    }
+    env.clock.advance(time::Duration::seconds(1));
+    let body = json!({"amount": "10.00"});
+    let creating = futures::future::join_all((0..30).map(|_| env.create(&key, &body)));
+    let paging = all_pages(&env, &key, &[("limit", "7")]);
+    let (made, pages) = tokio::join!(creating, paging);
+    assert!(made.iter().all(|r| r.status == 201));
+    let listed = pages.concat();
+    let unique: HashSet<&String> = listed.iter().collect();
+    assert_eq!(unique.len(), listed.len(), "no session twice");
+    let (last, full) = pages.split_last().expect("a page");
+    assert!(full.iter().all(|page| page.len() == 7) && last.len() <= 7);
+    let older: Vec<&String> = listed.iter().filter(|id| before.contains(id)).collect();
+    before.reverse();
+    assert_eq!(
+        older,
+        before.iter().collect::<Vec<_>>(),
+        "every earlier session, in order"
+    );
 }

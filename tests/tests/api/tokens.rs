@@ -156,3 +156,110 @@ async fn a_merchants_own_limit_applies() {
     };
     assert_eq!(statuses, [200, 200, 200, 429, 429]);
 }
+
+/// Sends `count` list requests of `key` at once, each on a task of its own, and returns the
+/// statuses.
+async fn burst(env: &Arc<TestEnv>, key: &str, count: usize) -> Vec<u16> {
+    let tasks: Vec<_> = (0..count)
+        .map(|_| {
+            let (env, key) = (Arc::clone(env), key.to_owned());
+            tokio::spawn(async move { env.list(&key, &[("limit", "1")]).await.status })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.expect("finished"));
+    }
+    statuses
+}
+
+/// The `requests` counts of the merchant's rate-limit window items of the current second.
+async fn window_counts(env: &TestEnv) -> Vec<u64> {
+    let second = env.app.now().unix_seconds();
+    let mut counts: Vec<u64> = env
+        .items()
+        .await
+        .iter()
+        .filter(|item| {
+            item.get("pk")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|pk| pk.starts_with("RATE#") && pk.contains(&format!("#{second}")))
+        })
+        .filter_map(|item| item.get("requests")?.as_n().ok()?.parse().ok())
+        .collect();
+    counts.sort_unstable();
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_limit_spread_over_window_items_still_admits_exactly_the_limit() {
+    let mut env = TestEnv::new().await;
+    env.app.config.rate_limits = true;
+    let env = Arc::new(env);
+    let merchant = env
+        .merchant_with(checkoutctl::merchants::MerchantOptions {
+            name: "Busy Shop".into(),
+            rate_limit: Some(300),
+            ..Default::default()
+        })
+        .await;
+    let statuses = burst(&env, &merchant.api_key, 600).await;
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 300);
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 300);
+    assert_eq!(
+        window_counts(&env).await,
+        [150, 150],
+        "two window items, each written by half the requests"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_busy_container_leases_slots_and_never_admits_more_than_the_limit() {
+    let mut env = TestEnv::new().await;
+    env.app.config.rate_limits = true;
+    let env = Arc::new(env);
+    let merchant = env
+        .merchant_with(checkoutctl::merchants::MerchantOptions {
+            name: "Steady Shop".into(),
+            rate_limit: Some(40),
+            ..Default::default()
+        })
+        .await;
+    for _ in 0..32 {
+        assert_eq!(env.list(&merchant.api_key, &[]).await.status, 200);
+    }
+    assert_eq!(
+        window_counts(&env).await,
+        [32],
+        "one write per request while quiet"
+    );
+
+    // The next second this container leases a quarter of the last one's 32 at a time.
+    env.clock.advance(time::Duration::seconds(1));
+    let statuses = burst(&env, &merchant.api_key, 100).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        40,
+        "spare leased slots go to requests the window refused meanwhile"
+    );
+    assert_eq!(window_counts(&env).await, [40], "never past the limit");
+
+    env.clock.advance(time::Duration::seconds(1));
+    let mut sequential = Vec::new();
+    for _ in 0..12 {
+        let response = env.list(&merchant.api_key, &[]).await;
+        assert_eq!(response.status, 200);
+        sequential.push(response.header("ratelimit-remaining").map(str::to_owned));
+    }
+    let counted = window_counts(&env).await;
+    assert_eq!(counted.len(), 1);
+    assert!(
+        counted[0] > 12,
+        "slots were taken ahead in leases: {counted:?}"
+    );
+    assert_eq!(
+        sequential.last().cloned().flatten().as_deref(),
+        Some((40 - 12).to_string().as_str()),
+        "what is left is what the window holds beyond the leases used"
+    );
+}

@@ -4,7 +4,8 @@ use std::str::FromStr;
 
 use checkout_domain::ids::{EventId, MerchantId};
 use checkout_domain::merchant::{
-    Merchant, NewApiKey, hash_api_key, is_brand_color, new_webhook_secret,
+    DEFAULT_RATE_LIMIT, MAX_KEY_SHARDS, Merchant, NewApiKey, hash_api_key, is_brand_color,
+    key_shards_for, new_webhook_secret,
 };
 use checkout_domain::money::{Amount, Currency, FeeSchedule};
 use checkout_domain::timestamp::Timestamp;
@@ -48,6 +49,10 @@ pub struct MerchantOptions {
     /// Requests per second the merchant may send (default 25).
     #[arg(long)]
     pub rate_limit: Option<u32>,
+    /// Shards of the keys that gather the merchant's items (default: one per 100 requests/s of
+    /// its rate limit, at most 64; docs/scale.md).
+    #[arg(long)]
+    pub key_shards: Option<u32>,
 }
 
 /// What `merchant create` prints: the only time the key is shown.
@@ -116,6 +121,14 @@ pub async fn create_merchant(
             "--rate-limit: at least 1".into(),
         ));
     }
+    let key_shards = options
+        .key_shards
+        .unwrap_or_else(|| key_shards_for(options.rate_limit.unwrap_or(DEFAULT_RATE_LIMIT)));
+    if !(1..=MAX_KEY_SHARDS).contains(&key_shards) {
+        return Err(AdminError::InvalidArgument(format!(
+            "--key-shards: 1 to {MAX_KEY_SHARDS}"
+        )));
+    }
     let now = Timestamp::now();
     let merchant = Merchant {
         id: MerchantId::generate(),
@@ -130,6 +143,7 @@ pub async fn create_merchant(
         max_amount,
         fees,
         rate_limit: options.rate_limit,
+        key_shards,
         created_at: now,
     };
     store.put_merchant(&merchant).await?;

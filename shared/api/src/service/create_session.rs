@@ -6,7 +6,7 @@ use crate::service::create_request::{CreateBody, CreateSessionRequest};
 use crate::service::idempotent::{Created, Replay, answer_prior_use};
 use crate::service::transition::end_with_event;
 use checkout_domain::ids::{SessionId, new_reference};
-use checkout_domain::merchant::Merchant;
+use checkout_domain::merchant::{Merchant, shard_of};
 use checkout_domain::session::{CheckoutSession, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
 use checkout_store::{CreateOutcome, EndOutcome, StoredResponse};
@@ -79,8 +79,10 @@ fn new_session(
     now: Timestamp,
 ) -> CheckoutSession {
     let (fee, net_amount) = merchant.fees.apply(request.amount, request.currency);
+    let id = SessionId::generate();
     CheckoutSession {
-        id: SessionId::generate(),
+        key_shard: shard_of(id.as_str(), merchant.key_shards),
+        id,
         merchant_id: merchant.id.clone(),
         status: SessionStatus::Pending,
         amount: request.amount,

@@ -89,6 +89,7 @@ pub async fn list_events(
     let mut v = Violations::default();
     let mut query = EventQuery {
         merchant_id: merchant.id.clone(),
+        key_shards: merchant.key_shards,
         session_id: None,
         kind: None,
         delivery_status: None,

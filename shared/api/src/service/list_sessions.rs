@@ -49,6 +49,7 @@ pub async fn list_sessions(
     let mut v = Violations::default();
     let mut query = ListQuery {
         merchant_id: merchant.id.clone(),
+        key_shards: merchant.key_shards,
         order_id: None,
         status: None,
         created_from: None,

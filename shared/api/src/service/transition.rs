@@ -34,10 +34,8 @@ pub fn announce(
         .ok_or_else(|| ApiError::Internal(format!("{} is not announced", changed.status)))?;
     WebhookEvent::new(
         kind,
+        changed,
         &changed.resource(now, &app.config.public_base_url),
-        &changed.merchant_id,
-        &changed.id,
-        changed.webhook_url.as_ref().map(AsRef::as_ref),
         now,
     )
     .map_err(|e| ApiError::Internal(format!("event serialization: {e}")))

@@ -68,6 +68,7 @@ impl Bench {
             .store
             .list_events(&EventQuery {
                 merchant_id: self.merchant.id.clone(),
+                key_shards: self.merchant.key_shards,
                 session_id: Some(session.id.clone()),
                 kind: Some(EventType::Completed),
                 delivery_status: None,

@@ -220,6 +220,7 @@ impl Bench {
             .store
             .list_sessions(&ListQuery {
                 merchant_id: self.merchant.id.clone(),
+                key_shards: self.merchant.key_shards,
                 order_id: None,
                 status: None,
                 created_from: None,
