@@ -133,7 +133,7 @@ pub struct WebhookEvent {
     /// The session.
     pub session_id: SessionId,
     /// The merchant key shard of its session, where its list entry goes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "crate::session::is_zero")]
     pub key_shard: u32,
     /// When it happened.
     pub created_at: Timestamp,

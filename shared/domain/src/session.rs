@@ -74,7 +74,7 @@ pub struct CheckoutSession {
     pub merchant_id: MerchantId,
     /// Which of its merchant's key shards holds this session's list entry and its events: kept
     /// on the session so that every writer knows it without reading the merchant.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub key_shard: u32,
     /// Stored status.
     pub status: SessionStatus,
@@ -87,12 +87,15 @@ pub struct CheckoutSession {
     /// `amount − fee`.
     pub net_amount: Amount,
     /// The merchant's order reference, unique while the session is live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<OrderId>,
     /// Short code shown to the payer.
     pub reference: String,
     /// Shown on the checkout page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<BoundedText>,
     /// The payer, as far as the merchant knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
     /// What is bought.
     pub line_items: Vec<LineItem>,
@@ -107,30 +110,41 @@ pub struct CheckoutSession {
     /// Where the payer goes after cancelling.
     pub cancel_url: HttpUrl,
     /// Overrides the merchant's webhook URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<HttpUrl>,
     /// Creation instant.
     pub created_at: Timestamp,
     /// Expiry instant.
     pub expires_at: Timestamp,
     /// When it was paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<Timestamp>,
     /// When it was cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<Timestamp>,
     /// When it was written as expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<Timestamp>,
     /// When it was refunded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<Timestamp>,
     /// Payment details once paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentDetails>,
     /// When payment failed for good.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<Timestamp>,
     /// Declined payment attempts so far; the third fails the session.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub decline_count: u32,
     /// The anti-forgery token every form of the hosted page must post back; never in the API.
     #[serde(default)]
     pub form_token: String,
+}
+
+/// Absent values are not stored: an item's size is what a write costs (docs/scale.md).
+pub(crate) fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 impl CheckoutSession {

@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::attributes::{n, s};
+use super::deflate::{deflate, inflate};
 use super::errors::condition_held;
 use super::listing::{IndexWalk, PageKey};
 use super::{Store, keys, storage_error};
@@ -17,8 +18,12 @@ use checkout_domain::event::{DeliveryStatus, EventType, WebhookEvent};
 use checkout_domain::ids::{EventId, MerchantId, SessionId};
 use checkout_domain::timestamp::Timestamp;
 
-/// An event with its key and index attributes, as stored.
+/// An event as stored: its key and index attributes, the fields no key holds, and its payload
+/// deflated. What a key already says (the event's id, its merchant, its session, when it is next
+/// due) is read back from the key, so that an event fits in one write unit (docs/scale.md). Events
+/// written before hold those fields and a text payload as well; the keys are read all the same.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(super) struct EventItem {
     pk: String,
     sk: String,
@@ -31,8 +36,102 @@ pub(super) struct EventItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     gsi3sk: Option<String>,
     ttl: i64,
-    #[serde(flatten)]
-    event: WebhookEvent,
+    #[serde(rename = "type")]
+    kind: EventType,
+    created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    key_shard: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    webhook_url: Option<String>,
+    delivery_status: DeliveryStatus,
+    attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lease_until: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_status_code: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    delivered_at: Option<Timestamp>,
+    #[serde(default, with = "serde_bytes", skip_serializing_if = "Option::is_none")]
+    deflated: Option<Vec<u8>>,
+    #[serde(default, skip_serializing)]
+    payload: Option<String>,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
+
+impl EventItem {
+    /// The stored form of `event`, which is kept `retention` after it happened.
+    fn new(event: &WebhookEvent, retention: time::Duration) -> Self {
+        let (pk, sk) = keys::event(&event.id);
+        let created = keys::created_sort_key(&event.created_at.to_string(), event.id.as_str());
+        Self {
+            pk,
+            sk: sk.to_owned(),
+            gsi1pk: keys::merchant_events(&event.merchant_id, event.key_shard),
+            gsi1sk: created.clone(),
+            gsi2pk: keys::session_events(&event.session_id),
+            gsi2sk: created,
+            gsi3pk: event
+                .next_attempt_at
+                .map(|_| keys::delivery_shard(&event.id)),
+            gsi3sk: event.next_attempt_at.map(|at| at.to_string()),
+            ttl: event.created_at.plus(retention).unix_seconds(),
+            kind: event.kind,
+            created_at: event.created_at,
+            key_shard: event.key_shard,
+            webhook_url: event.webhook_url.clone(),
+            delivery_status: event.delivery_status,
+            attempts: event.attempts,
+            lease_until: event.lease_until,
+            last_status_code: event.last_status_code,
+            last_error: event.last_error.clone(),
+            delivered_at: event.delivered_at,
+            deflated: Some(deflate(&event.payload)),
+            payload: None,
+        }
+    }
+
+    /// The event, its payload inflated and what its keys hold read back from them.
+    fn into_event(self) -> Result<WebhookEvent, StoreError> {
+        let unreadable = |what: &str| StoreError::Internal(format!("event {}: {what}", self.pk));
+        let id = keys::event_id_of(&self.pk).ok_or_else(|| unreadable("its key"))?;
+        let merchant_id =
+            keys::merchant_of_events(&self.gsi1pk).ok_or_else(|| unreadable("its merchant"))?;
+        let session_id =
+            keys::session_of_events(&self.gsi2pk).ok_or_else(|| unreadable("its session"))?;
+        let next_attempt_at = match &self.gsi3sk {
+            Some(at) => {
+                Some(Timestamp::parse_rfc3339(at).ok_or_else(|| unreadable("its due time"))?)
+            }
+            None => None,
+        };
+        let payload = match (self.deflated, self.payload) {
+            (Some(deflated), _) => inflate(&deflated, "event payload")?,
+            (None, Some(payload)) => payload,
+            (None, None) => return Err(unreadable("its payload")),
+        };
+        Ok(WebhookEvent {
+            id,
+            kind: self.kind,
+            merchant_id,
+            session_id,
+            key_shard: self.key_shard,
+            created_at: self.created_at,
+            payload,
+            webhook_url: self.webhook_url,
+            delivery_status: self.delivery_status,
+            attempts: self.attempts,
+            next_attempt_at,
+            lease_until: self.lease_until,
+            last_status_code: self.last_status_code,
+            last_error: self.last_error,
+            delivered_at: self.delivered_at,
+        })
+    }
 }
 
 /// How a delivery attempt ended.
@@ -88,20 +187,7 @@ impl Store {
         &self,
         event: &WebhookEvent,
     ) -> Result<TransactWriteItem, StoreError> {
-        let (pk, sk) = keys::event(&event.id);
-        let created = keys::created_sort_key(&event.created_at.to_string(), event.id.as_str());
-        let item = EventItem {
-            pk,
-            sk: sk.to_owned(),
-            gsi1pk: keys::merchant_events(&event.merchant_id, event.key_shard),
-            gsi1sk: created.clone(),
-            gsi2pk: keys::session_events(&event.session_id),
-            gsi2sk: created,
-            gsi3pk: Some(keys::delivery_shard(&event.id)),
-            gsi3sk: event.next_attempt_at.map(|at| at.to_string()),
-            ttl: event.created_at.plus(self.retention).unix_seconds(),
-            event: event.clone(),
-        };
+        let item = EventItem::new(event, self.retention);
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(serde_dynamo::to_item(item).map_err(item_error)?))
@@ -116,7 +202,7 @@ impl Store {
         let item: Option<EventItem> = self
             .read(keys::key_map(keys::event(id)), Freshness::Strong)
             .await?;
-        Ok(item.map(|i| i.event))
+        item.map(EventItem::into_event).transpose()
     }
 
     /// Claims the next delivery attempt of `event` until `lease_until`: only one dispatcher wins
@@ -135,7 +221,7 @@ impl Store {
             .set_key(Some(keys::key_map(keys::event(&event.id))))
             .update_expression("SET attempts = :next, leaseUntil = :lease")
             .condition_expression(
-                "deliveryStatus = :pending AND attempts = :seen AND nextAttemptAt <= :now \
+                "deliveryStatus = :pending AND attempts = :seen AND gsi3sk <= :now \
                  AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)",
             )
             .expression_attribute_values(":next", n(event.attempts + 1))
@@ -196,7 +282,8 @@ impl Store {
                 }
                 match next_attempt_at {
                     Some(at) => {
-                        set.extend(["nextAttemptAt = :next", "gsi3sk = :next"]);
+                        set.push("gsi3sk = :next");
+                        remove.push("nextAttemptAt");
                         values.insert(":next".into(), s(at.to_string()));
                         DeliveryStatus::Pending
                     }
@@ -234,8 +321,8 @@ impl Store {
             .table_name(&self.table)
             .set_key(Some(keys::key_map(keys::event(id))))
             .update_expression(
-                "SET deliveryStatus = :pending, attempts = :zero, nextAttemptAt = :now, \
-                 gsi3pk = :shard, gsi3sk = :now REMOVE leaseUntil",
+                "SET deliveryStatus = :pending, attempts = :zero, gsi3pk = :shard, \
+                 gsi3sk = :now REMOVE leaseUntil, nextAttemptAt",
             )
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":pending", s(DeliveryStatus::Pending.as_str()))
@@ -263,8 +350,11 @@ impl Store {
         }
         // A session's events are only listed if the session is the merchant's.
         if query.session_id.is_some() {
-            values.insert(":merchant".to_owned(), s(query.merchant_id.clone()));
-            filters.push("merchantId = :merchant");
+            values.insert(
+                ":merchant".to_owned(),
+                s(keys::merchant_events(&query.merchant_id, 0)),
+            );
+            filters.push("begins_with(gsi1pk, :merchant)");
         }
         let walk = IndexWalk {
             by_group: query.session_id.is_some(),
@@ -284,7 +374,10 @@ impl Store {
         };
         let (items, next) = self.newest_first::<EventItem>(walk).await?;
         Ok(EventPage {
-            events: items.into_iter().map(|item| item.event).collect(),
+            events: items
+                .into_iter()
+                .map(EventItem::into_event)
+                .collect::<Result<_, _>>()?,
             next,
         })
     }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use aws_sdk_dynamodb::types::{Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 
 use super::attributes::{built, n};
+use super::deflate::{deflate, inflate};
 use super::transact::{Refusal, Role};
 use super::{Store, keys};
 use crate::errors::item_error;
@@ -26,17 +27,23 @@ pub struct StoredResponse {
     pub body: String,
 }
 
-/// What is stored under an idempotency key.
+/// What is stored under an idempotency key (whose merchant and endpoint are in its `pk`): the
+/// request's fingerprint and its first answer, the body deflated. A create's answer is the whole
+/// session; stored as text it alone took a second write unit, counted twice in the transaction.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct IdempotencyRecord {
     pub pk: String,
     pub sk: String,
-    pub merchant_id: MerchantId,
-    pub endpoint: String,
     pub fingerprint: String,
-    pub response: StoredResponse,
-    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, with = "serde_bytes", skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Vec<u8>>,
+    /// How records written before answers were deflated hold theirs: read for the 24 hours
+    /// such a record lives after the upgrade, never written.
+    #[serde(default, skip_serializing)]
+    pub response: Option<StoredResponse>,
     pub ttl: i64,
 }
 
@@ -70,11 +77,10 @@ impl IdempotencyRecord {
         Self {
             pk,
             sk: sk.to_owned(),
-            merchant_id: claim.merchant_id.clone(),
-            endpoint: claim.endpoint.to_owned(),
             fingerprint: claim.fingerprint.to_owned(),
-            response: claim.response.clone(),
-            created_at: now,
+            status: Some(claim.response.status),
+            answer: Some(deflate(&claim.response.body)),
+            response: None,
             ttl: now.plus(IDEMPOTENCY_TTL).unix_seconds(),
         }
     }
@@ -90,20 +96,36 @@ impl IdempotencyRecord {
             return Ok(None);
         };
         let record: Self = serde_dynamo::from_item(item.clone()).map_err(item_error)?;
-        Ok(record.judge(fingerprint, now))
+        record.judge(fingerprint, now)
+    }
+
+    /// The first answer, inflated.
+    fn first_answer(self) -> Result<StoredResponse, StoreError> {
+        if let Some(response) = self.response {
+            return Ok(response);
+        }
+        let (Some(status), Some(answer)) = (self.status, self.answer) else {
+            return Err(StoreError::Internal(
+                "idempotency record without an answer".into(),
+            ));
+        };
+        Ok(StoredResponse {
+            status,
+            body: inflate(&answer, "idempotent answer")?,
+        })
     }
 
     /// Judges a request with `fingerprint` against this record, as seen at `now` (a record past
     /// its TTL that DynamoDB has not deleted yet counts as gone).
-    pub fn judge(self, fingerprint: &str, now: Timestamp) -> Option<PriorUse> {
+    pub fn judge(self, fingerprint: &str, now: Timestamp) -> Result<Option<PriorUse>, StoreError> {
         if self.ttl <= now.unix_seconds() {
-            return None;
+            return Ok(None);
         }
-        Some(if self.fingerprint == fingerprint {
-            PriorUse::Replay(self.response)
+        Ok(Some(if self.fingerprint == fingerprint {
+            PriorUse::Replay(self.first_answer()?)
         } else {
             PriorUse::Reused
-        })
+        }))
     }
 }
 
@@ -143,6 +165,9 @@ impl Store {
     ) -> Result<Option<PriorUse>, StoreError> {
         let key = keys::key_map(keys::idempotency(merchant_id, endpoint, key.as_ref()));
         let record: Option<IdempotencyRecord> = self.read(key, Freshness::Strong).await?;
-        Ok(record.and_then(|record| record.judge(fingerprint, now)))
+        match record {
+            Some(record) => record.judge(fingerprint, now),
+            None => Ok(None),
+        }
     }
 }

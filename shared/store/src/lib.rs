@@ -14,9 +14,11 @@
 
 mod attributes;
 mod conditions;
+mod deflate;
 mod due;
 mod errors;
 mod events;
+mod footprint;
 mod idempotency;
 mod keys;
 mod listing;
@@ -32,6 +34,7 @@ use aws_sdk_dynamodb::Client;
 pub use due::{DuePage, event_shards, session_shards};
 pub use errors::{StoreError, storage_error};
 pub use events::{DeliveryOutcome, EventPage, EventQuery};
+pub use footprint::{KeyWrite, item_size, writes_of};
 pub use idempotency::{IdempotencyClaim, PriorUse, StoredResponse};
 pub use keys::event_id_of;
 pub use listing::{ListQuery, Page, PageKey};

@@ -35,8 +35,9 @@ pub enum ChangeOutcome {
 
 impl Store {
     /// Records the payment of a pending, unexpired session as `paid` (status completed, payment
-    /// details, completedAt) with its `event`, and keeps its order id reserved as long as it; only
-    /// while its merchant is active, checked in the same transaction.
+    /// details, completedAt) with its `event`, only while its merchant is active, checked in the
+    /// same transaction. Its order-id reservation needs no change: written to live until the
+    /// session's expiry plus the retention, it outlives a session paid before that expiry.
     pub async fn complete_session(
         &self,
         session: &CheckoutSession,
@@ -75,23 +76,6 @@ impl Store {
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .build(),
         )?;
-        let keep = match &session.order_id {
-            Some(order_id) => Some(built(
-                Update::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(keys::key_map(keys::order_reservation(
-                        &session.merchant_id,
-                        order_id.as_ref(),
-                    ))))
-                    .update_expression("SET #ttl = :ttl")
-                    .condition_expression("sessionId = :session")
-                    .expression_attribute_names("#ttl", "ttl")
-                    .expression_attribute_values(":ttl", ttl)
-                    .expression_attribute_values(":session", s(session.id.clone()))
-                    .build(),
-            )?),
-            None => None,
-        };
         let transaction = Transaction::default()
             .with(
                 Role::Session,
@@ -103,10 +87,6 @@ impl Store {
                 TransactWriteItem::builder()
                     .condition_check(merchant_active)
                     .build(),
-            )
-            .with_some(
-                Role::Reservation,
-                keep.map(|update| TransactWriteItem::builder().update(update).build()),
             );
         let result = self.transact(transaction).await;
         if let Err(TransactFailure::ConditionFailed(refusal)) = &result

@@ -179,3 +179,96 @@ async fn no_secret_or_card_data_reaches_the_logs() {
         assert!(!logs.contains(secret), "a log line holds {secret}");
     }
 }
+
+/// Puts `item` back as written before the store deflated large texts and stopped storing what
+/// keys hold.
+async fn put_as_before(env: &TestEnv, item: std::collections::HashMap<String, AttributeValue>) {
+    env.app
+        .store
+        .client()
+        .put_item()
+        .table_name(env.app.store.table())
+        .set_item(Some(item))
+        .send()
+        .await
+        .expect("put");
+}
+
+#[tokio::test]
+async fn records_and_events_written_before_their_texts_were_deflated_still_read() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let call = || {
+        Call::event("create-session")
+            .key(Some(&merchant.api_key))
+            .header("idempotency-key", Some("written-before"))
+            .json(&valid_body())
+    };
+    let first = env.create_call(call()).await;
+    assert_eq!(first.status, 201);
+    let id = first.body["id"].as_str().expect("an id").to_owned();
+    let items = env.items().await;
+    let record = items
+        .iter()
+        .find(|i| text(i, "pk").contains("#IDEMPOTENCY#"))
+        .expect("a record");
+    assert!(
+        record.contains_key("answer") && !record.contains_key("response"),
+        "new records hold the answer deflated"
+    );
+    let mut before = record.clone();
+    before.remove("answer");
+    before.remove("status");
+    before.insert(
+        "response".into(),
+        AttributeValue::M(
+            [
+                ("status".to_owned(), AttributeValue::N("201".into())),
+                ("body".to_owned(), AttributeValue::S(first.body.to_string())),
+            ]
+            .into(),
+        ),
+    );
+    put_as_before(&env, before).await;
+    let replay = env.create_call(call()).await;
+    assert_eq!(replay.status, 201);
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.body, first.body);
+
+    assert_eq!(env.cancel(&merchant.api_key, &id).await.status, 200);
+    let event = env
+        .items()
+        .await
+        .into_iter()
+        .find(|i| text(i, "pk").starts_with("EVENT#"))
+        .expect("an event");
+    let listed = env.events(&merchant.api_key, &[]).await;
+    let data = listed.body["data"][0].clone();
+    assert_eq!(data["data"]["object"]["id"], id.as_str());
+    let mut before = event.clone();
+    let payload = format!(
+        r#"{{"id":"{}","type":"checkout.session.cancelled","createdAt":"{}","data":{}}}"#,
+        data["id"].as_str().expect("an id"),
+        data["createdAt"].as_str().expect("a time"),
+        data["data"]
+    );
+    before.remove("deflated");
+    for (name, value) in [
+        ("payload", payload.as_str()),
+        ("id", data["id"].as_str().expect("an id")),
+        ("merchantId", merchant.merchant_id.as_str()),
+        ("sessionId", id.as_str()),
+    ] {
+        before.insert(name.to_owned(), AttributeValue::S(value.to_owned()));
+    }
+    put_as_before(&env, before).await;
+    let relisted = env.events(&merchant.api_key, &[]).await;
+    assert_eq!(relisted.status, 200);
+    assert_eq!(relisted.body["data"][0], data, "the event reads as it did");
+    assert_eq!(
+        env.dispatch_stream(data["id"].as_str().expect("an id"))
+            .await["batchItemFailures"],
+        serde_json::json!([]),
+        "and is delivered"
+    );
+}
