@@ -1,6 +1,6 @@
 //! A pass-through proxy in front of DynamoDB Local that counts the calls a function makes and
-//! asks DynamoDB for the capacity each consumed (`ReturnConsumedCapacity: TOTAL`, added to the
-//! request when the function did not ask). DynamoDB Local does not check request signatures, so
+//! asks DynamoDB for the capacity each consumed, by table and index (`ReturnConsumedCapacity:
+//! INDEXES`, added to the request when the function did not ask). DynamoDB Local does not check request signatures, so
 //! the rewritten body is accepted as sent. Used only for the round-trip table, never for timings.
 
 use std::convert::Infallible;
@@ -29,6 +29,8 @@ pub struct Call {
     pub read_units: f64,
     /// Write capacity units consumed.
     pub write_units: f64,
+    /// Capacity units by where they were consumed: `table`, or an index's name.
+    pub by_target: Vec<(String, f64)>,
 }
 
 /// Operations that accept `ReturnConsumedCapacity`.
@@ -147,12 +149,13 @@ async fn forward(
     let Ok(body) = body.collect().await.map(|b| b.to_bytes()) else {
         return Ok(failed(()));
     };
-    let (read_units, write_units) = consumed(&operation, &body);
+    let (read_units, write_units, by_target) = consumed(&operation, &body);
     if let Ok(mut calls) = seen.lock() {
         calls.push(Call {
             operation,
             read_units,
             write_units,
+            by_target,
         });
     }
     let mut answer = Response::from_parts(parts, Full::new(body));
@@ -165,14 +168,15 @@ fn ask_for_capacity(body: &[u8]) -> Option<Bytes> {
     let fields = request.as_object_mut()?;
     fields
         .entry("ReturnConsumedCapacity")
-        .or_insert_with(|| Value::from("TOTAL"));
+        .or_insert_with(|| Value::from("INDEXES"));
     serde_json::to_vec(&request).ok().map(Bytes::from)
 }
 
-/// Read and write units in a response's `ConsumedCapacity` (one object, or one per table).
-fn consumed(operation: &str, body: &[u8]) -> (f64, f64) {
+/// Read and write units in a response's `ConsumedCapacity` (one object, or one per table), and
+/// the units by table and index.
+fn consumed(operation: &str, body: &[u8]) -> (f64, f64, Vec<(String, f64)>) {
     let Ok(response) = serde_json::from_slice::<Value>(body) else {
-        return (0.0, 0.0);
+        return (0.0, 0.0, Vec::new());
     };
     let entries = match response.get("ConsumedCapacity") {
         Some(Value::Array(entries)) => entries.clone(),
@@ -183,6 +187,17 @@ fn consumed(operation: &str, body: &[u8]) -> (f64, f64) {
         .iter()
         .filter_map(|entry| entry.get("CapacityUnits").and_then(Value::as_f64))
         .sum();
+    let mut by_target = Vec::new();
+    for entry in &entries {
+        if let Some(units) = entry["Table"]["CapacityUnits"].as_f64() {
+            by_target.push(("table".to_owned(), units));
+        }
+        if let Some(indexes) = entry["GlobalSecondaryIndexes"].as_object() {
+            for (name, used) in indexes {
+                by_target.push((name.clone(), used["CapacityUnits"].as_f64().unwrap_or(0.0)));
+            }
+        }
+    }
     let reads = [
         "GetItem",
         "Query",
@@ -191,8 +206,8 @@ fn consumed(operation: &str, body: &[u8]) -> (f64, f64) {
         "TransactGetItems",
     ];
     if reads.contains(&operation) {
-        (total, 0.0)
+        (total, 0.0, by_target)
     } else {
-        (0.0, total)
+        (0.0, total, by_target)
     }
 }

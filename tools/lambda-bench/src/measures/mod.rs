@@ -2,6 +2,7 @@
 
 mod cold;
 mod round_trips;
+mod scale;
 mod warm;
 
 use std::path::PathBuf;
@@ -67,6 +68,7 @@ pub struct Report {
     first_request: Vec<cold::FirstRequestRow>,
     warm: Vec<warm::WarmRow>,
     round_trips: Vec<round_trips::RoundTripRow>,
+    scale: Option<scale::Scale>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +106,9 @@ impl Bench {
                 cancel_url: Some("https://shop.example/cart".into()),
                 webhook_url: Some(hook),
                 rate_limit: Some(1_000_000),
+                // One key shard, as before shards, so that the figures compare with earlier runs;
+                // the scale measure shows what many cost.
+                key_shards: Some(1),
                 ..MerchantOptions::default()
             },
         )
@@ -129,11 +134,44 @@ impl Bench {
         for _ in 0..300 {
             self.seed_session().await?;
         }
-        let sizes = self.sizes()?;
-        let (init, sdk_floor_steps) = self.init().await?;
-        let first_request = self.first_request().await?;
-        let warm = self.warm().await?;
-        let round_trips = self.round_trips().await?;
+        // `BENCH_MEASURES=scale,round-trips` runs only those (the scale measure needs no release
+        // binary: `BENCH_MEASURES=scale cargo run -p lambda-bench` works in a debug build).
+        let chosen = std::env::var("BENCH_MEASURES").ok();
+        let wants = |measure: &str| {
+            chosen
+                .as_deref()
+                .is_none_or(|list| list.split(',').any(|m| m.trim() == measure))
+        };
+        let sizes = if wants("size") {
+            self.sizes()?
+        } else {
+            Vec::new()
+        };
+        let (init, sdk_floor_steps) = if wants("init") {
+            self.init().await?
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let first_request = if wants("first-request") {
+            self.first_request().await?
+        } else {
+            Vec::new()
+        };
+        let warm = if wants("warm") {
+            self.warm().await?
+        } else {
+            Vec::new()
+        };
+        let round_trips = if wants("round-trips") {
+            self.round_trips().await?
+        } else {
+            Vec::new()
+        };
+        let scale = if wants("scale") {
+            Some(self.scale().await?)
+        } else {
+            None
+        };
         Ok(Report {
             sizes,
             init,
@@ -141,6 +179,7 @@ impl Bench {
             first_request,
             warm,
             round_trips,
+            scale,
         })
     }
 

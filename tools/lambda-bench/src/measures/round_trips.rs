@@ -21,6 +21,8 @@ pub struct RoundTripRow {
     operations: Vec<String>,
     read_units: f64,
     write_units: f64,
+    /// Write units by table and index, e.g. `table 10, by-merchant 4`.
+    write_units_where: String,
     first_request_extra_calls: Vec<String>,
     why: String,
 }
@@ -93,6 +95,7 @@ impl Bench {
             operations: Vec::new(),
             read_units: lifecycle.iter().map(|row| row.read_units).sum(),
             write_units: lifecycle.iter().map(|row| row.write_units).sum(),
+            write_units_where: String::new(),
             first_request_extra_calls: Vec::new(),
             why: String::new(),
         });
@@ -168,8 +171,11 @@ fn extra(first: &[Call], warm: &[Call]) -> Vec<String> {
 fn row(step: &str, function: &str, calls: &[Call], first_extra: Vec<String>) -> RoundTripRow {
     let operations: Vec<String> = calls.iter().map(|c| c.operation.clone()).collect();
     let why = match step {
-        "create" | "get" | "list" => {
-            "the operation's own call, plus UpdateItem: the rate-limit slot (RATE_LIMITS=off drops it)"
+        "create" => {
+            "the transaction, after UpdateItem: the rate-limit slot (a container busy with the merchant the second before leases slots and skips it; RATE_LIMITS=off drops it)"
+        }
+        "get" | "list" => {
+            "the read, and beside it (not before) UpdateItem: the rate-limit slot (RATE_LIMITS=off drops it)"
         }
         "pay" => {
             "GetItem ×2: the session (its form token) and its merchant (page and fees); then the payment's one transaction"
@@ -186,24 +192,45 @@ fn row(step: &str, function: &str, calls: &[Call], first_extra: Vec<String>) -> 
         operations,
         read_units: calls.iter().map(|c| c.read_units).sum(),
         write_units: calls.iter().map(|c| c.write_units).sum(),
+        write_units_where: units_where(calls),
         first_request_extra_calls: first_extra,
         why: why.to_owned(),
     }
 }
 
+/// The write units of `calls` summed by table and index, in the order first seen.
+fn units_where(calls: &[Call]) -> String {
+    let mut sums: Vec<(String, f64)> = Vec::new();
+    for call in calls.iter().filter(|c| c.write_units > 0.0) {
+        for (target, units) in &call.by_target {
+            match sums.iter_mut().find(|(t, _)| t == target) {
+                Some((_, sum)) => *sum += units,
+                None => sums.push((target.clone(), *units)),
+            }
+        }
+    }
+    sums.iter()
+        .map(|(target, units)| format!("{target} {units}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn print_rows(rows: &[RoundTripRow]) {
     println!("\n## DynamoDB round trips and capacity (deployed defaults; warm container)\n");
-    println!("| step | function | calls | operations | RCU | WCU | first request adds | why |");
-    println!("|---|---|---:|---|---:|---:|---|---|");
+    println!(
+        "| step | function | calls | operations | RCU | WCU | WCU where | first request adds | why |"
+    );
+    println!("|---|---|---:|---|---:|---:|---|---|---|");
     for row in rows {
         println!(
-            "| {} | {} | {} | {} | {:.1} | {:.1} | {} | {} |",
+            "| {} | {} | {} | {} | {:.1} | {:.1} | {} | {} | {} |",
             row.step,
             row.function,
             row.calls,
             row.operations.join(", "),
             row.read_units,
             row.write_units,
+            row.write_units_where,
             row.first_request_extra_calls.join(", "),
             row.why
         );

@@ -67,7 +67,9 @@ impl Bench {
             ("create", "create-session", false, Bare::Create),
             ("create", "create-session", true, Bare::Create),
             ("get", "get-session", false, Bare::Get),
+            ("get", "get-session", true, Bare::Get),
             ("list", "list-sessions", false, Bare::List),
+            ("list", "list-sessions", true, Bare::List),
             ("hello (floor)", FLOOR, false, Bare::Nothing),
         ];
         let mut rows = Vec::new();
