@@ -49,9 +49,10 @@ fn one_shard() -> u32 {
     1
 }
 
-/// Requests per second one key shard of a merchant is sized for: a session's list entry costs
-/// up to 4 write units (a 4 KB item), so 100 a second stay under 500 write units, half of the
-/// 1,000 DynamoDB allows one partition key value.
+/// Requests per second one key shard of a merchant is sized for: a session's list entry is
+/// written in its transaction, two write units for a typical session of under 1 KB, so 100 a
+/// second take about 200 of the 500 (half of the 1,000 DynamoDB allows one partition key value)
+/// each shard is kept under, with room for larger sessions (docs/scale.md).
 pub const REQUESTS_PER_KEY_SHARD: u32 = 100;
 
 /// The most key shards a merchant is given: a list page queries each of them.

@@ -108,9 +108,10 @@ pub fn created_sort_key(created_at: &str, id: &str) -> String {
 }
 
 /// Shards of each kind of due item in the due-by-time index, so that one hot partition does not
-/// take every write: at 5,000 creates a second across the table, about 160 one-unit entries a
-/// second each (docs/scale.md). Raising it is safe: readers query every shard up to it.
-pub const DUE_SHARDS: u32 = 32;
+/// take every write: 5,000 creates a second across the table write about 160 units a second to
+/// each (an entry is one unit, two in a transaction; docs/scale.md). Raising it is safe: readers
+/// query every shard up to it.
+pub const DUE_SHARDS: u32 = 64;
 
 /// `gsi3pk` of a pending session (its `gsi3sk` is `expiresAt`).
 pub fn pending_shard(session_id: &SessionId) -> String {
