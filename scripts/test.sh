@@ -14,6 +14,15 @@ ensure_chromium
 log "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml
 
+log "redocly lint openapi.yaml (its recommended rules; a warning fails too)"
+redocly="$(redocly_cli)"
+summary="$("$redocly" lint --format=summary openapi.yaml 2>&1)" && lint_status=0 || lint_status=$?
+if [ "$lint_status" != 0 ] || grep -q '^warning' <<<"$summary"; then
+  "$redocly" lint openapi.yaml >&2 || true
+  log "openapi.yaml has lint problems (above)"
+  exit 1
+fi
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 

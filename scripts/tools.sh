@@ -12,6 +12,7 @@ CFN_LINT_VERSION="1.58.0"
 SCHEMATHESIS_VERSION="4.32.5"
 SAM_CLI_VERSION="1.170.0"
 CARGO_MUTANTS_VERSION="27.1.0"
+REDOCLY_CLI_VERSION="2.77.0"
 VENV="$LOCAL/venv"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -39,6 +40,17 @@ dynamodb_local_dir() {
   jar="$(find "$pkg" -name DynamoDBLocal.jar -print -quit)"
   [ -n "$jar" ] || { echo "DynamoDBLocal.jar not found under $pkg" >&2; return 1; }
   dirname "$jar"
+}
+
+# Prints the path of the pinned Redocly CLI, installing the npm package first when absent.
+redocly_cli() {
+  local pkg="$LOCAL/npm-redocly/node_modules/@redocly/cli"
+  if [ ! -f "$pkg/package.json" ] || ! grep -q "\"version\": \"$REDOCLY_CLI_VERSION\"" "$pkg/package.json"; then
+    log "installing the OpenAPI linter (npm @redocly/cli@$REDOCLY_CLI_VERSION)"
+    mkdir -p "$LOCAL/npm-redocly"
+    npm install --silent --no-audit --no-fund --prefix "$LOCAL/npm-redocly" "@redocly/cli@$REDOCLY_CLI_VERSION" >&2
+  fi
+  echo "$LOCAL/npm-redocly/node_modules/.bin/redocly"
 }
 
 ensure_chromium() {

@@ -17,7 +17,7 @@ pub async fn handle<P: PaymentProcessor>(
 ) -> Response<Body> {
     let request_id = http::request_id(&request);
     let outcome = route(app, processor, &request).await;
-    match outcome {
+    let mut response = match outcome {
         Ok(PageOutcome::Show(model)) => page::checkout(&model),
         Ok(PageOutcome::Redirect(location)) => page::redirect(&location),
         Ok(PageOutcome::NotFound) => page::message(
@@ -45,7 +45,12 @@ pub async fn handle<P: PaymentProcessor>(
                 "We could not process this page. Nothing was charged; please try again in a moment.",
             )
         }
+    };
+    // Like every API answer, every page says which request it answers, for support and logs.
+    if let Ok(value) = lambda_http::http::HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("request-id", value);
     }
+    response
 }
 
 async fn route<P: PaymentProcessor>(

@@ -144,6 +144,9 @@ pub struct Problem {
     /// The session holding a contested order id.
     #[serde(rename = "sessionId", skip_serializing_if = "Option::is_none")]
     pub session_id: Option<SessionId>,
+    /// The session's status when the action was refused for it (`invalid_status`).
+    #[serde(rename = "currentStatus", skip_serializing_if = "Option::is_none")]
+    pub current_status: Option<SessionStatus>,
     /// The request's id, to quote to support.
     #[serde(rename = "requestId")]
     pub request_id: String,
@@ -276,6 +279,10 @@ impl ApiError {
             },
             session_id: match self {
                 Self::OrderIdInUse { session_id } => Some(session_id.clone()),
+                _ => None,
+            },
+            current_status: match self {
+                Self::InvalidStatus { status, .. } => Some(*status),
                 _ => None,
             },
             request_id: request_id.to_owned(),

@@ -23,7 +23,15 @@ async fn cancel_and_expire_end_a_pending_session_once() {
             .as_str()
             .is_some_and(|d| d.contains("cancelled"))
     );
-    assert_eq!(env.expire(&key, id).await.status, 409);
+    assert_eq!(
+        again.body["currentStatus"], "cancelled",
+        "the status is a field a client can read"
+    );
+    let expire = env.expire(&key, id).await;
+    assert_eq!(
+        (expire.status, expire.body["currentStatus"].as_str()),
+        (409, Some("cancelled"))
+    );
 
     let second = env.create(&key, &valid_body()).await;
     let id = second.body["id"].as_str().expect("an id");

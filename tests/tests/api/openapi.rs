@@ -58,6 +58,32 @@ fn every_route_of_the_template_is_documented_and_in_the_make_dev_router() {
     );
 }
 
+#[test]
+fn every_documented_answer_declares_its_request_id_and_every_redirect_its_location() {
+    let spec = document("openapi.yaml");
+    for (path, operations) in spec["paths"].as_mapping().expect("paths") {
+        for (method, operation) in operations.as_mapping().expect("operations") {
+            for (status, response) in operation["responses"].as_mapping().expect("responses") {
+                let response = resolve(&spec, response);
+                let headers = &response["headers"];
+                let at = format!("{method:?} {path:?} {status:?}");
+                assert!(
+                    !headers["Request-Id"].is_null(),
+                    "{at} declares no Request-Id"
+                );
+                assert_eq!(
+                    resolve(&spec, &headers["Request-Id"])["required"],
+                    Value::Bool(true),
+                    "{at}"
+                );
+                if status.as_str() == Some("303") {
+                    assert!(!headers["Location"].is_null(), "{at} declares no Location");
+                }
+            }
+        }
+    }
+}
+
 /// One route: a method and a path (with `{id}`) served by one function binary.
 #[derive(Debug)]
 struct Route {
@@ -139,8 +165,8 @@ fn dev_router() -> Vec<Route> {
     routes
 }
 
-/// Status line and body of `method path` sent to `base` over HTTP/1.1.
-async fn send(base: &str, method: &str, path: &str) -> (u16, String) {
+/// Status, headers (lower-cased names) and body of `method path` sent to `base` over HTTP/1.1.
+async fn send(base: &str, method: &str, path: &str) -> (u16, Vec<String>, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address)
@@ -157,11 +183,14 @@ async fn send(base: &str, method: &str, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or_default();
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, _)| name.trim().to_ascii_lowercase())
+        .collect();
+    (status, headers, body.to_owned())
 }
 
 #[tokio::test]
@@ -173,7 +202,11 @@ async fn the_local_server_that_fuzzing_uses_routes_every_deployed_route_to_a_han
     assert_eq!(routes.len(), 11, "{routes:?}");
     for Route { method, path, .. } in &routes {
         let path = path.replace("{id}", "cs_000000000000000000000000");
-        let (status, body) = send(&base, method, &path).await;
+        let (status, headers, body) = send(&base, method, &path).await;
+        assert!(
+            headers.iter().any(|h| h == "request-id"),
+            "{method} {path} answered without Request-Id: {headers:?}"
+        );
         assert_ne!(
             body, not_routed,
             "{method} {path} reached no handler ({status})"
@@ -183,7 +216,7 @@ async fn the_local_server_that_fuzzing_uses_routes_every_deployed_route_to_a_han
             "{method} {path}: the handler refused a bare request ({status} {body})"
         );
     }
-    let (status, body) = send(&base, "DELETE", "/v1/checkout/sessions").await;
+    let (status, _, body) = send(&base, "DELETE", "/v1/checkout/sessions").await;
     assert_eq!(
         (status, body.as_str()),
         (404, not_routed),
