@@ -521,7 +521,34 @@ impl TestEnv {
         response.body["id"].as_str().expect("an id").to_owned()
     }
 
-    /// Refunds session `id`, with an idempotency key if given.
+    /// Sends `POST …/{id}/refunds` with `body`, and an idempotency key if given.
+    pub async fn create_refund(
+        &self,
+        key: &str,
+        id: &str,
+        body: &Value,
+        idempotency_key: Option<&str>,
+    ) -> ApiResponse {
+        let request = Call::event("create-refund")
+            .key(Some(key))
+            .header("idempotency-key", idempotency_key)
+            .id(id)
+            .json(body)
+            .into_request();
+        ApiResponse::from_response(refund_session::handle(&self.app, request).await)
+    }
+
+    /// Lists session `id`'s refunds with `params`.
+    pub async fn refunds(&self, key: &str, id: &str, params: &[(&str, &str)]) -> ApiResponse {
+        let request = Call::event("list-refunds")
+            .key(Some(key))
+            .id(id)
+            .query(params)
+            .into_request();
+        ApiResponse::from_response(refund_session::handle(&self.app, request).await)
+    }
+
+    /// Refunds session `id` through the stage-one route (all that is left).
     pub async fn refund(&self, key: &str, id: &str, idempotency_key: Option<&str>) -> ApiResponse {
         let request = Call::event("refund-session")
             .key(Some(key))

@@ -46,7 +46,8 @@ fn route(method: &Method, path: &str) -> Option<(Function, Option<String>)> {
         (&Method::POST, ["v1", "checkout", "sessions", s, "cancel"]) => {
             (Function::CancelSession, id(s))
         }
-        (&Method::POST, ["v1", "checkout", "sessions", s, "refund"]) => {
+        (&Method::POST, ["v1", "checkout", "sessions", s, "refund"])
+        | (&Method::GET | &Method::POST, ["v1", "checkout", "sessions", s, "refunds"]) => {
             (Function::RefundSession, id(s))
         }
         (&Method::GET, ["v1", "events"]) => (Function::ListEvents, None),

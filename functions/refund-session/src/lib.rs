@@ -1,32 +1,56 @@
-//! `POST /v1/checkout/sessions/{id}/refund`: completed → refunded, idempotent per SPEC §6.
+//! Refunds (SPEC §15): `POST /v1/checkout/sessions/{id}/refunds` (a refund, part or all of what is
+//! left), `GET …/{id}/refunds` (the session's refunds) and the stage-one `POST …/{id}/refund` (all
+//! that is left, answered with the session). Idempotent per SPEC §6.
 
+use checkout_api::service::{Created, RefundList};
 use checkout_api::{App, auth, http, service};
-use lambda_http::http::StatusCode;
 use lambda_http::http::header::HeaderValue;
+use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 /// Handles one refund request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     let exchange = http::Exchange::new(&request);
-    exchange.finish(refund(app, &exchange, &request).await)
+    exchange.finish(route(app, &exchange, &request).await)
 }
 
-async fn refund(
+async fn route(
     app: &App,
     exchange: &http::Exchange,
     request: &Request,
 ) -> Result<Response<Body>, checkout_api::ApiError> {
+    let path = request.uri().path().trim_end_matches('/');
+    if request.method() == Method::GET {
+        let params = http::query_params(request);
+        let (page, next_cursor) =
+            auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
+                let id = http::session_id(request)?;
+                service::list_refunds(app, &merchant, &id, &params).await
+            })
+            .await?;
+        return http::json(StatusCode::OK, &RefundList::render(&page, next_cursor));
+    }
     let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let id = http::session_id(request)?;
     let key = http::idempotency_key_header(request)?;
-    let base_url = http::public_base_url(app, request);
-    let refunded = service::refund_session(app, &merchant, &id, key, &base_url).await?;
-    let status = StatusCode::from_u16(refunded.response.status).unwrap_or(StatusCode::OK);
-    let mut response = http::raw_json(status, refunded.response.body);
-    if refunded.replayed {
+    let answered = if path.ends_with("/refunds") {
+        let body = http::json_body(request)?;
+        service::create_refund(app, &merchant, &id, body, key).await?
+    } else {
+        let base_url = http::public_base_url(app, request);
+        service::refund_session(app, &merchant, &id, key, &base_url).await?
+    };
+    Ok(respond(answered))
+}
+
+/// The stored answer, marked when it is a replay.
+fn respond(answered: Created) -> Response<Body> {
+    let status = StatusCode::from_u16(answered.response.status).unwrap_or(StatusCode::OK);
+    let mut response = http::raw_json(status, answered.response.body);
+    if answered.replayed {
         response
             .headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
-    Ok(response)
+    response
 }

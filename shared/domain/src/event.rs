@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, MerchantId, SessionId};
-use crate::session::{CheckoutSession, SessionResource, SessionStatus};
+use crate::session::{CheckoutSession, SessionStatus};
 use crate::timestamp::Timestamp;
 
 /// The kinds of event a merchant is told about. Each name is written twice, for serde and for
@@ -40,10 +40,14 @@ pub enum EventType {
     #[serde(rename = "checkout.session.failed")]
     #[strum(serialize = "checkout.session.failed")]
     Failed,
-    /// The payment was refunded.
+    /// The payment was refunded in full.
     #[serde(rename = "checkout.session.refunded")]
     #[strum(serialize = "checkout.session.refunded")]
     Refunded,
+    /// A refund was made (its `data.object` is the refund).
+    #[serde(rename = "refund.created")]
+    #[strum(serialize = "refund.created")]
+    RefundCreated,
 }
 
 impl EventType {
@@ -165,26 +169,26 @@ pub struct WebhookEvent {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Envelope<'a> {
+struct Envelope<'a, T: Serialize> {
     id: &'a str,
     #[serde(rename = "type")]
     kind: EventType,
     created_at: Timestamp,
-    data: Data<'a>,
+    data: Data<'a, T>,
 }
 
 #[derive(Serialize)]
-struct Data<'a> {
-    object: &'a SessionResource<'a>,
+struct Data<'a, T: Serialize> {
+    object: &'a T,
 }
 
 impl WebhookEvent {
-    /// A new pending event of `kind` about `session`, whose `resource` (rendered as of the
-    /// change) is what it carries; due at once.
-    pub fn new(
+    /// A new pending event of `kind` about `session`, carrying `object` (the session's resource
+    /// as of the change, or the refund); due at once.
+    pub fn new<T: Serialize>(
         kind: EventType,
         session: &CheckoutSession,
-        resource: &SessionResource<'_>,
+        object: &T,
         now: Timestamp,
     ) -> Result<Self, serde_json::Error> {
         let id = EventId::generate();
@@ -192,7 +196,7 @@ impl WebhookEvent {
             id: id.as_str(),
             kind,
             created_at: now,
-            data: Data { object: resource },
+            data: Data { object },
         })?;
         Ok(Self {
             id,

@@ -124,6 +124,15 @@ prefixed_id!(
     "must be an event id: evt_ and 24 letters or digits"
 );
 
+prefixed_id!(
+    /// A refund: `re_` and 24 letters or digits.
+    RefundId,
+    "re_",
+    24,
+    "invalid_refund_id",
+    "must be a refund id: re_ and 24 letters or digits"
+);
+
 /// Letters and digits a payer cannot confuse when reading them aloud (no 0/O, 1/I/L, U).
 const REFERENCE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
 

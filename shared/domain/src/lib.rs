@@ -9,6 +9,7 @@ pub mod hashing;
 pub mod ids;
 pub mod merchant;
 pub mod money;
+pub mod refund;
 pub mod session;
 pub mod timestamp;
 pub mod values;

@@ -125,9 +125,12 @@ pub struct CheckoutSession {
     /// When it was written as expired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<Timestamp>,
-    /// When it was refunded.
+    /// When it was refunded in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<Timestamp>,
+    /// The sum of its refunds so far (none: nothing refunded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refunded: Option<Amount>,
     /// Payment details once paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<PaymentDetails>,
@@ -168,6 +171,34 @@ impl CheckoutSession {
     /// expired, and the sweeper (or a contested order id) writes it so.
     pub fn has_lapsed_at(&self, now: Timestamp) -> bool {
         self.status == SessionStatus::Pending && self.expires_at <= now
+    }
+
+    /// The sum of its refunds so far, at the currency's scale.
+    pub fn refunded_so_far(&self) -> Amount {
+        self.amount_refunded
+            .unwrap_or_else(|| Amount::zero(self.currency))
+    }
+
+    /// What may still be refunded: nothing unless paid, else the amount less what was refunded.
+    pub fn refundable(&self) -> Amount {
+        let paid = matches!(self.status, SessionStatus::Completed);
+        match (paid, self.amount.minus(self.refunded_so_far())) {
+            (true, Some(left)) => left,
+            _ => Amount::zero(self.currency),
+        }
+    }
+
+    /// This session after a refund of `amount` at `now`: the sum refunded grows, and the session
+    /// is `refunded` once it reaches the amount. `None` when more than is refundable.
+    pub fn refunded_by(&self, amount: Amount, now: Timestamp) -> Option<Self> {
+        let left = self.refundable().minus(amount)?;
+        let mut refunded = if left == Amount::zero(self.currency) {
+            self.ended(SessionStatus::Refunded, now)
+        } else {
+            self.clone()
+        };
+        refunded.amount_refunded = self.refunded_so_far().plus(amount);
+        Some(refunded)
     }
 
     /// This session moved to the terminal `to` at `now`, with the matching timestamp set.
@@ -219,6 +250,7 @@ impl CheckoutSession {
             cancelled_at: self.cancelled_at,
             expired_at,
             refunded_at: self.refunded_at,
+            amount_refunded: self.refunded_so_far(),
             payment: self.payment.as_ref(),
         }
     }
@@ -253,5 +285,6 @@ pub struct SessionResource<'a> {
     cancelled_at: Option<Timestamp>,
     expired_at: Option<Timestamp>,
     refunded_at: Option<Timestamp>,
+    amount_refunded: Amount,
     payment: Option<&'a PaymentDetails>,
 }

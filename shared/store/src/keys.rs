@@ -56,6 +56,23 @@ pub fn session_events(session_id: &SessionId) -> String {
     format!("SESSION#{session_id}#EVENTS")
 }
 
+/// `pk` of a session's refunds.
+pub fn session_refunds(session_id: &SessionId) -> String {
+    format!("SESSION#{session_id}#REFUNDS")
+}
+
+/// Key of a refund of a session: in its session's refund partition, by creation.
+pub fn session_refund(
+    session_id: &SessionId,
+    created_at: &str,
+    refund_id: &str,
+) -> (String, String) {
+    (
+        session_refunds(session_id),
+        created_sort_key(created_at, refund_id),
+    )
+}
+
 /// `pk` of shard `shard` of a merchant's request count in the one-second window `second` (Unix
 /// time).
 pub fn rate_window(merchant_id: &MerchantId, second: i64, shard: u32) -> (String, &'static str) {

@@ -7,6 +7,7 @@
 //! | merchant           | `MERCHANT#<merchantId>`              | `MERCHANT`  |                                          |
 //! | API key            | `APIKEY#<sha256(key)>`               | `APIKEY`    |                                          |
 //! | checkout session   | `SESSION#<sessionId>`                | `SESSION`   | by-merchant, by-group, due-by-time       |
+//! | refund             | `SESSION#<sessionId>#REFUNDS`        | `<createdAt>#<refundId>` |                          |
 //! | webhook event      | `EVENT#<eventId>`                    | `EVENT`     | by-merchant, by-group, due-by-time       |
 //! | order reservation  | `MERCHANT#<merchantId>#ORDER#<orderId>` | `ORDER`  |                                          |
 //! | idempotency record | `MERCHANT#<merchantId>#IDEMPOTENCY#<endpoint>#<key>` | `IDEMPOTENCY` |                   |
@@ -26,6 +27,7 @@ mod merchants;
 mod payments;
 mod rate_limits;
 mod reads;
+mod refunds;
 mod sessions;
 mod transact;
 
@@ -40,6 +42,7 @@ pub use keys::event_id_of;
 pub use listing::{ListQuery, Page, PageKey};
 pub use payments::ChangeOutcome;
 pub use rate_limits::RateDecision;
+pub use refunds::RefundPage;
 pub use sessions::{CreateOutcome, EndOutcome};
 
 /// The checkout table and a client for it; cheap to clone.

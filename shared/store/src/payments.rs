@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{
 use super::attributes::{built, n, s};
 use super::conditions;
 use super::errors::condition_held;
-use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
+use super::idempotency::{IdempotencyRecord, PriorUse};
 use super::sessions::SessionItem;
 use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys};
@@ -126,48 +126,8 @@ impl Store {
         }
     }
 
-    /// Refunds a completed session in full as `refunded`, with its `event` and, for a keyed
-    /// request, its idempotency record, in one transaction.
-    pub async fn refund_session(
-        &self,
-        session: &CheckoutSession,
-        refunded: &CheckoutSession,
-        event: &WebhookEvent,
-        claim: Option<IdempotencyClaim<'_>>,
-        now: Timestamp,
-    ) -> Result<ChangeOutcome, StoreError> {
-        let update = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(keys::key_map(keys::session(&session.id))))
-                .update_expression("SET #status = :refunded, refundedAt = :now")
-                .condition_expression("#status = :completed")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":refunded", s(SessionStatus::Refunded.as_str()))
-                .expression_attribute_values(":completed", s(SessionStatus::Completed.as_str()))
-                .expression_attribute_values(":now", s(now.to_string()))
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                )
-                .build(),
-        )?;
-        let idempotency_write = claim
-            .as_ref()
-            .map(|claim| self.idempotency_write(claim, now))
-            .transpose()?;
-        let transaction = Transaction::default()
-            .with(
-                Role::Session,
-                TransactWriteItem::builder().update(update).build(),
-            )
-            .with(Role::Event, self.event_write(event)?)
-            .with_some(Role::Idempotency, idempotency_write);
-        let fingerprint = claim.as_ref().map(|c| c.fingerprint);
-        self.change_outcome(self.transact(transaction).await, refunded, fingerprint, now)
-    }
-
     /// Reads the cancellation of a [session update, event, (idempotency record)] transaction.
-    fn change_outcome(
+    pub(super) fn change_outcome(
         &self,
         result: Result<(), TransactFailure>,
         changed: &CheckoutSession,

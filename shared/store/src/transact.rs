@@ -28,6 +28,8 @@ pub(super) enum Role {
     Event,
     /// The merchant, checked and not written.
     Merchant,
+    /// A refund of a session.
+    Refund,
 }
 
 /// Items to commit together, each with its role.

@@ -9,6 +9,7 @@ mod lifecycle;
 mod listing;
 mod openapi;
 mod outage;
+mod partial_refunds;
 mod refunds;
 mod sample_events;
 mod storage;

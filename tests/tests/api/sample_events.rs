@@ -24,7 +24,13 @@ async fn the_sample_create_event_creates_its_session() {
 async fn every_sample_event_routes_to_its_handler_with_its_parameters() {
     let env = TestEnv::new().await;
     let key = env.merchant().await.api_key;
-    for name in ["get-session", "expire-session", "cancel-session"] {
+    for name in [
+        "get-session",
+        "expire-session",
+        "cancel-session",
+        "create-refund",
+        "list-refunds",
+    ] {
         let request = sample_event(name);
         assert_eq!(
             request.path_parameters_ref().and_then(|p| p.first("id")),

@@ -384,9 +384,13 @@ async fn every_kind_of_change_is_delivered_signed_with_the_session_as_it_became(
         303
     );
     assert_eq!(env.refund(key, &refunded, None).await.status, 200);
+    let refund = env.refunds(key, &refunded, &[]).await.body["data"][0]["id"]
+        .as_str()
+        .expect("the refund")
+        .to_owned();
 
     let report = env.dispatch_scheduled().await;
-    assert_eq!(report["delivered"], 5, "{report}");
+    assert_eq!(report["delivered"], 6, "{report}");
     let mut seen: Vec<(String, String, String)> = receiver
         .received()
         .iter()
@@ -408,6 +412,7 @@ async fn every_kind_of_change_is_delivered_signed_with_the_session_as_it_became(
         (failed.clone(), "checkout.session.failed", "failed"),
         (refunded.clone(), "checkout.session.completed", "completed"),
         (refunded.clone(), "checkout.session.refunded", "refunded"),
+        (refund, "refund.created", "succeeded"),
     ]
     .into_iter()
     .map(|(id, kind, status)| (id, kind.to_owned(), status.to_owned()))

@@ -15,11 +15,11 @@ use checkout_domain::values::{
     OrderId, PaymentMethod,
 };
 
-/// A create body read once: its fields, and what an earlier use of its idempotency key is looked
-/// up by. Both the request's rules and the replay of a refused retry read from it, so the body is
-/// parsed once whichever way the request goes.
+/// A keyed request's JSON body read once (a create's, a refund's): its fields, and what an earlier
+/// use of its idempotency key is looked up by. Both the request's rules and the replay of a
+/// refused retry read from it, so the body is parsed once whichever way the request goes.
 #[derive(Debug)]
-pub struct CreateBody {
+pub struct KeyedBody {
     fields: JsonObject,
     /// The key from the header, else from the body, if it is a well-formed key.
     pub idempotency_key: Option<IdempotencyKey>,
@@ -28,7 +28,12 @@ pub struct CreateBody {
     pub fingerprint: String,
 }
 
-impl CreateBody {
+impl KeyedBody {
+    /// The fields, for the request's own rules.
+    pub fn into_fields(self) -> JsonObject {
+        self.fields
+    }
+
     /// Reads `body`, which must be a JSON object, with the `Idempotency-Key` header if sent.
     pub fn read(body: &[u8], header_key: Option<&str>) -> Result<Self, ApiError> {
         let fields = JsonObject::parse_body(body)?;
@@ -95,7 +100,7 @@ const ID_MAX: usize = 255;
 impl CreateSessionRequest {
     /// Checks `body` (and the `Idempotency-Key` header) for `merchant` at `now`.
     pub fn parse(
-        body: CreateBody,
+        body: KeyedBody,
         header_key: Option<&str>,
         merchant: &Merchant,
         now: Timestamp,
@@ -401,7 +406,7 @@ fn parse_customer(object: &mut JsonObject, v: &mut Violations) -> Option<Custome
     Some(Customer { email, name, id })
 }
 
-fn parse_metadata(object: &mut JsonObject, v: &mut Violations) -> Metadata {
+pub(crate) fn parse_metadata(object: &mut JsonObject, v: &mut Violations) -> Metadata {
     let Some(entries) = object.typed::<BTreeMap<String, Value>>("metadata", "an object", v) else {
         return Metadata::default();
     };
@@ -491,8 +496,12 @@ fn parse_assets(
 }
 
 /// Reports a malformed key, or a header and a body key that differ; the key that is used is
-/// [`CreateBody::idempotency_key`].
-fn check_idempotency_key(object: &mut JsonObject, header_key: Option<&str>, v: &mut Violations) {
+/// [`KeyedBody::idempotency_key`].
+pub(crate) fn check_idempotency_key(
+    object: &mut JsonObject,
+    header_key: Option<&str>,
+    v: &mut Violations,
+) {
     let from_body = object.string("idempotencyKey", v).and_then(|text| {
         IdempotencyKey::parse(&text)
             .map_err(|e| v.push("idempotencyKey", e))

@@ -2,7 +2,7 @@
 
 use crate::App;
 use crate::error::ApiError;
-use crate::service::create_request::{CreateBody, CreateSessionRequest};
+use crate::service::create_request::{CreateSessionRequest, KeyedBody};
 use crate::service::idempotent::{Created, Replay, answer_prior_use};
 use crate::service::transition::end_with_event;
 use checkout_domain::ids::{SessionId, new_reference};
@@ -26,7 +26,7 @@ pub async fn create_session(
     base_url: &str,
 ) -> Result<Created, ApiError> {
     let now = app.now();
-    let body = CreateBody::read(body, header_key)?;
+    let body = KeyedBody::read(body, header_key)?;
     let replay = Replay::new(
         CREATE_SESSION_ENDPOINT,
         body.idempotency_key.clone(),
@@ -106,6 +106,7 @@ fn new_session(
         cancelled_at: None,
         expired_at: None,
         refunded_at: None,
+        amount_refunded: None,
         payment: None,
         failed_at: None,
         decline_count: 0,

@@ -8,7 +8,7 @@ mod idempotent;
 mod list_events;
 mod list_sessions;
 mod query_params;
-mod refund_session;
+mod refunds;
 mod session_lifecycle;
 pub mod sweeper;
 pub mod transition;
@@ -17,5 +17,8 @@ pub use create_session::{CREATE_SESSION_ENDPOINT, create_session};
 pub use idempotent::Created;
 pub use list_events::{EventList, EventResource, list_events};
 pub use list_sessions::{SessionList, list_sessions};
-pub use refund_session::{REFUND_SESSION_ENDPOINT, refund_session};
+pub use refunds::{
+    CREATE_REFUND_ENDPOINT, REFUND_SESSION_ENDPOINT, RefundList, create_refund, list_refunds,
+    refund_session,
+};
 pub use session_lifecycle::{Ending, end_session, get_session};

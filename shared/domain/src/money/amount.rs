@@ -101,6 +101,14 @@ impl Amount {
         self.0.checked_add(other.0).map(Self)
     }
 
+    /// `self − other`, or `None` when `other` is the larger.
+    pub fn minus(self, other: Self) -> Option<Self> {
+        self.0
+            .checked_sub(other.0)
+            .filter(|d| !d.is_sign_negative())
+            .map(Self)
+    }
+
     /// Checks the currency's minimum and maximum and a merchant's lower maximum.
     pub fn check_range(
         self,
