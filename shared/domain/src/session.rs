@@ -114,6 +114,13 @@ pub struct CheckoutSession {
     pub webhook_url: Option<HttpUrl>,
     /// Creation instant.
     pub created_at: Timestamp,
+    /// 1 at creation, one more with each change written to it (SPEC §17), so that a webhook
+    /// receiver can drop an event older than one it has seen (events are not ordered).
+    #[serde(default = "first_version")]
+    pub version: u32,
+    /// When it last changed; its creation until it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
     /// Expiry instant.
     pub expires_at: Timestamp,
     /// When it was paid.
@@ -148,6 +155,10 @@ pub struct CheckoutSession {
 /// Absent values are not stored: an item's size is what a write costs (docs/scale.md).
 pub(crate) fn is_zero(value: &u32) -> bool {
     *value == 0
+}
+
+fn first_version() -> u32 {
+    1
 }
 
 impl CheckoutSession {
@@ -195,15 +206,23 @@ impl CheckoutSession {
         let mut refunded = if left == Amount::zero(self.currency) {
             self.ended(SessionStatus::Refunded, now)
         } else {
-            self.clone()
+            self.changed(now)
         };
         refunded.amount_refunded = self.refunded_so_far().plus(amount);
         Some(refunded)
     }
 
+    /// This session as a change at `now` leaves it before the change itself: one version on.
+    fn changed(&self, now: Timestamp) -> Self {
+        let mut changed = self.clone();
+        changed.version = self.version.saturating_add(1);
+        changed.updated_at = Some(now);
+        changed
+    }
+
     /// This session moved to the terminal `to` at `now`, with the matching timestamp set.
     pub fn ended(&self, to: SessionStatus, now: Timestamp) -> Self {
-        let mut ended = self.clone();
+        let mut ended = self.changed(now);
         ended.status = to;
         match to {
             SessionStatus::Completed => ended.completed_at = Some(now),
@@ -245,6 +264,8 @@ impl CheckoutSession {
             webhook_url: self.webhook_url.as_ref(),
             checkout_url: format!("{}/pay/{}", public_base_url.trim_end_matches('/'), self.id),
             created_at: self.created_at,
+            version: self.version,
+            updated_at: self.updated_at.unwrap_or(self.created_at),
             expires_at: self.expires_at,
             completed_at: self.completed_at,
             cancelled_at: self.cancelled_at,
@@ -280,6 +301,8 @@ pub struct SessionResource<'a> {
     webhook_url: Option<&'a HttpUrl>,
     checkout_url: String,
     created_at: Timestamp,
+    version: u32,
+    updated_at: Timestamp,
     expires_at: Timestamp,
     completed_at: Option<Timestamp>,
     cancelled_at: Option<Timestamp>,

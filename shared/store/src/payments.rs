@@ -52,8 +52,8 @@ impl Store {
                 .table_name(&self.table)
                 .set_key(Some(keys::key_map(keys::session(&session.id))))
                 .update_expression(
-                    "SET #status = :completed, completedAt = :now, payment = :payment, #ttl = :ttl \
-                     REMOVE gsi3pk, gsi3sk",
+                    "SET #status = :completed, completedAt = :now, payment = :payment, #ttl = :ttl, \
+                     version = :version, updatedAt = :now REMOVE gsi3pk, gsi3sk",
                 )
                 .condition_expression(conditions::OPEN)
                 .expression_attribute_names("#status", "status")
@@ -62,6 +62,7 @@ impl Store {
                 .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))
                 .expression_attribute_values(":now", s(now.to_string()))
                 .expression_attribute_values(":payment", payment)
+                .expression_attribute_values(":version", n(paid.version))
                 .expression_attribute_values(":ttl", ttl.clone())
                 .return_values_on_condition_check_failure(
                     ReturnValuesOnConditionCheckFailure::AllOld,

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::attributes::{built, s};
+use super::attributes::{built, n, s};
 use super::errors::StoreError;
 use super::idempotency::IdempotencyClaim;
 use super::listing::PageKey;
@@ -57,18 +57,23 @@ impl Store {
         let sum = after
             .amount_refunded
             .ok_or_else(|| StoreError::Internal("a refund without a refunded sum".into()))?;
-        let mut set = vec!["amountRefunded = :sum"];
+        let mut set = vec![
+            "amountRefunded = :sum",
+            "version = :version",
+            "updatedAt = :now",
+        ];
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys::key_map(keys::session(&session.id))))
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":sum", s(sum.to_string()))
+            .expression_attribute_values(":version", n(after.version))
+            .expression_attribute_values(":now", s(now.to_string()))
             .expression_attribute_values(":completed", s(SessionStatus::Completed.as_str()));
         if after.status == SessionStatus::Refunded {
             set.extend(["#status = :refunded", "refundedAt = :now"]);
             update = update
-                .expression_attribute_values(":refunded", s(SessionStatus::Refunded.as_str()))
-                .expression_attribute_values(":now", s(now.to_string()));
+                .expression_attribute_values(":refunded", s(SessionStatus::Refunded.as_str()));
         }
         let condition = match session.amount_refunded {
             None => "#status = :completed AND attribute_not_exists(amountRefunded)",

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::attributes::{built, s};
+use super::attributes::{built, n, s};
 use super::conditions;
 use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
@@ -234,13 +234,15 @@ impl Store {
                 .table_name(&self.table)
                 .set_key(Some(keys::key_map(keys::session(&session.id))))
                 .update_expression(
-                    "SET #status = :to, #at = :now, #ttl = :ttl REMOVE gsi3pk, gsi3sk",
+                    "SET #status = :to, #at = :now, #ttl = :ttl, version = :version, \
+                     updatedAt = :now REMOVE gsi3pk, gsi3sk",
                 )
                 .condition_expression(condition)
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_names("#at", stamp_attribute)
                 .expression_attribute_names("#ttl", "ttl")
                 .expression_attribute_values(":to", s(to.as_str()))
+                .expression_attribute_values(":version", n(ended.version))
                 .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))
                 .expression_attribute_values(":now", s(now.to_string()))
                 .expression_attribute_values(

@@ -124,3 +124,38 @@ async fn a_completed_order_keeps_its_order_id() {
         (409, Some("order_id_in_use"))
     );
 }
+
+#[tokio::test]
+async fn every_change_moves_the_version_on_and_its_event_carries_it() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let created = env.create(&key, &valid_body()).await;
+    assert_eq!(created.body["version"], 1);
+    assert_eq!(created.body["updatedAt"], created.body["createdAt"]);
+    let id = created.body["id"].as_str().expect("an id").to_owned();
+
+    env.clock.advance(time::Duration::seconds(5));
+    assert_eq!(env.pay_card(&id, "4242424242424242").await.status, 303);
+    let paid = env.get(&key, &id).await.body;
+    assert_eq!(paid["version"], 2);
+    assert_eq!(paid["updatedAt"], paid["completedAt"]);
+
+    env.clock.advance(time::Duration::seconds(5));
+    let part = serde_json::json!({"amount": "1.00"});
+    assert_eq!(env.create_refund(&key, &id, &part, None).await.status, 201);
+    let partly = env.get(&key, &id).await.body;
+    assert_eq!(partly["version"], 3);
+    assert_ne!(partly["updatedAt"], paid["updatedAt"]);
+
+    let events = env.events(&key, &[("sessionId", id.as_str())]).await;
+    let completed = events.body["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .find(|e| e["type"] == "checkout.session.completed")
+        .expect("the payment's event");
+    assert_eq!(
+        completed["data"]["object"]["version"], 2,
+        "the event carries the version it announces"
+    );
+}

@@ -101,6 +101,8 @@ fn new_session(
         cancel_url: request.cancel_url.clone(),
         webhook_url: request.webhook_url.clone(),
         created_at: now,
+        version: 1,
+        updated_at: None,
         expires_at: request.expires_at,
         completed_at: None,
         cancelled_at: None,
