@@ -693,7 +693,9 @@ impl PageResponse {
 pub fn page_request(path: &str, form: Option<&[(&str, &str)]>) -> Request {
     let id = path
         .trim_start_matches("/pay/")
-        .trim_end_matches("/cancel")
+        .split('/')
+        .next()
+        .unwrap_or_default()
         .to_owned();
     let builder = lambda_http::http::Request::builder().uri(path);
     let request = match form {

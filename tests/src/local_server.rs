@@ -52,9 +52,9 @@ fn route(method: &Method, path: &str) -> Option<(Function, Option<String>)> {
         }
         (&Method::GET, ["v1", "events"]) => (Function::ListEvents, None),
         (&Method::POST, ["v1", "auth", "token"]) => (Function::IssueToken, None),
-        (&Method::GET | &Method::POST, ["pay", s]) | (&Method::POST, ["pay", s, "cancel"]) => {
-            (Function::CheckoutPage, id(s))
-        }
+        (&Method::GET | &Method::POST, ["pay", s])
+        | (&Method::POST, ["pay", s, "cancel"])
+        | (&Method::GET, ["pay", s, "recover"]) => (Function::CheckoutPage, id(s)),
         _ => return None,
     };
     // API Gateway routes no empty path parameter.

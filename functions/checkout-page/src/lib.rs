@@ -1,4 +1,5 @@
-//! The hosted checkout page: `GET /pay/{id}`, `POST /pay/{id}` (pay), `POST /pay/{id}/cancel`.
+//! The hosted checkout page: `GET /pay/{id}`, `POST /pay/{id}` (pay), `POST /pay/{id}/cancel`,
+//! and `GET /pay/{id}/recover` (an expired session's recovery URL).
 //! Server-rendered HTML from auto-escaping templates; works without JavaScript.
 
 mod page;
@@ -24,6 +25,11 @@ pub async fn handle<P: PaymentProcessor>(
             StatusCode::NOT_FOUND,
             "Payment not found",
             "This payment link is not valid.",
+        ),
+        Ok(PageOutcome::RecoveryLapsed) => page::message(
+            StatusCode::GONE,
+            "This payment link has expired",
+            "It can no longer be started again. Return to the shop to place the order anew.",
         ),
         Ok(PageOutcome::Forbidden) => page::message(
             StatusCode::FORBIDDEN,
@@ -62,11 +68,16 @@ async fn route<P: PaymentProcessor>(
         Ok(id) => id,
         Err(_) => return Ok(PageOutcome::NotFound),
     };
-    let cancel = request
-        .uri()
-        .path()
-        .trim_end_matches('/')
-        .ends_with("/cancel");
+    let path = request.uri().path().trim_end_matches('/');
+    if path.ends_with("/recover") {
+        return match request.method() {
+            &Method::GET => {
+                hosted_checkout::recover(app, &id, &http::public_base_url(app, request)).await
+            }
+            _ => Ok(PageOutcome::NotFound),
+        };
+    }
+    let cancel = path.ends_with("/cancel");
     match (request.method(), cancel) {
         (&Method::GET, false) => hosted_checkout::view(app, &id).await,
         (&Method::POST, false) => {

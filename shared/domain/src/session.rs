@@ -135,6 +135,15 @@ pub struct CheckoutSession {
     /// When it was refunded in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<Timestamp>,
+    /// Whether an expired session offers a recovery URL (`afterExpiration.recovery.enabled`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recovery: bool,
+    /// The expired session this one recovers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered_from: Option<SessionId>,
+    /// The session its recovery URL created, once it was opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered_by: Option<SessionId>,
     /// The sum of its refunds so far (none: nothing refunded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount_refunded: Option<Amount>,
@@ -235,6 +244,51 @@ impl CheckoutSession {
         ended
     }
 
+    /// How long a recovery URL stays good after its session expired.
+    pub const RECOVERY_WINDOW: time::Duration = time::Duration::days(30);
+
+    /// Where the payer recovers this session, under `public_base_url`, when it offers recovery
+    /// and reads as expired at `now`.
+    pub fn recovery_url(&self, now: Timestamp, public_base_url: &str) -> Option<String> {
+        (self.recovery && self.status_at(now) == SessionStatus::Expired).then(|| {
+            format!(
+                "{}/pay/{}/recover",
+                public_base_url.trim_end_matches('/'),
+                self.id
+            )
+        })
+    }
+
+    /// A new pending session recovering this expired one at `now` (SPEC §17): its items,
+    /// amounts, customer, metadata and URLs, a fresh expiry as long as its own was, and a pointer
+    /// back; in one of its merchant's `key_shards`.
+    pub fn recovery_of(&self, key_shards: u32, now: Timestamp) -> Self {
+        let id = SessionId::generate();
+        let lifetime = self.expires_at.since(self.created_at);
+        Self {
+            key_shard: crate::merchant::shard_of(id.as_str(), key_shards),
+            id,
+            status: SessionStatus::Pending,
+            reference: crate::ids::new_reference(),
+            created_at: now,
+            version: 1,
+            updated_at: None,
+            expires_at: now.plus(lifetime),
+            completed_at: None,
+            cancelled_at: None,
+            expired_at: None,
+            refunded_at: None,
+            payment: None,
+            failed_at: None,
+            decline_count: 0,
+            form_token: crate::ids::random_alphanumeric(32),
+            amount_refunded: None,
+            recovered_from: Some(self.id.clone()),
+            recovered_by: None,
+            ..self.clone()
+        }
+    }
+
     /// The API resource as seen at `now`, with its checkout URL under `public_base_url`.
     pub fn resource(&self, now: Timestamp, public_base_url: &str) -> SessionResource<'_> {
         let status = self.status_at(now);
@@ -263,6 +317,8 @@ impl CheckoutSession {
             cancel_url: &self.cancel_url,
             webhook_url: self.webhook_url.as_ref(),
             checkout_url: format!("{}/pay/{}", public_base_url.trim_end_matches('/'), self.id),
+            recovery_url: self.recovery_url(now, public_base_url),
+            recovered_from: self.recovered_from.as_ref(),
             created_at: self.created_at,
             version: self.version,
             updated_at: self.updated_at.unwrap_or(self.created_at),
@@ -300,6 +356,8 @@ pub struct SessionResource<'a> {
     cancel_url: &'a HttpUrl,
     webhook_url: Option<&'a HttpUrl>,
     checkout_url: String,
+    recovery_url: Option<String>,
+    recovered_from: Option<&'a SessionId>,
     created_at: Timestamp,
     version: u32,
     updated_at: Timestamp,

@@ -43,7 +43,7 @@ pub use listing::{ListQuery, Page, PageKey};
 pub use payments::ChangeOutcome;
 pub use rate_limits::RateDecision;
 pub use refunds::RefundPage;
-pub use sessions::{CreateOutcome, EndOutcome};
+pub use sessions::{CreateOutcome, EndOutcome, RecoverOutcome};
 
 /// The checkout table and a client for it; cheap to clone.
 #[derive(Debug, Clone)]

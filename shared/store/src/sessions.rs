@@ -98,6 +98,17 @@ pub enum CreateOutcome {
     },
 }
 
+/// The result of [`Store::recover_session`].
+#[derive(Debug)]
+pub enum RecoverOutcome {
+    /// Written: the new session, its reservation, and the expired one pointing to it.
+    Created,
+    /// The recovery URL was opened before: this is the session it made.
+    AlreadyRecovered(SessionId),
+    /// The order id is held by another session; recover without it.
+    OrderIdHeld,
+}
+
 /// The result of [`Store::end_session`].
 #[derive(Debug)]
 pub enum EndOutcome {
@@ -293,6 +304,59 @@ impl Store {
                 ))),
             },
         }
+    }
+
+    /// Creates `recovery` (with its order-id reservation) for the expired `expired`, and marks
+    /// `expired` as recovered by it, in ONE transaction conditioned on `expired` not being
+    /// recovered yet: however often or concurrently its URL is opened, one session is made.
+    pub async fn recover_session(
+        &self,
+        expired: &CheckoutSession,
+        recovery: &CheckoutSession,
+    ) -> Result<RecoverOutcome, StoreError> {
+        let mark = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys::key_map(keys::session(&expired.id))))
+                .update_expression("SET recoveredBy = :by")
+                .condition_expression("attribute_exists(pk) AND attribute_not_exists(recoveredBy)")
+                .expression_attribute_values(":by", s(recovery.id.as_str()))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .build(),
+        )?;
+        let item = serde_dynamo::to_item(SessionItem::new(recovery, self.retention))
+            .map_err(item_error)?;
+        let session_write = conditional_put(item, &self.table, "attribute_not_exists(pk)")?;
+        let reservation_write = self
+            .reservation_item(recovery)?
+            .map(|item| conditional_put(item, &self.table, "attribute_not_exists(pk)"))
+            .transpose()?;
+        let transaction = Transaction::default()
+            .with(
+                Role::Session,
+                TransactWriteItem::builder().update(mark).build(),
+            )
+            .with(Role::Recovery, session_write)
+            .with_some(Role::Reservation, reservation_write);
+        let refusal = match self.transact(transaction).await {
+            Ok(()) => return Ok(RecoverOutcome::Created),
+            Err(TransactFailure::Error(err)) => return Err(err),
+            Err(TransactFailure::ConditionFailed(refusal)) => refusal,
+        };
+        if let Some(item) = refusal.failed(Role::Session) {
+            let current: SessionItem = serde_dynamo::from_item(item.clone()).map_err(item_error)?;
+            if let Some(by) = current.session.recovered_by {
+                return Ok(RecoverOutcome::AlreadyRecovered(by));
+            }
+        }
+        if refusal.failed(Role::Reservation).is_some() {
+            return Ok(RecoverOutcome::OrderIdHeld);
+        }
+        Err(StoreError::Internal(format!(
+            "unexpected cancellation of a recovery: {refusal:?}"
+        )))
     }
 
     /// Deletes a reservation whose session no longer exists (it was removed by TTL retention),

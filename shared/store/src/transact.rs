@@ -30,6 +30,8 @@ pub(super) enum Role {
     Merchant,
     /// A refund of a session.
     Refund,
+    /// The session an expired one's recovery URL creates.
+    Recovery,
 }
 
 /// Items to commit together, each with its role.

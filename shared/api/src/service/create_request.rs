@@ -91,6 +91,8 @@ pub struct CreateSessionRequest {
     pub payment_methods: Vec<PaymentMethod>,
     /// Allowed crypto assets, without duplicates.
     pub allowed_assets: Vec<CryptoAsset>,
+    /// `afterExpiration.recovery.enabled`.
+    pub recovery: bool,
 }
 
 const DESCRIPTION_MAX: usize = 500;
@@ -150,6 +152,7 @@ impl CreateSessionRequest {
         let expires_at = parse_expiry(&mut object, now, &mut v);
         let payment_methods = parse_payment_methods(&mut object, &mut v);
         let allowed_assets = parse_assets(&mut object, &payment_methods, &mut v);
+        let recovery = parse_after_expiration(&mut object, &mut v);
         check_idempotency_key(&mut object, header_key, &mut v);
         object.finish(&mut v);
         v.into_result(())?;
@@ -175,8 +178,23 @@ impl CreateSessionRequest {
             expires_at,
             payment_methods,
             allowed_assets,
+            recovery,
         })
     }
+}
+
+/// `afterExpiration: { recovery: { enabled } }`: whether the expired session offers a recovery URL.
+fn parse_after_expiration(object: &mut JsonObject, v: &mut Violations) -> bool {
+    let Some(mut after) = object.object("afterExpiration", v) else {
+        return false;
+    };
+    let enabled = after.object("recovery", v).and_then(|mut recovery| {
+        let enabled = recovery.typed::<bool>("enabled", "true or false", v);
+        recovery.finish(v);
+        enabled
+    });
+    after.finish(v);
+    enabled.unwrap_or(false)
 }
 
 fn sorted(value: Value) -> Value {

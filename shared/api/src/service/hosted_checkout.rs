@@ -13,7 +13,7 @@ use checkout_domain::merchant::Merchant;
 use checkout_domain::session::{CheckoutSession, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{CryptoAsset, HttpUrl, PaymentMethod};
-use checkout_store::{ChangeOutcome, EndOutcome};
+use checkout_store::{ChangeOutcome, EndOutcome, RecoverOutcome};
 
 /// Declines after which a session fails.
 pub const MAX_DECLINES: u32 = 3;
@@ -42,6 +42,8 @@ pub enum PageOutcome {
     Redirect(String),
     /// No such session.
     NotFound,
+    /// A recovery URL opened more than 30 days after its session expired.
+    RecoveryLapsed,
     /// The form's anti-forgery token is missing or wrong; nothing was written.
     Forbidden,
     /// The session is open but its merchant has been deactivated: no form, nothing written.
@@ -250,6 +252,65 @@ fn instrument(
             }
         }
     }
+}
+
+/// `GET /pay/{id}/recover`: an expired session's recovery URL (SPEC §17). The first opening
+/// creates a new pending session from it (with its order id if that is free); every later or
+/// concurrent one goes to that same session. Sessions are linked under `base_url`.
+pub async fn recover(app: &App, id: &SessionId, base_url: &str) -> Result<PageOutcome, ApiError> {
+    let page_of = |id: &SessionId| {
+        PageOutcome::Redirect(format!("{}/pay/{id}", base_url.trim_end_matches('/')))
+    };
+    let Some((mut expired, merchant)) = load(app, id).await? else {
+        return Ok(PageOutcome::NotFound);
+    };
+    let now = app.now();
+    if !expired.recovery {
+        return Ok(PageOutcome::NotFound);
+    }
+    if expired.status_at(now) != SessionStatus::Expired {
+        // Not expired (yet, or it ended otherwise): its own page, as its checkout URL shows it.
+        return Ok(show(expired, merchant, now, None));
+    }
+    let expired_at = expired.expired_at.unwrap_or(expired.expires_at);
+    if now.since(expired_at) > CheckoutSession::RECOVERY_WINDOW {
+        return Ok(PageOutcome::RecoveryLapsed);
+    }
+    if expired.has_lapsed_at(now) {
+        // Written as expired first, so that its order id is free to move and its event is sent.
+        if let EndOutcome::Ended(ended) | EndOutcome::NotPending(ended) =
+            end_with_event(app, &expired, SessionStatus::Expired, now).await?
+        {
+            expired = *ended;
+        }
+    }
+    if let Some(by) = &expired.recovered_by {
+        return Ok(page_of(by));
+    }
+    let mut recovery = expired.recovery_of(merchant.key_shards, now);
+    for _ in 0..2 {
+        match app.store.recover_session(&expired, &recovery).await {
+            Ok(RecoverOutcome::Created) => {
+                tracing::info!(session_id = %recovery.id, recovered_from = %expired.id, "session recovered");
+                return Ok(page_of(&recovery.id));
+            }
+            Ok(RecoverOutcome::AlreadyRecovered(by)) => return Ok(page_of(&by)),
+            Ok(RecoverOutcome::OrderIdHeld) => recovery.order_id = None,
+            Err(err) => {
+                // Racing openings collide on the expired session: the winner's is the answer.
+                let recovered_by = app
+                    .store
+                    .get_session(id)
+                    .await?
+                    .and_then(|current| current.recovered_by);
+                return match recovered_by {
+                    Some(by) => Ok(page_of(&by)),
+                    None => Err(err.into()),
+                };
+            }
+        }
+    }
+    Err(ApiError::Contention)
 }
 
 /// `POST /pay/{id}/cancel`: the payer gives up.
