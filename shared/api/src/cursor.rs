@@ -9,6 +9,8 @@ use checkout_domain::hashing::{constant_time_eq, hmac_sha256};
 use checkout_domain::money::Invalid;
 use checkout_store::PageKey;
 
+use crate::json_fields::Violations;
+
 /// The position a cursor carries: the last item's sort key, which continues every key shard.
 /// (Cursors made before shards also carried the item's table key; it is ignored.)
 #[derive(Serialize, Deserialize)]
@@ -44,6 +46,24 @@ pub fn decode(cursor: &str, query: &str, secret: &[u8]) -> Result<PageKey, Inval
     Ok(PageKey {
         sort_key: position.at,
     })
+}
+
+/// The position a list request's `cursor` parameter names, for the query `query`; a cursor that
+/// is not one this list returned is recorded as a violation of `cursor`.
+pub fn position(
+    text: Option<&str>,
+    query: &str,
+    secret: &[u8],
+    v: &mut Violations,
+) -> Option<PageKey> {
+    decode(text?, query, secret)
+        .map_err(|invalid| v.push("cursor", invalid))
+        .ok()
+}
+
+/// The cursor of the page after one that ended at `next`, if more follow.
+pub fn after(next: Option<&PageKey>, query: &str, secret: &[u8]) -> Option<String> {
+    next.map(|key| encode(key, query, secret))
 }
 
 fn signed_bytes(payload: &[u8], query: &str) -> Vec<u8> {

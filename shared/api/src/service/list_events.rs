@@ -119,13 +119,7 @@ pub async fn list_events(
                 ),
             },
             "cursor" => cursor_text = Some(value.to_owned()),
-            other => v.push(
-                other,
-                Invalid::new(
-                    "unknown_parameter",
-                    format!("{other:?} is not a known parameter"),
-                ),
-            ),
+            other => query_params::unknown(other, &mut v),
         }
     }
     let query_id = format!(
@@ -142,17 +136,14 @@ pub async fn list_events(
             .map(DeliveryStatus::as_str)
             .unwrap_or_default(),
     );
-    if let Some(text) = cursor_text {
-        match cursor::decode(&text, &query_id, &app.config.cursor_secret) {
-            Ok(after) => query.after = Some(after),
-            Err(e) => v.push("cursor", e),
-        }
-    }
+    query.after = cursor::position(
+        cursor_text.as_deref(),
+        &query_id,
+        &app.config.cursor_secret,
+        &mut v,
+    );
     v.into_result(())?;
     let page = app.store.list_events(&query).await?;
-    let next_cursor = page
-        .next
-        .as_ref()
-        .map(|key| cursor::encode(key, &query_id, &app.config.cursor_secret));
+    let next_cursor = cursor::after(page.next.as_ref(), &query_id, &app.config.cursor_secret);
     Ok((page, next_cursor))
 }

@@ -79,13 +79,7 @@ pub async fn list_sessions(
             "createdFrom" => query.created_from = instant(value, "createdFrom", &mut v),
             "createdTo" => query.created_to = instant(value, "createdTo", &mut v),
             "cursor" => cursor_text = Some(value.to_owned()),
-            other => v.push(
-                other,
-                Invalid::new(
-                    "unknown_parameter",
-                    format!("{other:?} is not a known parameter"),
-                ),
-            ),
+            other => query_params::unknown(other, &mut v),
         }
     }
     if let (Some(from), Some(to)) = (query.created_from, query.created_to)
@@ -97,18 +91,15 @@ pub async fn list_sessions(
         );
     }
     let query_id = query_identity(&query);
-    if let Some(text) = cursor_text {
-        match cursor::decode(&text, &query_id, &app.config.cursor_secret) {
-            Ok(after) => query.after = Some(after),
-            Err(e) => v.push("cursor", e),
-        }
-    }
+    query.after = cursor::position(
+        cursor_text.as_deref(),
+        &query_id,
+        &app.config.cursor_secret,
+        &mut v,
+    );
     v.into_result(())?;
     let page = app.store.list_sessions(&query).await?;
-    let next_cursor = page
-        .next
-        .as_ref()
-        .map(|key| cursor::encode(key, &query_id, &app.config.cursor_secret));
+    let next_cursor = cursor::after(page.next.as_ref(), &query_id, &app.config.cursor_secret);
     Ok((page, next_cursor))
 }
 

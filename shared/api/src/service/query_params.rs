@@ -44,3 +44,14 @@ pub fn limit(value: &str, v: &mut Violations) -> Option<usize> {
     }
     limit
 }
+
+/// Records that `name` is not a parameter of this list.
+pub fn unknown(name: &str, v: &mut Violations) {
+    v.push(
+        name,
+        Invalid::new(
+            "unknown_parameter",
+            format!("{name:?} is not a known parameter"),
+        ),
+    );
+}

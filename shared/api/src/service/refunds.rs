@@ -290,27 +290,19 @@ pub async fn list_refunds(
         match name {
             "limit" => limit = query_params::limit(value, &mut v).unwrap_or(limit),
             "cursor" => cursor_text = Some(value.to_owned()),
-            other => v.push(
-                other,
-                Invalid::new(
-                    "unknown_parameter",
-                    format!("{other:?} is not a known parameter"),
-                ),
-            ),
+            other => query_params::unknown(other, &mut v),
         }
     }
     let query_id = format!("refunds|{}|{id}", merchant.id);
-    let after = cursor_text.and_then(|text| {
-        cursor::decode(&text, &query_id, &app.config.cursor_secret)
-            .map_err(|e| v.push("cursor", e))
-            .ok()
-    });
+    let after = cursor::position(
+        cursor_text.as_deref(),
+        &query_id,
+        &app.config.cursor_secret,
+        &mut v,
+    );
     v.into_result(())?;
     get_session(app, merchant, id).await?;
     let page = app.store.list_refunds(id, limit, after.as_ref()).await?;
-    let next_cursor = page
-        .next
-        .as_ref()
-        .map(|key| cursor::encode(key, &query_id, &app.config.cursor_secret));
+    let next_cursor = cursor::after(page.next.as_ref(), &query_id, &app.config.cursor_secret);
     Ok((page, next_cursor))
 }
