@@ -186,6 +186,12 @@ pub fn checkout(model: &PageModel) -> Response<Body> {
             StatusCode::OK,
         ),
     };
+    let recovery_url = session.recovery_url(model.now, "");
+    let detail = if recovery_url.is_some() {
+        "You can start it again for the same order.".to_owned()
+    } else {
+        detail
+    };
     let page = CheckoutPage {
         style: &style,
         merchant: &model.merchant.display_name,
@@ -209,7 +215,7 @@ pub fn checkout(model: &PageModel) -> Response<Body> {
         state,
         headline,
         detail,
-        recovery_url: session.recovery_url(model.now, ""),
+        recovery_url,
         time_left: time_left(session.expires_at.since(model.now).whole_seconds()),
         error: model.error.as_deref(),
         attempts_left: MAX_DECLINES.saturating_sub(session.decline_count),
