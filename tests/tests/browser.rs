@@ -242,5 +242,44 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
     assert!(state.text().await.expect("text").contains("expired"));
     assert!(client.find(Locator::Id("cardNumber")).await.is_err());
 
+    // A recoverable one offers its recovery link, which opens a new payment for the same order.
+    let url = create(json!({
+        "amount": "12.00",
+        "expiresIn": "PT1M",
+        "afterExpiration": {"recovery": {"enabled": true}}
+    }))
+    .await;
+    env.clock.advance(time::Duration::minutes(2));
+    client.goto(&url).await.expect("the page loads");
+    let screenshot = client.screenshot().await.expect("a screenshot");
+    let path = workspace_root()
+        .join("target")
+        .join("checkout-page-expired.png");
+    std::fs::write(&path, screenshot).expect("the screenshot is saved");
+    client
+        .find(Locator::Css("[data-testid=recover]"))
+        .await
+        .expect("the recovery link")
+        .click()
+        .await
+        .expect("clicked");
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Id("cardNumber"))
+        .await
+        .expect("a new payment form");
+    let recovered = client.current_url().await.expect("a URL").to_string();
+    assert!(
+        recovered.contains("/pay/cs_")
+            && !recovered.ends_with(url.rsplit('/').next().unwrap_or("")),
+        "{recovered}"
+    );
+    let amount = client
+        .find(Locator::Css("[data-testid=amount]"))
+        .await
+        .expect("an amount");
+    assert_eq!(amount.text().await.expect("text"), "$12.00");
+
     client.close().await.expect("the browser closes");
 }

@@ -71,9 +71,7 @@ async fn route<P: PaymentProcessor>(
     let path = request.uri().path().trim_end_matches('/');
     if path.ends_with("/recover") {
         return match request.method() {
-            &Method::GET => {
-                hosted_checkout::recover(app, &id, &http::public_base_url(app, request)).await
-            }
+            &Method::GET => hosted_checkout::recover(app, &id).await,
             _ => Ok(PageOutcome::NotFound),
         };
     }

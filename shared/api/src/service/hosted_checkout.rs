@@ -256,11 +256,11 @@ fn instrument(
 
 /// `GET /pay/{id}/recover`: an expired session's recovery URL (SPEC §17). The first opening
 /// creates a new pending session from it (with its order id if that is free); every later or
-/// concurrent one goes to that same session. Sessions are linked under `base_url`.
-pub async fn recover(app: &App, id: &SessionId, base_url: &str) -> Result<PageOutcome, ApiError> {
-    let page_of = |id: &SessionId| {
-        PageOutcome::Redirect(format!("{}/pay/{id}", base_url.trim_end_matches('/')))
-    };
+/// concurrent one goes to that same session.
+pub async fn recover(app: &App, id: &SessionId) -> Result<PageOutcome, ApiError> {
+    // Relative to the recovery URL itself (`…/pay/<id>/recover` → `…/pay/<new>`), so the payer
+    // stays on the host and path prefix the link was opened under.
+    let page_of = |id: &SessionId| PageOutcome::Redirect(format!("../{id}"));
     let Some((mut expired, merchant)) = load(app, id).await? else {
         return Ok(PageOutcome::NotFound);
     };
