@@ -46,6 +46,24 @@ pub struct ListQuery {
     pub now: Timestamp,
 }
 
+impl ListQuery {
+    /// The first page of `limit` of all the sessions of a merchant spread over `key_shards`, with
+    /// statuses judged at `now`; filters and a position are set on it after.
+    pub fn all(merchant_id: MerchantId, key_shards: u32, limit: usize, now: Timestamp) -> Self {
+        Self {
+            merchant_id,
+            key_shards,
+            order_id: None,
+            status: None,
+            created_from: None,
+            created_to: None,
+            limit,
+            after: None,
+            now,
+        }
+    }
+}
+
 /// One page of sessions.
 #[derive(Debug)]
 pub struct Page {

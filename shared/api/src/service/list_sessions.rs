@@ -47,17 +47,12 @@ pub async fn list_sessions(
     params: &[(String, String)],
 ) -> Result<(Page, Option<String>), ApiError> {
     let mut v = Violations::default();
-    let mut query = ListQuery {
-        merchant_id: merchant.id.clone(),
-        key_shards: merchant.key_shards,
-        order_id: None,
-        status: None,
-        created_from: None,
-        created_to: None,
-        limit: query_params::DEFAULT_LIMIT,
-        after: None,
-        now: app.now(),
-    };
+    let mut query = ListQuery::all(
+        merchant.id.clone(),
+        merchant.key_shards,
+        query_params::DEFAULT_LIMIT,
+        app.now(),
+    );
     let mut cursor_text = None;
     for (name, value) in query_params::distinct(params, &mut v) {
         match name {

@@ -110,17 +110,7 @@ impl Bench {
             }
             proxy.take();
             let page = store
-                .list_sessions(&ListQuery {
-                    merchant_id: merchant,
-                    key_shards: shards,
-                    order_id: None,
-                    status: None,
-                    created_from: None,
-                    created_to: None,
-                    limit: 10,
-                    after: None,
-                    now: self.app.now(),
-                })
+                .list_sessions(&ListQuery::all(merchant, shards, 10, self.app.now()))
                 .await?;
             let calls = proxy.take();
             rows.push(ListCostRow {

@@ -220,17 +220,12 @@ impl Bench {
         let page = self
             .app
             .store
-            .list_sessions(&ListQuery {
-                merchant_id: self.merchant.id.clone(),
-                key_shards: self.merchant.key_shards,
-                order_id: None,
-                status: None,
-                created_from: None,
-                created_to: None,
-                limit: 10,
-                after: None,
-                now: self.app.now(),
-            })
+            .list_sessions(&ListQuery::all(
+                self.merchant.id.clone(),
+                self.merchant.key_shards,
+                10,
+                self.app.now(),
+            ))
             .await?;
         if page.sessions.len() == 10 {
             Ok(())
