@@ -85,6 +85,7 @@ invoke() {
   tick=0
   while true; do
     invoke webhook-dispatcher
+    invoke payment-settler
     if [ $((tick % 30)) -eq 0 ]; then invoke expiry-sweeper; fi
     tick=$((tick + 1))
     sleep 2

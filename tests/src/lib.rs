@@ -409,6 +409,11 @@ impl TestEnv {
         }
     }
 
+    /// The test-mode processor, as the page and the settler of this environment use it.
+    pub fn processor(&self) -> TestModeProcessor {
+        TestModeProcessor::new(self.app.config.settlement_delay)
+    }
+
     /// A merchant with default URLs and its first key.
     pub async fn merchant(&self) -> CreatedMerchant {
         self.merchant_with(MerchantOptions {
@@ -487,7 +492,7 @@ impl TestEnv {
     /// Sends a request to the checkout page: `GET` without a form, `POST` with one.
     pub async fn page(&self, path: &str, form: Option<&[(&str, &str)]>) -> PageResponse {
         let response =
-            checkout_page::handle(&self.app, &TestModeProcessor, page_request(path, form)).await;
+            checkout_page::handle(&self.app, &self.processor(), page_request(path, form)).await;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
@@ -510,6 +515,18 @@ impl TestEnv {
             ("cardExpiry", "12/34"),
             ("cardCvc", "123"),
             ("cardName", "Jane Payer"),
+        ];
+        self.page(&path, Some(&form)).await
+    }
+
+    /// Pays session `id` with crypto `asset` from its page (test mode: it goes `processing`).
+    pub async fn pay_crypto(&self, id: &str, asset: &str) -> PageResponse {
+        let path = format!("/pay/{id}");
+        let token = self.page(&path, None).await.token();
+        let form = [
+            ("method", "crypto"),
+            ("token", token.as_str()),
+            ("asset", asset),
         ];
         self.page(&path, Some(&form)).await
     }
@@ -600,6 +617,24 @@ impl TestEnv {
             .replace("evt_REPLACE_WITH_AN_EVENT_ID", event_id);
         self.dispatch(serde_json::from_str(&text).expect("JSON"))
             .await
+    }
+
+    /// Runs the payment settler as its schedule does.
+    pub async fn settle_due(&self) -> Value {
+        let event = LambdaEvent::new(sample_json("schedule"), Context::default());
+        payment_settler::handle(&self.app, &self.processor(), event)
+            .await
+            .expect("the settler ran")
+    }
+
+    /// Settles session `id` through the test helper with `body`.
+    pub async fn settle(&self, key: &str, id: &str, body: &Value) -> ApiResponse {
+        let request = Call::event("settle-session")
+            .key(Some(key))
+            .id(id)
+            .json(body)
+            .into_request();
+        ApiResponse::from_response(settle_session::handle(&self.app, request).await)
     }
 
     /// Runs the expiry sweeper as its schedule does.

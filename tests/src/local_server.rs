@@ -29,6 +29,7 @@ enum Function {
     RefundSession,
     ListEvents,
     IssueToken,
+    SettleSession,
     CheckoutPage,
 }
 
@@ -49,6 +50,9 @@ fn route(method: &Method, path: &str) -> Option<(Function, Option<String>)> {
         (&Method::POST, ["v1", "checkout", "sessions", s, "refund"])
         | (&Method::GET | &Method::POST, ["v1", "checkout", "sessions", s, "refunds"]) => {
             (Function::RefundSession, id(s))
+        }
+        (&Method::POST, ["v1", "test_helpers", "checkout", "sessions", s, "settle"]) => {
+            (Function::SettleSession, id(s))
         }
         (&Method::GET, ["v1", "events"]) => (Function::ListEvents, None),
         (&Method::POST, ["v1", "auth", "token"]) => (Function::IssueToken, None),
@@ -171,7 +175,15 @@ async fn answer(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>> 
         Function::RefundSession => refund_session::handle(app, request).await,
         Function::ListEvents => list_events::handle(app, request).await,
         Function::IssueToken => issue_token::handle(app, request).await,
-        Function::CheckoutPage => checkout_page::handle(app, &TestModeProcessor, request).await,
+        Function::SettleSession => settle_session::handle(app, request).await,
+        Function::CheckoutPage => {
+            checkout_page::handle(
+                app,
+                &TestModeProcessor::new(app.config.settlement_delay),
+                request,
+            )
+            .await
+        }
     };
     let (parts, body) = response.into_parts();
     let body: &[u8] = body.as_ref();

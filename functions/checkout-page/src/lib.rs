@@ -19,7 +19,9 @@ pub async fn handle<P: PaymentProcessor>(
     let request_id = http::request_id(&request);
     let outcome = route(app, processor, &request).await;
     let mut response = match outcome {
-        Ok(PageOutcome::Show(model)) => page::checkout(&model),
+        Ok(PageOutcome::Show(model)) => {
+            page::checkout(&model, &hosted_checkout::quotes(processor, &model.session))
+        }
         Ok(PageOutcome::Redirect(location)) => page::redirect(&location),
         Ok(PageOutcome::NotFound) => page::message(
             StatusCode::NOT_FOUND,

@@ -8,8 +8,9 @@ async fn main() -> Result<(), Error> {
     checkout_api::telemetry::init();
     let app = checkout_api::App::from_env().await;
     let app = &app;
+    let processor = &TestModeProcessor::new(app.config.settlement_delay);
     run(service_fn(move |request| async move {
-        Ok::<_, Infallible>(checkout_page::handle(app, &TestModeProcessor, request).await)
+        Ok::<_, Infallible>(checkout_page::handle(app, processor, request).await)
     }))
     .await
 }

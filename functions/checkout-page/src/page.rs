@@ -2,11 +2,13 @@
 
 use askama::Template;
 use checkout_api::page_policy::content_security_policy;
-use checkout_api::service::hosted_checkout::{MAX_DECLINES, PageModel};
+use checkout_api::payments::CryptoQuote;
+use checkout_api::service::hosted_checkout::{MAX_DECLINES, PageModel, redirect_url};
 use checkout_domain::merchant::is_brand_color;
 use checkout_domain::money::{Amount, Currency};
+use checkout_domain::session::PaymentDetails;
 use checkout_domain::session::SessionStatus;
-use checkout_domain::values::{CryptoAsset, Origin, PaymentMethod};
+use checkout_domain::values::{Origin, PaymentMethod};
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{HeaderValue, LOCATION};
 use lambda_http::{Body, Response};
@@ -17,6 +19,23 @@ use lambda_http::{Body, Response};
 struct Style<'a> {
     brand: &'a str,
     on_brand: &'a str,
+}
+
+/// One asset the payer can pay in, at its locked rate.
+struct Quote {
+    code: &'static str,
+    amount: String,
+    network: &'static str,
+}
+
+/// A crypto payment waiting for its confirmations.
+struct Deposit {
+    asset_amount: String,
+    network: String,
+    address: String,
+    tx_hash: String,
+    confirmations: u32,
+    confirmations_required: u32,
 }
 
 struct Line {
@@ -42,12 +61,17 @@ struct CheckoutPage<'a> {
     recovery_url: Option<String>,
     time_left: String,
     error: Option<&'a str>,
+    notice: Option<&'a str>,
     attempts_left: u32,
     session_id: &'a str,
     token: &'a str,
+    version: u32,
     card: bool,
     crypto: bool,
-    assets: Vec<&'static str>,
+    quotes: Vec<Quote>,
+    challenge_card: Option<String>,
+    deposit: Option<Deposit>,
+    continue_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -145,8 +169,21 @@ fn render<T: Template>(template: &T) -> String {
     })
 }
 
-/// The checkout page of `model`: the form while it can be paid, its state otherwise.
-pub fn checkout(model: &PageModel) -> Response<Body> {
+fn deposit(payment: Option<&PaymentDetails>) -> Option<Deposit> {
+    let payment = payment?;
+    Some(Deposit {
+        asset_amount: format!("{} {}", payment.asset_amount?, payment.asset?.code()),
+        network: payment.network.clone()?,
+        address: payment.deposit_address.clone()?,
+        tx_hash: payment.tx_hash.clone()?,
+        confirmations: payment.confirmations.unwrap_or(0),
+        confirmations_required: payment.confirmations_required?,
+    })
+}
+
+/// The checkout page of `model`: the form while it can be paid (with the crypto `quotes`), its
+/// state otherwise.
+pub fn checkout(model: &PageModel, quotes: &[CryptoQuote]) -> Response<Body> {
     let session = &model.session;
     let brand = brand_color(model.merchant.brand_color.as_deref());
     let style = render(&Style {
@@ -154,7 +191,21 @@ pub fn checkout(model: &PageModel) -> Response<Body> {
         on_brand: text_on(brand),
     });
     let (state, headline, detail, status) = match model.status {
+        SessionStatus::Pending if session.awaiting_authentication.is_some() => (
+            "challenge",
+            "Confirm this payment with your bank",
+            "Test mode: this card asks for 3-D Secure. Approve to pay, or fail the check to see a decline."
+                .to_owned(),
+            StatusCode::OK,
+        ),
         SessionStatus::Pending => ("pay", "", String::new(), StatusCode::OK),
+        SessionStatus::Processing => (
+            "processing",
+            "Payment sent, waiting for confirmations",
+            "The shop is told as soon as the network confirms it. You can close this page."
+                .to_owned(),
+            StatusCode::OK,
+        ),
         SessionStatus::Completed => (
             "done",
             "Payment received",
@@ -218,23 +269,33 @@ pub fn checkout(model: &PageModel) -> Response<Body> {
         recovery_url,
         time_left: time_left(session.expires_at.since(model.now).whole_seconds()),
         error: model.error.as_deref(),
+        notice: model.notice,
         attempts_left: MAX_DECLINES.saturating_sub(session.decline_count),
         session_id: session.id.as_str(),
         token: &session.form_token,
+        version: session.version,
         card: session.payment_methods.contains(&PaymentMethod::Card),
         crypto: session.payment_methods.contains(&PaymentMethod::Crypto),
-        assets: if session.allowed_assets.is_empty() {
-            CryptoAsset::ALL.map(CryptoAsset::code).to_vec()
-        } else {
-            session
-                .allowed_assets
-                .iter()
-                .map(|asset| asset.code())
-                .collect()
-        },
+        quotes: quotes
+            .iter()
+            .map(|quote| Quote {
+                code: quote.asset.code(),
+                amount: quote.asset_amount.to_string(),
+                network: quote.network,
+            })
+            .collect(),
+        challenge_card: session
+            .awaiting_authentication
+            .as_ref()
+            .and_then(|card| card.last4.clone()),
+        deposit: deposit(session.payment.as_ref()).filter(|_| state == "processing"),
+        continue_url: (state == "processing")
+            .then(|| redirect_url(&session.success_url, &session.id, SessionStatus::Processing)),
     };
     let status = if model.error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
+    } else if model.notice.is_some() {
+        StatusCode::CONFLICT
     } else {
         status
     };

@@ -27,6 +27,8 @@ pub struct Config {
     /// `ALLOW_PRIVATE_WEBHOOK_TARGETS=true`: let webhooks go to private and loopback addresses
     /// (local development only; off by default).
     pub allow_private_webhook_targets: bool,
+    /// How long a test-mode crypto payment stays `processing` (`TEST_SETTLEMENT_DELAY`, seconds).
+    pub settlement_delay: time::Duration,
 }
 
 /// Table name when `TABLE_NAME` is unset.
@@ -35,6 +37,8 @@ pub const DEFAULT_TABLE_NAME: &str = "checkout-sessions";
 pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:9000";
 /// Seconds a container trusts a checked key when `AUTH_CACHE_SECONDS` is unset.
 pub const DEFAULT_AUTH_CACHE_SECONDS: i64 = 5;
+/// How long a test-mode crypto payment stays `processing` unless `TEST_SETTLEMENT_DELAY` says.
+pub const DEFAULT_SETTLEMENT_DELAY: time::Duration = time::Duration::seconds(30);
 const LOCAL_CURSOR_SECRET: &str = "local-development-cursor-secret";
 const LOCAL_JWT_SECRET: &str = "local-development-jwt-secret";
 
@@ -77,6 +81,11 @@ impl Config {
             warm_up: !var("WARM_UP").is_some_and(|v| v.eq_ignore_ascii_case("off")),
             allow_private_webhook_targets: var("ALLOW_PRIVATE_WEBHOOK_TARGETS")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            settlement_delay: var("TEST_SETTLEMENT_DELAY")
+                .and_then(|seconds| seconds.trim_end_matches('s').parse::<u32>().ok())
+                .map_or(DEFAULT_SETTLEMENT_DELAY, |s| {
+                    time::Duration::seconds(s.into())
+                }),
         }
     }
 
@@ -96,6 +105,7 @@ impl Config {
             auth_cache: time::Duration::ZERO,
             warm_up: false,
             allow_private_webhook_targets: true,
+            settlement_delay: DEFAULT_SETTLEMENT_DELAY,
         }
     }
 }

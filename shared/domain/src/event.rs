@@ -24,6 +24,10 @@ use crate::timestamp::Timestamp;
     strum::VariantArray,
 )]
 pub enum EventType {
+    /// The payer paid; the payment settles later.
+    #[serde(rename = "checkout.session.processing")]
+    #[strum(serialize = "checkout.session.processing")]
+    Processing,
     /// The payer paid.
     #[serde(rename = "checkout.session.completed")]
     #[strum(serialize = "checkout.session.completed")]
@@ -54,6 +58,7 @@ impl EventType {
     /// The event announcing a move to `status`, if that status is announced.
     pub fn for_status(status: SessionStatus) -> Option<Self> {
         match status {
+            SessionStatus::Processing => Some(Self::Processing),
             SessionStatus::Completed => Some(Self::Completed),
             SessionStatus::Expired => Some(Self::Expired),
             SessionStatus::Cancelled => Some(Self::Cancelled),

@@ -9,7 +9,8 @@ use crate::values::{
     BoundedText, CryptoAsset, Customer, HttpUrl, LineItem, Metadata, OrderId, PaymentMethod,
 };
 
-/// Where a session is in its life. `pending` is the only non-terminal status (refund aside).
+/// Where a session is in its life. `pending` and `processing` are the non-terminal statuses
+/// (refund aside): `pending → processing → completed | failed` (SPEC §16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[derive(strum::IntoStaticStr, strum::EnumString, strum::Display, strum::VariantArray)]
@@ -17,6 +18,8 @@ use crate::values::{
 pub enum SessionStatus {
     /// Waiting for the payer.
     Pending,
+    /// Paid by the payer, not yet settled by the processor: never expired by time.
+    Processing,
     /// Paid.
     Completed,
     /// Payment failed for good.
@@ -42,7 +45,10 @@ impl SessionStatus {
 
     /// Whether a session in this status keeps its order id reserved.
     pub fn holds_order_id(self) -> bool {
-        matches!(self, Self::Pending | Self::Completed | Self::Refunded)
+        matches!(
+            self,
+            Self::Pending | Self::Processing | Self::Completed | Self::Refunded
+        )
     }
 }
 
@@ -59,8 +65,57 @@ pub struct PaymentDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last4: Option<String>,
     /// The crypto asset paid with.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asset: Option<CryptoAsset>,
+    /// How much of the asset was asked for, at the rate locked for the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset_amount: Option<rust_decimal::Decimal>,
+    /// The chain the asset is sent on, e.g. `ethereum`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// Where the payer sends the asset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposit_address: Option<String>,
+    /// The payer's transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<String>,
+    /// Confirmations seen so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmations: Option<u32>,
+    /// Confirmations awaited before the payment settles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmations_required: Option<u32>,
+    /// Whether the card holder passed 3-D Secure authentication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub three_d_secure: Option<bool>,
+}
+
+impl PaymentDetails {
+    /// A card payment: brand and last four digits.
+    pub fn card(brand: &str, last4: &str) -> Self {
+        Self {
+            brand: Some(brand.to_owned()),
+            last4: Some(last4.to_owned()),
+            ..Self::new(PaymentMethod::Card)
+        }
+    }
+
+    /// A payment by `method` with no details yet.
+    pub fn new(method: PaymentMethod) -> Self {
+        Self {
+            method,
+            brand: None,
+            last4: None,
+            asset: None,
+            asset_amount: None,
+            network: None,
+            deposit_address: None,
+            tx_hash: None,
+            confirmations: None,
+            confirmations_required: None,
+            three_d_secure: None,
+        }
+    }
 }
 
 /// A checkout session as stored. Its status is the stored one; use [`CheckoutSession::status_at`]
@@ -123,6 +178,9 @@ pub struct CheckoutSession {
     pub updated_at: Option<Timestamp>,
     /// Expiry instant.
     pub expires_at: Timestamp,
+    /// When the payer paid a payment that settles later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing_at: Option<Timestamp>,
     /// When it was paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<Timestamp>,
@@ -153,6 +211,13 @@ pub struct CheckoutSession {
     /// When payment failed for good.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<Timestamp>,
+    /// Why payment failed for good, e.g. `underpaid` or the last decline's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_code: Option<String>,
+    /// A card awaiting the payer's 3-D Secure step: what is kept of it until the payer passes
+    /// or fails the challenge; never in the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting_authentication: Option<PaymentDetails>,
     /// Declined payment attempts so far; the third fails the session.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub decline_count: u32,
@@ -185,6 +250,12 @@ impl CheckoutSession {
     /// paid, declined, cancelled or failed. (The store's `OPEN` condition is this rule.)
     pub fn is_open_at(&self, now: Timestamp) -> bool {
         self.status == SessionStatus::Pending && self.expires_at > now
+    }
+
+    /// Whether a form posted for `seen` (the version its page showed; none from a client that
+    /// does not send it) may pay this session: a payer pays only the amount they saw.
+    pub fn is_version(&self, seen: Option<u32>) -> bool {
+        seen.is_none_or(|seen| seen == self.version)
     }
 
     /// Whether the session is stored as pending but its expiry has passed: every reader sees it
@@ -229,11 +300,13 @@ impl CheckoutSession {
         changed
     }
 
-    /// This session moved to the terminal `to` at `now`, with the matching timestamp set.
+    /// This session moved to `to` at `now`, with the matching timestamp set.
     pub fn ended(&self, to: SessionStatus, now: Timestamp) -> Self {
         let mut ended = self.changed(now);
         ended.status = to;
+        ended.awaiting_authentication = None;
         match to {
+            SessionStatus::Processing => ended.processing_at = Some(now),
             SessionStatus::Completed => ended.completed_at = Some(now),
             SessionStatus::Expired => ended.expired_at = Some(now),
             SessionStatus::Cancelled => ended.cancelled_at = Some(now),
@@ -279,7 +352,10 @@ impl CheckoutSession {
             expired_at: None,
             refunded_at: None,
             payment: None,
+            processing_at: None,
             failed_at: None,
+            failure_code: None,
+            awaiting_authentication: None,
             decline_count: 0,
             form_token: crate::ids::random_alphanumeric(32),
             amount_refunded: None,
@@ -323,12 +399,15 @@ impl CheckoutSession {
             version: self.version,
             updated_at: self.updated_at.unwrap_or(self.created_at),
             expires_at: self.expires_at,
+            processing_at: self.processing_at,
             completed_at: self.completed_at,
             cancelled_at: self.cancelled_at,
             expired_at,
             refunded_at: self.refunded_at,
             amount_refunded: self.refunded_so_far(),
             payment: self.payment.as_ref(),
+            failed_at: self.failed_at,
+            failure_code: self.failure_code.as_deref(),
         }
     }
 }
@@ -362,10 +441,13 @@ pub struct SessionResource<'a> {
     version: u32,
     updated_at: Timestamp,
     expires_at: Timestamp,
+    processing_at: Option<Timestamp>,
     completed_at: Option<Timestamp>,
     cancelled_at: Option<Timestamp>,
     expired_at: Option<Timestamp>,
     refunded_at: Option<Timestamp>,
     amount_refunded: Amount,
     payment: Option<&'a PaymentDetails>,
+    failed_at: Option<Timestamp>,
+    failure_code: Option<&'a str>,
 }

@@ -1,4 +1,5 @@
-//! The due-by-time index: pending sessions by expiry, undelivered events by next attempt.
+//! The due-by-time index: pending sessions by expiry, processing sessions by when they were
+//! paid, undelivered events by next attempt.
 
 use super::errors::StoreError;
 use std::collections::HashMap;
@@ -21,6 +22,16 @@ pub struct DuePage<Id> {
 impl Store {
     /// Pending sessions of `shard` (from [`session_shards`]) whose expiry is at or before `now`.
     pub async fn due_sessions(
+        &self,
+        shard: &str,
+        now: Timestamp,
+        start: Option<HashMap<String, AttributeValue>>,
+    ) -> Result<DuePage<SessionId>, StoreError> {
+        self.due(shard, keys::session_id_of, now, start).await
+    }
+
+    /// Processing sessions of `shard` (from [`settlement_shards`]) paid at or before `now`.
+    pub async fn settling_sessions(
         &self,
         shard: &str,
         now: Timestamp,
@@ -74,6 +85,11 @@ impl Store {
 /// Every shard of pending sessions.
 pub fn session_shards() -> impl Iterator<Item = String> {
     keys::pending_shards()
+}
+
+/// Every shard of processing sessions.
+pub fn settlement_shards() -> impl Iterator<Item = String> {
+    keys::settling_shards()
 }
 
 /// Every shard of undelivered events.

@@ -135,6 +135,16 @@ pub fn pending_shard(session_id: &SessionId) -> String {
     format!("PENDING#{}", shard_of(session_id.as_str(), DUE_SHARDS))
 }
 
+/// `gsi3pk` of a processing session (its `gsi3sk` is `processingAt`).
+pub fn settling_shard(session_id: &SessionId) -> String {
+    format!("SETTLING#{}", shard_of(session_id.as_str(), DUE_SHARDS))
+}
+
+/// Every `gsi3pk` of processing sessions.
+pub fn settling_shards() -> impl Iterator<Item = String> {
+    (0..DUE_SHARDS).map(|n| format!("SETTLING#{n}"))
+}
+
 /// `gsi3pk` of an event awaiting delivery (its `gsi3sk` is `nextAttemptAt`).
 pub fn delivery_shard(event_id: &EventId) -> String {
     format!("DELIVERY#{}", shard_of(event_id.as_str(), DUE_SHARDS))

@@ -33,7 +33,7 @@ mod transact;
 
 use aws_sdk_dynamodb::Client;
 
-pub use due::{DuePage, event_shards, session_shards};
+pub use due::{DuePage, event_shards, session_shards, settlement_shards};
 pub use errors::{StoreError, storage_error};
 pub use events::{DeliveryOutcome, EventPage, EventQuery};
 pub use footprint::{KeyWrite, item_size, writes_of};

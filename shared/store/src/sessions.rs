@@ -36,7 +36,9 @@ pub(super) struct SessionItem {
     pub gsi3pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi3sk: Option<String>,
-    pub ttl: i64,
+    /// None while processing: a payment in flight is never deleted by time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
     #[serde(flatten)]
     pub session: CheckoutSession,
 }
@@ -66,7 +68,7 @@ impl SessionItem {
             gsi2sk: order.map(|o| o.1),
             gsi3pk: pending.as_ref().map(|p| p.0.clone()),
             gsi3sk: pending.map(|p| p.1),
-            ttl: session.expires_at.plus(retention).unix_seconds(),
+            ttl: Some(session.expires_at.plus(retention).unix_seconds()),
             session: session.clone(),
         }
     }
@@ -81,7 +83,9 @@ struct OrderReservation {
     merchant_id: MerchantId,
     order_id: String,
     session_id: SessionId,
-    ttl: i64,
+    /// None while its session is processing: an order in flight is never freed by time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ttl: Option<i64>,
 }
 
 /// The result of [`Store::create_session`].
@@ -137,6 +141,62 @@ fn conditional_put(
 }
 
 impl Store {
+    /// The release of `session`'s order id, if it has one: a delete conditioned on the
+    /// reservation naming it (or being gone already).
+    pub(super) fn reservation_release(
+        &self,
+        session: &CheckoutSession,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let Some(order_id) = &session.order_id else {
+            return Ok(None);
+        };
+        let delete = built(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys::key_map(keys::order_reservation(
+                    &session.merchant_id,
+                    order_id.as_ref(),
+                ))))
+                .condition_expression("attribute_not_exists(pk) OR sessionId = :session")
+                .expression_attribute_values(":session", s(session.id.clone()))
+                .build(),
+        )?;
+        Ok(Some(TransactWriteItem::builder().delete(delete).build()))
+    }
+
+    /// A new TTL for `session`'s order-id reservation, if it has one: `ttl` (Unix seconds), or
+    /// none at all while the session may outlive any expiry (processing), conditioned on the
+    /// reservation naming it.
+    pub(super) fn reservation_ttl_write(
+        &self,
+        session: &CheckoutSession,
+        ttl: Option<i64>,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let Some(order_id) = &session.order_id else {
+            return Ok(None);
+        };
+        let builder = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::order_reservation(
+                &session.merchant_id,
+                order_id.as_ref(),
+            ))))
+            .condition_expression("sessionId = :session")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":session", s(session.id.clone()));
+        let builder = match ttl {
+            Some(ttl) => builder
+                .update_expression("SET #ttl = :ttl")
+                .expression_attribute_values(":ttl", n(ttl)),
+            None => builder.update_expression("REMOVE #ttl"),
+        };
+        Ok(Some(
+            TransactWriteItem::builder()
+                .update(built(builder.build())?)
+                .build(),
+        ))
+    }
+
     /// The order-id reservation a new session writes, if it has an order id.
     pub(super) fn reservation_item(
         &self,
@@ -152,7 +212,7 @@ impl Store {
             merchant_id: session.merchant_id.clone(),
             order_id: order_id.as_ref().to_owned(),
             session_id: session.id.clone(),
-            ttl: session.expires_at.plus(self.retention).unix_seconds(),
+            ttl: Some(session.expires_at.plus(self.retention).unix_seconds()),
         };
         serde_dynamo::to_item(reservation)
             .map(Some)
@@ -240,14 +300,24 @@ impl Store {
         } else {
             conditions::OPEN
         };
-        let update = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(keys::key_map(keys::session(&session.id))))
+        let mut builder = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::session(&session.id))))
+            .update_expression(
+                "SET #status = :to, #at = :now, #ttl = :ttl, version = :version, \
+                 updatedAt = :now REMOVE gsi3pk, gsi3sk, awaitingAuthentication",
+            );
+        if let Some(code) = &ended.failure_code {
+            builder = builder
                 .update_expression(
                     "SET #status = :to, #at = :now, #ttl = :ttl, version = :version, \
-                     updatedAt = :now REMOVE gsi3pk, gsi3sk",
+                     updatedAt = :now, failureCode = :failure \
+                     REMOVE gsi3pk, gsi3sk, awaitingAuthentication",
                 )
+                .expression_attribute_values(":failure", s(code.clone()));
+        }
+        let update = built(
+            builder
                 .condition_expression(condition)
                 .expression_attribute_names("#status", "status")
                 .expression_attribute_names("#at", stamp_attribute)
@@ -265,30 +335,14 @@ impl Store {
                 )
                 .build(),
         )?;
-        let release = match &session.order_id {
-            Some(order_id) => Some(built(
-                Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(keys::key_map(keys::order_reservation(
-                        &session.merchant_id,
-                        order_id.as_ref(),
-                    ))))
-                    .condition_expression("attribute_not_exists(pk) OR sessionId = :session")
-                    .expression_attribute_values(":session", s(session.id.clone()))
-                    .build(),
-            )?),
-            None => None,
-        };
+        let release = self.reservation_release(session)?;
         let transaction = Transaction::default()
             .with(
                 Role::Session,
                 TransactWriteItem::builder().update(update).build(),
             )
             .with(Role::Event, self.event_write(event)?)
-            .with_some(
-                Role::Reservation,
-                release.map(|delete| TransactWriteItem::builder().delete(delete).build()),
-            );
+            .with_some(Role::Reservation, release);
         match self.transact(transaction).await {
             Ok(()) => Ok(EndOutcome::Ended(Box::new(ended.clone()))),
             Err(TransactFailure::Error(err)) => Err(err),

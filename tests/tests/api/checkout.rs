@@ -286,7 +286,12 @@ async fn the_cancel_link_and_crypto_work_and_an_expired_link_is_gone() {
     )
     .await;
     let page = open(&env, &crypto).await;
-    assert!(page.body.contains(r#"<option value="USDC">"#) && !page.body.contains("cardNumber"));
+    assert!(
+        page.body.contains(r#"name="asset" value="USDC""#)
+            && page.body.contains("10.000000 USDC")
+            && !page.body.contains(r#"value="BTC""#)
+            && !page.body.contains("cardNumber")
+    );
     let token = page.token();
     let refused = env
         .page(
@@ -309,11 +314,13 @@ async fn the_cancel_link_and_crypto_work_and_an_expired_link_is_gone() {
             ]),
         )
         .await;
+    // Crypto settles later (SPEC §16): the payer is sent back to the page, which now waits.
     assert_eq!(paid.status, 303);
-    assert_eq!(
-        env.get(&key, &crypto).await.body["payment"],
-        json!({"method": "crypto", "asset": "USDC"})
-    );
+    assert_eq!(paid.header("location"), Some(crypto.as_str()));
+    let processing = env.get(&key, &crypto).await.body;
+    assert_eq!(processing["status"], "processing");
+    assert_eq!(processing["payment"]["asset"], "USDC");
+    assert_eq!(processing["payment"]["assetAmount"], "10.000000");
 
     let short = session(&env, &key, json!({"amount": "10.00", "expiresIn": "PT1M"})).await;
     env.clock.advance(time::Duration::minutes(2));

@@ -4,8 +4,13 @@
 
 use std::sync::Arc;
 
-use checkout_api::payments::{ChargeOutcome, ChargeRequest, PaymentProcessor, TestModeProcessor};
+use checkout_api::payments::{
+    ChargeOutcome, ChargeRequest, CryptoQuote, PaymentProcessor, Settlement, SettlementRequest,
+};
 use checkout_domain::ids::{MerchantId, SessionId};
+use checkout_domain::money::{Amount, Currency};
+use checkout_domain::session::PaymentDetails;
+use checkout_domain::values::CryptoAsset;
 use checkoutctl::merchants::MerchantOptions;
 use integration_tests::{Call, PageResponse, TestEnv};
 use serde_json::{Value, json};
@@ -310,7 +315,19 @@ impl PaymentProcessor for DeactivatingProcessor {
             .set_merchant_active(&self.merchant_id, false)
             .await
             .expect("deactivated");
-        TestModeProcessor.charge(request).await
+        self.env.processor().charge(request).await
+    }
+
+    async fn authenticated(&self, awaiting: &PaymentDetails, passed: bool) -> ChargeOutcome {
+        self.env.processor().authenticated(awaiting, passed).await
+    }
+
+    fn quote(&self, amount: Amount, currency: Currency, asset: CryptoAsset) -> CryptoQuote {
+        self.env.processor().quote(amount, currency, asset)
+    }
+
+    async fn settlement(&self, request: &SettlementRequest<'_>) -> Option<Settlement> {
+        self.env.processor().settlement(request).await
     }
 }
 

@@ -10,6 +10,7 @@ mod listing;
 mod openapi;
 mod outage;
 mod partial_refunds;
+mod processing;
 mod recovery;
 mod refunds;
 mod sample_events;

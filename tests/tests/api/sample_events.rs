@@ -77,12 +77,7 @@ async fn the_sample_page_event_shows_its_session_through_the_page_handler() {
         .expect("the sample event")
         .replace("cs_REPLACE_WITH_A_SESSION_ID", id);
     let request = lambda_http::request::from_str(&json).expect("an API Gateway v2 event");
-    let response = checkout_page::handle(
-        &env.app,
-        &checkout_api::payments::TestModeProcessor,
-        request,
-    )
-    .await;
+    let response = checkout_page::handle(&env.app, &env.processor(), request).await;
     assert_eq!(response.status().as_u16(), 200);
     let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
     assert!(

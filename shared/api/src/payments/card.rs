@@ -1,7 +1,6 @@
 use time::{Date, Month};
 
 use checkout_domain::session::PaymentDetails;
-use checkout_domain::values::PaymentMethod;
 
 /// Card data as typed on the page, checked; it lives for one request and is never stored or
 /// logged (its `Debug` shows the last four digits only).
@@ -142,12 +141,7 @@ impl CardDetails {
 
     /// What the session records about this card.
     pub fn details(&self) -> PaymentDetails {
-        PaymentDetails {
-            method: PaymentMethod::Card,
-            brand: Some(self.brand().to_owned()),
-            last4: Some(self.last4().to_owned()),
-            asset: None,
-        }
+        PaymentDetails::card(self.brand(), self.last4())
     }
 }
 

@@ -104,6 +104,7 @@ fn new_session(
         version: 1,
         updated_at: None,
         expires_at: request.expires_at,
+        processing_at: None,
         completed_at: None,
         cancelled_at: None,
         expired_at: None,
@@ -114,6 +115,8 @@ fn new_session(
         recovered_by: None,
         payment: None,
         failed_at: None,
+        failure_code: None,
+        awaiting_authentication: None,
         decline_count: 0,
         form_token: checkout_domain::ids::random_alphanumeric(32),
     }

@@ -4,13 +4,13 @@
 use crate::App;
 use crate::error::ApiError;
 use crate::payments::{
-    CardDetails, ChargeOutcome, ChargeRequest, PaymentInstrument, PaymentProcessor,
+    CardDetails, ChargeOutcome, ChargeRequest, CryptoQuote, PaymentInstrument, PaymentProcessor,
 };
-use crate::service::transition::{announce, end_with_event};
+use crate::service::transition::{announce, end_with_event, fail_with_event};
 use checkout_domain::hashing::constant_time_eq;
 use checkout_domain::ids::SessionId;
 use checkout_domain::merchant::Merchant;
-use checkout_domain::session::{CheckoutSession, SessionStatus};
+use checkout_domain::session::{CheckoutSession, PaymentDetails, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{CryptoAsset, HttpUrl, PaymentMethod};
 use checkout_store::{ChangeOutcome, EndOutcome, RecoverOutcome};
@@ -31,6 +31,8 @@ pub struct PageModel {
     pub now: Timestamp,
     /// Why the last attempt did not go through, for the payer.
     pub error: Option<String>,
+    /// What the payer should know before trying again (the session changed).
+    pub notice: Option<&'static str>,
 }
 
 /// What the page answers.
@@ -80,6 +82,7 @@ fn show(
         merchant,
         now,
         error,
+        notice: None,
     }))
 }
 
@@ -150,7 +153,20 @@ async fn acting_on(
     Ok(Ok((session, merchant, now)))
 }
 
-/// `POST /pay/{id}`: one payment attempt from the form.
+/// What the page tells a payer whose form was for an older version of the session.
+pub const CHANGED_NOTICE: &str = "This payment was updated by the shop since the page was opened. Nothing was charged; check the amount and pay again.";
+
+/// The version of the session the posted form was rendered for: none when the form does not
+/// say (a client of the stage-one form), and one no session has when it is not a number.
+fn seen_version(form: &[(String, String)]) -> Option<u32> {
+    match field(form, "version") {
+        "" => None,
+        text => Some(text.parse().unwrap_or(0)),
+    }
+}
+
+/// `POST /pay/{id}`: one payment attempt from the form, or the answer to a 3-D Secure challenge
+/// (`challenge` = `approve` or `fail`).
 pub async fn pay<P: PaymentProcessor>(
     app: &App,
     processor: &P,
@@ -161,44 +177,78 @@ pub async fn pay<P: PaymentProcessor>(
         Ok(open) => open,
         Err(answer) => return Ok(answer),
     };
-    let instrument = match instrument(&session, form, now) {
-        Ok(instrument) => instrument,
-        Err(problem) => return Ok(show(session, merchant, now, Some(problem.to_owned()))),
+    if !session.is_version(seen_version(form)) {
+        return Ok(show_changed(session, merchant, now));
+    }
+    let outcome = match field(form, "challenge") {
+        "" => {
+            let instrument = match instrument(&session, form, now) {
+                Ok(instrument) => instrument,
+                Err(problem) => return Ok(show(session, merchant, now, Some(problem.to_owned()))),
+            };
+            let request = ChargeRequest {
+                session_id: &session.id,
+                amount: session.amount,
+                currency: session.currency,
+                instrument: &instrument,
+            };
+            processor.charge(&request).await
+        }
+        answer => match &session.awaiting_authentication {
+            Some(card) => processor.authenticated(card, answer == "approve").await,
+            None => {
+                let problem = "The authentication step has ended. Please pay again.";
+                return Ok(show(session, merchant, now, Some(problem.to_owned())));
+            }
+        },
     };
-    let request = ChargeRequest {
-        session_id: &session.id,
-        amount: session.amount,
-        currency: session.currency,
-        instrument: &instrument,
-    };
-    match processor.charge(&request).await {
+    charged(app, session, merchant, now, outcome).await
+}
+
+/// The page after the processor's answer to a payment of `session`.
+async fn charged(
+    app: &App,
+    session: CheckoutSession,
+    merchant: Merchant,
+    now: Timestamp,
+    outcome: ChargeOutcome,
+) -> Result<PageOutcome, ApiError> {
+    match outcome {
         ChargeOutcome::Approved(details) => {
-            let mut paid = session.ended(SessionStatus::Completed, now);
-            paid.payment = Some(details);
-            let event = announce(app, &paid, now)?;
-            match app
-                .store
-                .complete_session(&session, &paid, &event, now)
-                .await?
-            {
-                ChangeOutcome::Changed(paid) => {
-                    tracing::info!(session_id = %paid.id, event_id = %event.id, "session paid");
-                    Ok(PageOutcome::Redirect(redirect_url(
-                        &paid.success_url,
-                        &paid.id,
-                        SessionStatus::Completed,
-                    )))
-                }
-                ChangeOutcome::Refused(current) => Ok(show(*current, merchant, now, None)),
-                ChangeOutcome::MerchantInactive => Ok(inactive(merchant)),
-                ChangeOutcome::PriorUse(_) | ChangeOutcome::Gone => Ok(PageOutcome::NotFound),
+            take(
+                app,
+                session,
+                merchant,
+                now,
+                SessionStatus::Completed,
+                details,
+            )
+            .await
+        }
+        ChargeOutcome::Processing(details) => {
+            take(
+                app,
+                session,
+                merchant,
+                now,
+                SessionStatus::Processing,
+                details,
+            )
+            .await
+        }
+        ChargeOutcome::RequiresAuthentication(card) => {
+            if app.store.await_authentication(&session, &card, now).await? {
+                tracing::info!(session_id = %session.id, "payment awaits 3-D Secure");
+                Ok(page_again(&session.id))
+            } else {
+                reshow_after_refusal(app, &session, merchant, now).await
             }
         }
         ChargeOutcome::Declined(reason) => {
             tracing::info!(session_id = %session.id, reason = reason.code(), "payment declined");
             match app.store.record_decline(&session, now).await? {
                 Some(count) if count >= MAX_DECLINES => {
-                    match end_with_event(app, &session, SessionStatus::Failed, now).await? {
+                    match fail_with_event(app, &session, reason.code(), now).await? {
                         EndOutcome::Ended(failed) => Ok(PageOutcome::Redirect(redirect_url(
                             &failed.cancel_url,
                             &failed.id,
@@ -211,6 +261,7 @@ pub async fn pay<P: PaymentProcessor>(
                 Some(count) => {
                     let mut declined = session;
                     declined.decline_count = count;
+                    declined.awaiting_authentication = None;
                     Ok(show(
                         declined,
                         merchant,
@@ -218,10 +269,92 @@ pub async fn pay<P: PaymentProcessor>(
                         Some(reason.message().to_owned()),
                     ))
                 }
-                None => view(app, id).await,
+                None => reshow_after_refusal(app, &session, merchant, now).await,
             }
         }
     }
+}
+
+/// The page itself again (303 to `GET /pay/{id}`, relative to the form's `/pay/{id}`).
+fn page_again(id: &SessionId) -> PageOutcome {
+    PageOutcome::Redirect(id.as_str().to_owned())
+}
+
+/// Writes `session` as paid by `details`: `completed`, or `processing` when it settles later.
+async fn take(
+    app: &App,
+    session: CheckoutSession,
+    merchant: Merchant,
+    now: Timestamp,
+    to: SessionStatus,
+    details: PaymentDetails,
+) -> Result<PageOutcome, ApiError> {
+    let mut paid = session.ended(to, now);
+    paid.payment = Some(details);
+    let event = announce(app, &paid, now)?;
+    match app.store.take_payment(&session, &paid, &event, now).await? {
+        ChangeOutcome::Changed(paid) => {
+            tracing::info!(session_id = %paid.id, event_id = %event.id, status = %to, "session paid");
+            Ok(match to {
+                SessionStatus::Processing => page_again(&paid.id),
+                _ => PageOutcome::Redirect(redirect_url(&paid.success_url, &paid.id, to)),
+            })
+        }
+        ChangeOutcome::Refused(current) => Ok(reshow(*current, &session, merchant, now)),
+        ChangeOutcome::MerchantInactive => Ok(inactive(merchant)),
+        ChangeOutcome::PriorUse(_) | ChangeOutcome::Gone => Ok(PageOutcome::NotFound),
+    }
+}
+
+/// The page after a write for `attempted` was refused: with the notice of a change when the
+/// session was changed in between and can still be paid.
+fn reshow(
+    current: CheckoutSession,
+    attempted: &CheckoutSession,
+    merchant: Merchant,
+    now: Timestamp,
+) -> PageOutcome {
+    if current.is_open_at(now) && current.version != attempted.version {
+        show_changed(current, merchant, now)
+    } else {
+        show(current, merchant, now, None)
+    }
+}
+
+async fn reshow_after_refusal(
+    app: &App,
+    attempted: &CheckoutSession,
+    merchant: Merchant,
+    now: Timestamp,
+) -> Result<PageOutcome, ApiError> {
+    Ok(match app.store.get_session(&attempted.id).await? {
+        Some(current) => reshow(current, attempted, merchant, now),
+        None => PageOutcome::NotFound,
+    })
+}
+
+fn show_changed(session: CheckoutSession, merchant: Merchant, now: Timestamp) -> PageOutcome {
+    let mut page = show(session, merchant, now, None);
+    if let PageOutcome::Show(model) = &mut page {
+        model.notice = Some(CHANGED_NOTICE);
+    }
+    page
+}
+
+/// The price of `session` in each crypto asset it accepts, for its page.
+pub fn quotes<P: PaymentProcessor>(processor: &P, session: &CheckoutSession) -> Vec<CryptoQuote> {
+    if !session.payment_methods.contains(&PaymentMethod::Crypto) {
+        return Vec::new();
+    }
+    let assets: &[CryptoAsset] = if session.allowed_assets.is_empty() {
+        &CryptoAsset::ALL
+    } else {
+        &session.allowed_assets
+    };
+    assets
+        .iter()
+        .map(|asset| processor.quote(session.amount, session.currency, *asset))
+        .collect()
 }
 
 fn instrument(

@@ -10,6 +10,7 @@ mod list_sessions;
 mod query_params;
 mod refunds;
 mod session_lifecycle;
+pub mod settlement;
 pub mod sweeper;
 pub mod transition;
 

@@ -15,9 +15,31 @@ pub async fn end_with_event(
     to: SessionStatus,
     now: Timestamp,
 ) -> Result<EndOutcome, ApiError> {
-    let ended = session.ended(to, now);
-    let event = announce(app, &ended, now)?;
-    let outcome = app.store.end_session(session, &ended, &event, now).await?;
+    write_end(app, session, &session.ended(to, now), now).await
+}
+
+/// Fails `session` at `now` for good with `failure_code` (e.g. the last decline's), writing the
+/// event in the same transaction.
+pub async fn fail_with_event(
+    app: &App,
+    session: &CheckoutSession,
+    failure_code: &str,
+    now: Timestamp,
+) -> Result<EndOutcome, ApiError> {
+    let mut failed = session.ended(SessionStatus::Failed, now);
+    failed.failure_code = Some(failure_code.to_owned());
+    write_end(app, session, &failed, now).await
+}
+
+async fn write_end(
+    app: &App,
+    session: &CheckoutSession,
+    ended: &CheckoutSession,
+    now: Timestamp,
+) -> Result<EndOutcome, ApiError> {
+    let to = ended.status;
+    let event = announce(app, ended, now)?;
+    let outcome = app.store.end_session(session, ended, &event, now).await?;
     if let EndOutcome::Ended(_) = &outcome {
         tracing::info!(session_id = %session.id, status = %to, event_id = %event.id, "session ended");
     }

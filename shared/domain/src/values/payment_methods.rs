@@ -54,6 +54,22 @@ impl CryptoAsset {
         }
     }
 
+    /// The chain the asset is sent on (ERC-20 for the stablecoins).
+    pub fn network(self) -> &'static str {
+        match self {
+            Self::Btc => "bitcoin",
+            Self::Eth | Self::Usdt | Self::Usdc => "ethereum",
+        }
+    }
+
+    /// Decimal places an amount of the asset is quoted in.
+    pub fn scale(self) -> u32 {
+        match self {
+            Self::Usdt | Self::Usdc => 6,
+            Self::Eth | Self::Btc => 8,
+        }
+    }
+
     /// Parses `ETH`, `USDT`, `USDC` or `BTC`.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         Self::ALL

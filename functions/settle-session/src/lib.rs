@@ -1,0 +1,27 @@
+//! `POST /v1/test_helpers/checkout/sessions/{id}/settle` (test mode): settles a processing
+//! session at once, as the body's `outcome` says.
+
+use checkout_api::{App, auth, http, service};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+/// Handles one settle request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let exchange = http::Exchange::new(&request);
+    exchange.finish(settle(app, &exchange, &request).await)
+}
+
+async fn settle(
+    app: &App,
+    exchange: &http::Exchange,
+    request: &Request,
+) -> Result<Response<Body>, checkout_api::ApiError> {
+    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
+    let id = http::session_id(request)?;
+    let body: &[u8] = request.body().as_ref();
+    let session = service::settlement::settle_now(app, &merchant, &id, body).await?;
+    http::json(
+        StatusCode::OK,
+        &app.resource(&session, &http::public_base_url(app, request)),
+    )
+}

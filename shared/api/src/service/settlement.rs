@@ -1,0 +1,213 @@
+//! Settling processing payments (SPEC §16): the scheduled settler asks the processor about each
+//! processing session, and the test helper settles one at once. Both write through the same
+//! conditional transaction, so racing settlements leave one terminal state and one event.
+
+use std::time::Instant;
+
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+
+use crate::App;
+use crate::error::ApiError;
+use crate::json_fields::{JsonObject, Violations};
+use crate::payments::{PaymentProcessor, Settlement, SettlementRequest, TestModeProcessor};
+use crate::service::session_lifecycle::get_session;
+use crate::service::transition::announce;
+use checkout_domain::ids::SessionId;
+use checkout_domain::merchant::Merchant;
+use checkout_domain::money::Invalid;
+use checkout_domain::session::{CheckoutSession, SessionStatus};
+use checkout_domain::timestamp::Timestamp;
+use checkout_store::{ChangeOutcome, settlement_shards};
+
+/// Sessions settled at once.
+const CONCURRENCY: usize = 32;
+/// Time kept back before the Lambda deadline; the next run picks up where this one stopped.
+const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What one settlement pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettlementReport {
+    /// Payments settled in full: their sessions completed.
+    pub completed: usize,
+    /// Payments settled short: their sessions failed.
+    pub failed: usize,
+    /// Processing payments the processor has not settled yet.
+    pub waiting: usize,
+    /// Sessions another writer settled first.
+    pub already_settled: usize,
+    /// Whether every processing session was reached before the deadline.
+    pub complete: bool,
+}
+
+/// What became of one processing session.
+enum Settled {
+    Completed,
+    Failed,
+    Waiting,
+    Already,
+}
+
+/// Asks `processor` about every processing session, shard by shard, and writes each settlement,
+/// until done or near `deadline`.
+pub async fn settle_due<P: PaymentProcessor>(
+    app: &App,
+    processor: &P,
+    now: Timestamp,
+    deadline: Option<Instant>,
+) -> Result<SettlementReport, ApiError> {
+    let mut report = SettlementReport {
+        complete: true,
+        ..SettlementReport::default()
+    };
+    for shard in settlement_shards() {
+        let mut start = None;
+        loop {
+            if deadline.is_some_and(|d| Instant::now() + DEADLINE_MARGIN >= d) {
+                report.complete = false;
+                tracing::warn!(
+                    ?report,
+                    "settlement stopped at the deadline; the next run continues"
+                );
+                return Ok(report);
+            }
+            let page = app.store.settling_sessions(&shard, now, start).await?;
+            let outcomes: Vec<Result<Settled, ApiError>> = stream::iter(page.ids)
+                .map(|id| async move { settle_one(app, processor, &id, now).await })
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
+            for outcome in outcomes {
+                match outcome? {
+                    Settled::Completed => report.completed += 1,
+                    Settled::Failed => report.failed += 1,
+                    Settled::Waiting => report.waiting += 1,
+                    Settled::Already => report.already_settled += 1,
+                }
+            }
+            start = page.next;
+            if start.is_none() {
+                break;
+            }
+        }
+    }
+    tracing::info!(?report, "settlement");
+    Ok(report)
+}
+
+async fn settle_one<P: PaymentProcessor>(
+    app: &App,
+    processor: &P,
+    id: &SessionId,
+    now: Timestamp,
+) -> Result<Settled, ApiError> {
+    let Some(session) = app.store.get_session(id).await? else {
+        return Ok(Settled::Already);
+    };
+    let (SessionStatus::Processing, Some(payment), Some(since)) =
+        (session.status, &session.payment, session.processing_at)
+    else {
+        return Ok(Settled::Already);
+    };
+    let request = SettlementRequest {
+        session_id: &session.id,
+        amount: session.amount,
+        payment,
+        processing_since: since,
+        now,
+    };
+    let Some(settlement) = processor.settlement(&request).await else {
+        return Ok(Settled::Waiting);
+    };
+    Ok(
+        match write_settlement(app, &session, settlement, now).await? {
+            ChangeOutcome::Changed(settled) if settled.status == SessionStatus::Completed => {
+                Settled::Completed
+            }
+            ChangeOutcome::Changed(_) => Settled::Failed,
+            _ => Settled::Already,
+        },
+    )
+}
+
+/// Writes `settlement` of the processing `session` with its event.
+async fn write_settlement(
+    app: &App,
+    session: &CheckoutSession,
+    settlement: Settlement,
+    now: Timestamp,
+) -> Result<ChangeOutcome, ApiError> {
+    let (to, details, failure_code) = match settlement {
+        Settlement::Confirmed(details) => (SessionStatus::Completed, details, None),
+        Settlement::Underpaid(details) => (SessionStatus::Failed, details, Some("underpaid")),
+    };
+    let mut settled = session.ended(to, now);
+    settled.payment = Some(details);
+    settled.failure_code = failure_code.map(str::to_owned);
+    let event = announce(app, &settled, now)?;
+    let outcome = app
+        .store
+        .settle_session(session, &settled, &event, now)
+        .await?;
+    if let ChangeOutcome::Changed(_) = &outcome {
+        tracing::info!(session_id = %session.id, status = %to, event_id = %event.id, "payment settled");
+    }
+    Ok(outcome)
+}
+
+/// `POST /v1/test_helpers/checkout/sessions/{id}/settle` (test mode): settles `merchant`'s
+/// processing session `id` at once as the body's `outcome` (`succeeded`, the default, or
+/// `underpaid`); 409 when it is not processing.
+pub async fn settle_now(
+    app: &App,
+    merchant: &Merchant,
+    id: &SessionId,
+    body: &[u8],
+) -> Result<CheckoutSession, ApiError> {
+    let underpaid = parse_outcome(body)?;
+    let session = get_session(app, merchant, id).await?;
+    let now = app.now();
+    let invalid = |session: &CheckoutSession| ApiError::InvalidStatus {
+        status: session.status_at(now),
+        action: "settle",
+    };
+    let (SessionStatus::Processing, Some(payment)) = (session.status, &session.payment) else {
+        return Err(invalid(&session));
+    };
+    let settlement = TestModeProcessor::settle_now(payment, underpaid);
+    match write_settlement(app, &session, settlement, now).await? {
+        ChangeOutcome::Changed(settled) => Ok(*settled),
+        ChangeOutcome::Refused(current) => Err(invalid(&current)),
+        ChangeOutcome::Gone | ChangeOutcome::PriorUse(_) | ChangeOutcome::MerchantInactive => {
+            Err(ApiError::NotFound)
+        }
+    }
+}
+
+/// Whether the settle helper's body asks for an underpayment.
+fn parse_outcome(body: &[u8]) -> Result<bool, ApiError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    let mut object = JsonObject::parse_body(body)?;
+    let mut v = Violations::default();
+    let underpaid = match object.string("outcome", &mut v).as_deref() {
+        None | Some("succeeded") => false,
+        Some("underpaid") => true,
+        Some(other) => {
+            v.push(
+                "outcome",
+                Invalid::new(
+                    "invalid_outcome",
+                    format!("must be \"succeeded\" or \"underpaid\", got {other:?}"),
+                ),
+            );
+            false
+        }
+    };
+    object.finish(&mut v);
+    v.into_result(underpaid)
+}
