@@ -471,6 +471,16 @@ impl TestEnv {
         ApiResponse::from_response(list_sessions::handle(&self.app, request).await)
     }
 
+    /// Sends `PATCH …/{id}` with `body` as a merge patch.
+    pub async fn update(&self, key: &str, id: &str, body: &Value) -> ApiResponse {
+        let request = Call::event("update-session")
+            .key(Some(key))
+            .id(id)
+            .json(body)
+            .into_request();
+        ApiResponse::from_response(update_session::handle(&self.app, request).await)
+    }
+
     /// Expires session `id`.
     pub async fn expire(&self, key: &str, id: &str) -> ApiResponse {
         let request = Call::event("expire-session")

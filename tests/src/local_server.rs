@@ -30,6 +30,7 @@ enum Function {
     ListEvents,
     IssueToken,
     SettleSession,
+    UpdateSession,
     CheckoutPage,
 }
 
@@ -41,6 +42,7 @@ fn route(method: &Method, path: &str) -> Option<(Function, Option<String>)> {
         (&Method::POST, ["v1", "checkout", "sessions"]) => (Function::CreateSession, None),
         (&Method::GET, ["v1", "checkout", "sessions"]) => (Function::ListSessions, None),
         (&Method::GET, ["v1", "checkout", "sessions", s]) => (Function::GetSession, id(s)),
+        (&Method::PATCH, ["v1", "checkout", "sessions", s]) => (Function::UpdateSession, id(s)),
         (&Method::POST, ["v1", "checkout", "sessions", s, "expire"]) => {
             (Function::ExpireSession, id(s))
         }
@@ -176,6 +178,7 @@ async fn answer(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>> 
         Function::ListEvents => list_events::handle(app, request).await,
         Function::IssueToken => issue_token::handle(app, request).await,
         Function::SettleSession => settle_session::handle(app, request).await,
+        Function::UpdateSession => update_session::handle(app, request).await,
         Function::CheckoutPage => {
             checkout_page::handle(
                 app,

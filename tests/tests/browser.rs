@@ -283,3 +283,160 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
 
     client.close().await.expect("the browser closes");
 }
+
+/// Saves what the browser shows at a desktop and a phone width, scrolled to the element `focus`
+/// (a CSS selector), as `target/<name>-desktop.png` and `target/<name>-phone.png`, and goes back
+/// to the phone width.
+async fn screenshots(client: &Client, name: &str, focus: &str) {
+    for (width, height, suffix) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        client
+            .set_window_size(width, height)
+            .await
+            .expect("the window resizes");
+        client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+                vec![json!(focus)],
+            )
+            .await
+            .expect("scrolled");
+        let screenshot = client.screenshot().await.expect("a screenshot");
+        let path = workspace_root()
+            .join("target")
+            .join(format!("{name}-{suffix}.png"));
+        std::fs::write(&path, screenshot).expect("the screenshot is saved");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secure() {
+    let env = TestEnv::new().await;
+    let mut app = env.app.clone();
+    let base = local_server::serve(app.clone()).await;
+    app.config.public_base_url = base.clone();
+    let merchant = env
+        .merchant_with(MerchantOptions {
+            name: "Acme Coffee Roasters".into(),
+            display_name: Some("Acme Coffee".into()),
+            success_url: Some(format!("{base}/landing/success")),
+            cancel_url: Some(format!("{base}/landing/cancel")),
+            ..MerchantOptions::default()
+        })
+        .await;
+    let create = |body: serde_json::Value| {
+        let key = merchant.api_key.clone();
+        let app = app.clone();
+        async move {
+            let request = integration_tests::Call::event("create-session")
+                .key(Some(&key))
+                .header("idempotency-key", None)
+                .json(&body)
+                .into_request();
+            let response = integration_tests::ApiResponse::from_response(
+                create_session::handle(&app, request).await,
+            );
+            assert_eq!(response.status, 201, "{:?}", response.body);
+            response.body["id"].as_str().expect("an id").to_owned()
+        }
+    };
+    let (_driver, webdriver) = start_chromedriver();
+    let client = browser(&webdriver).await;
+
+    // The crypto form quotes each asset; paying sends the payer to the page that waits.
+    let id = create(json!({
+        "amount": "45.00",
+        "description": "Espresso grinder",
+        "paymentMethods": ["card", "crypto"]
+    }))
+    .await;
+    client
+        .goto(&format!("{base}/pay/{id}"))
+        .await
+        .expect("the page loads");
+    let eth = client
+        .find(Locator::Css("[data-testid=quote-ETH]"))
+        .await
+        .expect("an ETH quote");
+    assert_eq!(eth.text().await.expect("text"), "0.01500000 ETH");
+    screenshots(
+        &client,
+        "checkout-page-crypto-quote",
+        "[data-testid=pay-crypto]",
+    )
+    .await;
+    client
+        .find(Locator::Id("asset-ETH"))
+        .await
+        .expect("the ETH choice")
+        .click()
+        .await
+        .expect("chosen");
+    client
+        .find(Locator::Css("[data-testid=pay-crypto]"))
+        .await
+        .expect("the crypto button")
+        .click()
+        .await
+        .expect("clicked");
+    let address = client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("[data-testid=deposit-address]"))
+        .await
+        .expect("the deposit address")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        address.starts_with("0x") && address.len() == 42,
+        "{address}"
+    );
+    let confirmations = client
+        .find(Locator::Css("[data-testid=confirmations]"))
+        .await
+        .expect("the confirmations");
+    assert_eq!(confirmations.text().await.expect("text"), "0 of 12");
+    screenshots(&client, "checkout-page-processing", "[data-testid=deposit]").await;
+    let settled = env.settle(&merchant.api_key, &id, &json!({})).await;
+    assert_eq!(settled.status, 200);
+    client.refresh().await.expect("reloaded");
+    let state = client
+        .find(Locator::Css("[data-testid=state]"))
+        .await
+        .expect("a state");
+    assert_eq!(
+        state.attr("data-state").await.expect("attr").as_deref(),
+        Some("done")
+    );
+
+    // The 3-D Secure card asks for the challenge; approving pays.
+    let id = create(json!({"amount": "18.00"})).await;
+    client
+        .goto(&format!("{base}/pay/{id}"))
+        .await
+        .expect("the page loads");
+    fill(&client, "cardNumber", "4000 0027 6000 3184").await;
+    fill(&client, "cardExpiry", "12/34").await;
+    fill(&client, "cardCvc", "123").await;
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("the pay button")
+        .click()
+        .await
+        .expect("clicked");
+    let approve = client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("[data-testid=approve]"))
+        .await
+        .expect("the challenge");
+    screenshots(&client, "checkout-page-3ds", "[data-testid=approve]").await;
+    approve.click().await.expect("approved");
+    let success = landed(&client).await;
+    assert!(success.contains("status=completed"), "{success}");
+    let paid = env.get(&merchant.api_key, &id).await.body;
+    assert_eq!(paid["payment"]["threeDSecure"], true);
+
+    client.close().await.expect("the browser closes");
+}

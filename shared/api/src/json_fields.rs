@@ -55,6 +55,11 @@ impl Violations {
         });
     }
 
+    /// Records every violation of a report made elsewhere (a nested parse).
+    pub fn extend(&mut self, errors: Vec<FieldError>) {
+        self.0.extend(errors);
+    }
+
     /// How many violations were recorded.
     pub fn len(&self) -> usize {
         self.0.len()

@@ -293,7 +293,7 @@ impl CheckoutSession {
     }
 
     /// This session as a change at `now` leaves it before the change itself: one version on.
-    fn changed(&self, now: Timestamp) -> Self {
+    pub fn changed(&self, now: Timestamp) -> Self {
         let mut changed = self.clone();
         changed.version = self.version.saturating_add(1);
         changed.updated_at = Some(now);

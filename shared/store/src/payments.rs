@@ -35,7 +35,7 @@ pub enum ChangeOutcome {
 
 /// `CheckoutSession::is_open_at` and `CheckoutSession::is_version`: open, and still at the
 /// version the payer's page showed (an item written before versions existed is at version 1).
-fn open_at_version(version: u32) -> String {
+pub(super) fn open_at_version(version: u32) -> String {
     if version == 1 {
         format!(
             "{} AND (version = :seen OR attribute_not_exists(version))",

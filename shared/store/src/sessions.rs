@@ -13,6 +13,7 @@ use super::attributes::{built, n, s};
 use super::conditions;
 use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
+use super::payments::ChangeOutcome;
 use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys};
 use crate::errors::item_error;
@@ -435,5 +436,88 @@ impl Store {
             .await;
         condition_held(result)?;
         Ok(())
+    }
+}
+
+/// What a merchant's update may change (SPEC §17), as stored; every other attribute of the
+/// session is left as it is.
+const UPDATED_ATTRIBUTES: [&str; 15] = [
+    "amount",
+    "fee",
+    "netAmount",
+    "lineItems",
+    "description",
+    "customer",
+    "metadata",
+    "successUrl",
+    "cancelUrl",
+    "webhookUrl",
+    "expiresAt",
+    "version",
+    "updatedAt",
+    "gsi3sk",
+    "awaitingAuthentication",
+];
+
+impl Store {
+    /// Writes the merchant's update of `session` as `updated`, conditioned on it being open and
+    /// still at the version it was read at, so that no payment is taken for an amount other than
+    /// the one on the page (payments are conditioned on the version too). The expiry index and
+    /// the TTLs (the session's, its order id's) follow a new expiry in the same transaction.
+    pub async fn update_session(
+        &self,
+        session: &CheckoutSession,
+        updated: &CheckoutSession,
+        now: Timestamp,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let item =
+            serde_dynamo::to_item(SessionItem::new(updated, self.retention)).map_err(item_error)?;
+        let mut item: HashMap<String, AttributeValue> = item;
+        let mut builder = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::session(&session.id))))
+            .condition_expression(super::payments::open_at_version(session.version))
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .expression_attribute_values(":seen", n(session.version))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let (mut set, mut remove) = (Vec::new(), Vec::new());
+        for (index, name) in UPDATED_ATTRIBUTES.into_iter().chain(["ttl"]).enumerate() {
+            let placeholder = if name == "ttl" {
+                "#ttl".to_owned()
+            } else {
+                let placeholder = format!("#u{index}");
+                builder = builder.expression_attribute_names(&placeholder, name);
+                placeholder
+            };
+            match item.remove(name) {
+                Some(value) => {
+                    set.push(format!("{placeholder} = :u{index}"));
+                    builder = builder.expression_attribute_values(format!(":u{index}"), value);
+                }
+                None => remove.push(placeholder),
+            }
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let update = built(builder.update_expression(expression).build())?;
+        let order_ttl = if updated.expires_at == session.expires_at {
+            None
+        } else {
+            let ttl = updated.expires_at.plus(self.retention).unix_seconds();
+            self.reservation_ttl_write(session, Some(ttl))?
+        };
+        let transaction = Transaction::default()
+            .with(
+                Role::Session,
+                TransactWriteItem::builder().update(update).build(),
+            )
+            .with_some(Role::Reservation, order_ttl);
+        let result = self.transact(transaction).await;
+        self.change_outcome(result, updated, None, now)
     }
 }

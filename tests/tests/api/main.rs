@@ -17,5 +17,6 @@ mod sample_events;
 mod storage;
 mod sweeper;
 mod tokens;
+mod updates;
 mod validation;
 mod webhooks;

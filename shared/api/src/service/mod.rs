@@ -13,6 +13,8 @@ mod session_lifecycle;
 pub mod settlement;
 pub mod sweeper;
 pub mod transition;
+mod update_request;
+mod update_session;
 
 pub use create_session::{CREATE_SESSION_ENDPOINT, create_session};
 pub use idempotent::Created;
@@ -23,3 +25,4 @@ pub use refunds::{
     refund_session,
 };
 pub use session_lifecycle::{Ending, end_session, get_session};
+pub use update_session::update_session;

@@ -187,11 +187,6 @@ pub async fn settle_now(
 
 /// Whether the settle helper's body asks for an underpayment.
 fn parse_outcome(body: &[u8]) -> Result<bool, ApiError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        body
-    };
     let mut object = JsonObject::parse_body(body)?;
     let mut v = Violations::default();
     let underpaid = match object.string("outcome", &mut v).as_deref() {

@@ -28,9 +28,10 @@ use crate::runtime_api::Outcome;
 use crate::{BenchResult, Settings};
 
 /// Every function of the template.
-pub const FUNCTIONS: [&str; 11] = [
+pub const FUNCTIONS: [&str; 14] = [
     "create-session",
     "get-session",
+    "update-session",
     "list-sessions",
     "expire-session",
     "cancel-session",
@@ -40,6 +41,8 @@ pub const FUNCTIONS: [&str; 11] = [
     "checkout-page",
     "webhook-dispatcher",
     "expiry-sweeper",
+    "payment-settler",
+    "settle-session",
 ];
 /// The hello-world `lambda_http` binary every function is compared with.
 pub const FLOOR: &str = "hello-floor";
