@@ -688,19 +688,31 @@ impl TestEnv {
         }
     }
 
-    /// How many items the table holds, leaving out the rate-limit windows: every authenticated
-    /// request counts itself there, refused or not, and that is not data it wrote.
-    pub async fn item_count(&self) -> usize {
-        self.items()
+    /// Every item the table holds but the rate-limit windows (every authenticated request counts
+    /// itself there, refused or not, and that is not data it wrote), in key order: what a
+    /// "nothing written" check compares.
+    pub async fn data_items(
+        &self,
+    ) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let key = |item: &HashMap<String, aws_sdk_dynamodb::types::AttributeValue>| {
+            item.get("pk")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        };
+        let mut items: Vec<_> = self
+            .items()
             .await
-            .iter()
-            .filter(|item| {
-                !item
-                    .get("pk")
-                    .and_then(|v| v.as_s().ok())
-                    .is_some_and(|pk| pk.starts_with("RATE#"))
-            })
-            .count()
+            .into_iter()
+            .filter(|item| !key(item).starts_with("RATE#"))
+            .collect();
+        items.sort_by_key(|item| key(item));
+        items
+    }
+
+    /// How many items the table holds, leaving out the rate-limit windows.
+    pub async fn item_count(&self) -> usize {
+        self.data_items().await.len()
     }
 }
 

@@ -221,7 +221,7 @@ async fn the_settle_helper_settles_at_once_and_refuses_anything_not_processing()
         json!({"amount": "5.00", "paymentMethods": ["crypto"]}),
     )
     .await;
-    let before = env.items().await;
+    let before = env.data_items().await;
     for (body, field) in [
         (json!({"outcome": "lost"}), "outcome"),
         (json!({"outcome": 1}), "outcome"),
@@ -233,7 +233,7 @@ async fn the_settle_helper_settles_at_once_and_refuses_anything_not_processing()
     }
     assert_eq!(env.settle(&other, &id, &json!({})).await.status, 404);
     assert_eq!(
-        env.items().await,
+        env.data_items().await,
         before,
         "nothing written by a refused settle"
     );
@@ -314,6 +314,23 @@ async fn the_three_d_secure_card_pays_only_after_its_challenge_is_approved() {
     );
     assert_eq!(env.get(&key, &id).await.body["status"], "pending");
     let token = challenge.token();
+    let before = env.data_items().await;
+    let unknown = env
+        .page(
+            &path,
+            Some(&[("token", token.as_str()), ("challenge", "maybe")]),
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert!(
+        unknown.body.contains(r#"data-state="challenge""#),
+        "still asked"
+    );
+    assert_eq!(
+        env.data_items().await,
+        before,
+        "an unknown answer writes nothing"
+    );
 
     let failed = env
         .page(
@@ -363,7 +380,7 @@ async fn a_form_for_an_older_version_pays_nothing_and_shows_the_session_again() 
     let id = env.created_id(&key, &json!({"amount": "12.00"})).await;
     let path = format!("/pay/{id}");
     let token = env.page(&path, None).await.token();
-    let before = env.items().await;
+    let before = env.data_items().await;
     let stale = env
         .page(
             &path,
@@ -380,5 +397,5 @@ async fn a_form_for_an_older_version_pays_nothing_and_shows_the_session_again() 
     assert_eq!(stale.status, 409);
     assert!(stale.body.contains("updated by the shop"), "{}", stale.body);
     assert!(stale.body.contains("$12.00"));
-    assert_eq!(env.items().await, before, "nothing written");
+    assert_eq!(env.data_items().await, before, "nothing written");
 }

@@ -30,6 +30,8 @@ async fn every_sample_event_routes_to_its_handler_with_its_parameters() {
         "cancel-session",
         "create-refund",
         "list-refunds",
+        "update-session",
+        "settle-session",
     ] {
         let request = sample_event(name);
         assert_eq!(
@@ -54,6 +56,45 @@ async fn every_sample_event_routes_to_its_handler_with_its_parameters() {
         .await;
     assert_eq!(listed.status, 200);
     assert_eq!(listed.body["object"], "list");
+}
+
+#[tokio::test]
+async fn the_sample_update_and_settle_events_do_what_they_say() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let id = env
+        .created_id(
+            &key,
+            &serde_json::json!({"amount": "10.00", "metadata": {"cart": "c-1", "coupon": "X"}}),
+        )
+        .await;
+    let request = Call::event("update-session")
+        .key(Some(&key))
+        .id(&id)
+        .into_request();
+    let updated = integration_tests::ApiResponse::from_response(
+        update_session::handle(&env.app, request).await,
+    );
+    assert_eq!(updated.status, 200, "{:?}", updated.body);
+    assert_eq!(updated.body["amount"], "12.00");
+    assert_eq!(updated.body["metadata"], serde_json::json!({"cart": "c-2"}));
+
+    let crypto = env
+        .created_id(
+            &key,
+            &serde_json::json!({"amount": "3.00", "paymentMethods": ["crypto"]}),
+        )
+        .await;
+    assert_eq!(env.pay_crypto(&crypto, "USDC").await.status, 303);
+    let request = Call::event("settle-session")
+        .key(Some(&key))
+        .id(&crypto)
+        .into_request();
+    let settled = integration_tests::ApiResponse::from_response(
+        settle_session::handle(&env.app, request).await,
+    );
+    assert_eq!(settled.status, 200, "{:?}", settled.body);
+    assert_eq!(settled.body["status"], "completed");
 }
 
 fn http_request_id(request: &lambda_http::Request) -> String {

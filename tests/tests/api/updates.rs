@@ -129,7 +129,7 @@ async fn bad_patches_name_every_field_and_write_nothing() {
             }),
         )
         .await;
-    let before = env.items().await;
+    let before = env.data_items().await;
     for (patch, fields) in [
         (json!({"currency": "EUR"}), vec!["currency"]),
         (json!({"orderId": "o-2"}), vec!["orderId"]),
@@ -166,7 +166,7 @@ async fn bad_patches_name_every_field_and_write_nothing() {
         want.sort();
         assert_eq!(got, want, "{patch}: {}", refused.body);
     }
-    assert_eq!(env.items().await, before, "nothing written");
+    assert_eq!(env.data_items().await, before, "nothing written");
     let same = env
         .update(&key, &id, &json!({"currency": "USD", "orderId": "o-1"}))
         .await;

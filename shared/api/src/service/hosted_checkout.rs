@@ -194,13 +194,23 @@ pub async fn pay<P: PaymentProcessor>(
             };
             processor.charge(&request).await
         }
-        answer => match &session.awaiting_authentication {
-            Some(card) => processor.authenticated(card, answer == "approve").await,
-            None => {
-                let problem = "The authentication step has ended. Please pay again.";
-                return Ok(show(session, merchant, now, Some(problem.to_owned())));
+        answer => {
+            let passed = match answer {
+                "approve" => true,
+                "fail" => false,
+                _ => {
+                    let problem = "Approve the payment or fail the authentication.";
+                    return Ok(show(session, merchant, now, Some(problem.to_owned())));
+                }
+            };
+            match &session.awaiting_authentication {
+                Some(card) => processor.authenticated(card, passed).await,
+                None => {
+                    let problem = "The authentication step has ended. Please pay again.";
+                    return Ok(show(session, merchant, now, Some(problem.to_owned())));
+                }
             }
-        },
+        }
     };
     charged(app, session, merchant, now, outcome).await
 }
