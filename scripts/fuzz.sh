@@ -47,6 +47,9 @@ log "schemathesis against $base: up to $EXAMPLES cases per operation"
 # Run from .local so that schemathesis keeps its cache there, out of the watched tree.
 cd "$LOCAL"
 export PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS=fuzz_hooks FUZZ_COUNTS="$LOCAL/fuzz-counts.json"
+# The run's own key must outlive it: the hooks send its rolls and revocations to an unknown id.
+FUZZ_KEY_ID="key_$(printf '%s' "$key" | sha256sum | cut -c1-24)"
+export FUZZ_KEY_ID
 rm -rf "$LOCAL/fuzz-report" "$FUZZ_COUNTS"
 status=0
 "$LOCAL/venv-fuzz/bin/schemathesis" --config-file "$ROOT/scripts/schemathesis.toml" run "$ROOT/openapi.yaml" --url "$base" \

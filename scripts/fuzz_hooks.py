@@ -14,6 +14,9 @@ The session they create is then read, shown on its page, expired, cancelled and 
 openapi.yaml's links (and any `Idempotency-Key` they carry becomes one derived from the same hash).
 Bodies generated to break the schema are never touched.
 
+The run's own API key is never rolled or revoked (it would end the run in 401s): a roll or a
+revocation addressed to it goes to a well-formed id no key has, which is a 404 to check as well.
+
 Every answer is counted by phase, operation and status into $FUZZ_COUNTS, which
 scripts/fuzz_reach.py reads to check that the run reached what it claims to test.
 """
@@ -33,8 +36,14 @@ ASSETS = ("ETH", "USDT", "USDC", "BTC")
 counts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
 
 
+KEY_ROUTES = ("DELETE /v1/api_keys/{id}", "POST /v1/api_keys/{id}/roll")
+UNKNOWN_KEY_ID = "key_" + "0" * 24
+
+
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
+    if case.operation.label in KEY_ROUTES and (case.path_parameters or {}).get("id") == os.environ.get("FUZZ_KEY_ID"):
+        case.path_parameters["id"] = UNKNOWN_KEY_ID
     if case.operation.label == CREATE and body_is_schema_valid(case) and isinstance(case.body, dict):
         digest = hashlib.sha256(json.dumps(case.body, sort_keys=True, default=str).encode()).digest()
         if digest[0] % 2 == 0:

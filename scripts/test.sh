@@ -45,7 +45,7 @@ if [ "$status" -eq 0 ]; then
   set +e
   TEST_DEPLOYED_DEFAULTS=1 cargo test -p integration-tests --test api -- \
     create:: checkout:: lifecycle:: listing:: validation:: concurrency:: sweeper:: storage:: \
-    sample_events:: defects:: processing:: updates:: 2>&1 | tee "$LOCAL/test-deployed-output.log"
+    sample_events:: defects:: processing:: updates:: account:: 2>&1 | tee "$LOCAL/test-deployed-output.log"
   status=${PIPESTATUS[0]}
   set -e
   cat "$LOCAL/test-deployed-output.log" >>"$LOCAL/test-output.log"

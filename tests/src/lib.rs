@@ -481,6 +481,33 @@ impl TestEnv {
         ApiResponse::from_response(update_session::handle(&self.app, request).await)
     }
 
+    /// Sends the sample event `event` with `key`, the path parameter `id` if given and the JSON
+    /// `body` if given, to the function that serves it.
+    pub async fn call(
+        &self,
+        event: &str,
+        key: &str,
+        id: Option<&str>,
+        body: Option<&Value>,
+    ) -> ApiResponse {
+        let mut call = Call::event(event).key(Some(key));
+        if let Some(id) = id {
+            call = call.id(id);
+        }
+        if let Some(body) = body {
+            call = call.json(body);
+        }
+        let request = call.into_request();
+        let response = match event {
+            "get-account" | "update-account" => account::handle(&self.app, request).await,
+            "list-api-keys" | "create-api-key" | "roll-api-key" | "revoke-api-key" => {
+                api_keys::handle(&self.app, request).await
+            }
+            other => panic!("no handler for the sample event {other}"),
+        };
+        ApiResponse::from_response(response)
+    }
+
     /// Expires session `id`.
     pub async fn expire(&self, key: &str, id: &str) -> ApiResponse {
         let request = Call::event("expire-session")
@@ -688,9 +715,9 @@ impl TestEnv {
         }
     }
 
-    /// Every item the table holds but the rate-limit windows (every authenticated request counts
-    /// itself there, refused or not, and that is not data it wrote), in key order: what a
-    /// "nothing written" check compares.
+    /// Every item the table holds but the bookkeeping of who called (the rate-limit windows, where
+    /// every authenticated request counts itself, and a key's `lastUsedAt`, written at most once a
+    /// minute however the request ends), in key order: what a "nothing written" check compares.
     pub async fn data_items(
         &self,
     ) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
@@ -705,6 +732,12 @@ impl TestEnv {
             .await
             .into_iter()
             .filter(|item| !key(item).starts_with("RATE#"))
+            .map(|mut item| {
+                if key(&item).starts_with("APIKEY#") {
+                    item.remove("lastUsedAt");
+                }
+                item
+            })
             .collect();
         items.sort_by_key(|item| key(item));
         items

@@ -31,6 +31,8 @@ enum Function {
     IssueToken,
     SettleSession,
     UpdateSession,
+    Account,
+    ApiKeys,
     CheckoutPage,
 }
 
@@ -57,6 +59,10 @@ fn route(method: &Method, path: &str) -> Option<(Function, Option<String>)> {
             (Function::SettleSession, id(s))
         }
         (&Method::GET, ["v1", "events"]) => (Function::ListEvents, None),
+        (&Method::GET | &Method::PATCH, ["v1", "account"]) => (Function::Account, None),
+        (&Method::GET | &Method::POST, ["v1", "api_keys"]) => (Function::ApiKeys, None),
+        (&Method::DELETE, ["v1", "api_keys", s])
+        | (&Method::POST, ["v1", "api_keys", s, "roll"]) => (Function::ApiKeys, id(s)),
         (&Method::POST, ["v1", "auth", "token"]) => (Function::IssueToken, None),
         (&Method::GET | &Method::POST, ["pay", s])
         | (&Method::POST, ["pay", s, "cancel"])
@@ -179,6 +185,8 @@ async fn answer(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>> 
         Function::IssueToken => issue_token::handle(app, request).await,
         Function::SettleSession => settle_session::handle(app, request).await,
         Function::UpdateSession => update_session::handle(app, request).await,
+        Function::Account => account::handle(app, request).await,
+        Function::ApiKeys => api_keys::handle(app, request).await,
         Function::CheckoutPage => {
             checkout_page::handle(
                 app,

@@ -18,13 +18,7 @@ async fn settle(
 ) -> Result<Response<Body>, checkout_api::ApiError> {
     let merchant = auth::authenticate(app, exchange, request.headers()).await?;
     let id = http::session_id(request)?;
-    // The body is optional; when there is one, it is JSON like every other.
-    let raw: &[u8] = request.body().as_ref();
-    let body: &[u8] = if raw.is_empty() {
-        b"{}"
-    } else {
-        http::json_body(request)?
-    };
+    let body = http::optional_json_body(request)?;
     let session = service::settlement::settle_now(app, &merchant, &id, body).await?;
     http::json(
         StatusCode::OK,

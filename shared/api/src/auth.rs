@@ -10,10 +10,11 @@ use crate::App;
 use crate::access_token;
 use crate::error::{ApiError, AuthFailure};
 use crate::http::{Exchange, Quota};
-use checkout_domain::hashing::constant_time_eq;
-use checkout_domain::merchant::{
-    ApiKeyRecord, DEFAULT_RATE_LIMIT, Merchant, TEST_KEY_PREFIX, hash_api_key,
+use checkout_domain::api_key::{
+    ApiKeyRecord, KeyScope, LAST_USED_RESOLUTION, TEST_KEY_PREFIX, hash_api_key,
 };
+use checkout_domain::hashing::constant_time_eq;
+use checkout_domain::merchant::{DEFAULT_RATE_LIMIT, Merchant};
 use checkout_store::RateDecision;
 
 /// The active merchant whose valid, unrevoked key (or a token issued for it) is in `headers`,
@@ -24,8 +25,12 @@ pub async fn authenticate(
     exchange: &Exchange,
     headers: &HeaderMap,
 ) -> Result<Merchant, ApiError> {
-    let merchant = identify(app, headers).await?;
-    admit(app, exchange, &merchant).await?;
+    let (merchant, key) = identify(app, headers).await?;
+    if key.scope == KeyScope::ReadOnly {
+        return Err(ApiError::InsufficientScope);
+    }
+    let (admitted, ()) = tokio::join!(admit(app, exchange, &merchant), note_use(app, &key));
+    admitted?;
     Ok(merchant)
 }
 
@@ -37,35 +42,52 @@ pub async fn authenticated_read<T>(
     headers: &HeaderMap,
     read: impl AsyncFnOnce(Merchant) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    let merchant = identify(app, headers).await?;
+    let (merchant, key) = identify(app, headers).await?;
     let admission = admit(app, exchange, &merchant);
-    let (admitted, answer) = tokio::join!(admission, read(merchant.clone()));
+    let (admitted, (), answer) =
+        tokio::join!(admission, note_use(app, &key), read(merchant.clone()));
     admitted?;
     answer
 }
 
+/// Records that `key` was used now, at most once a minute per key (the store's condition) and
+/// per container (the cached record): beside the request's own work, never failing it.
+async fn note_use(app: &App, key: &ApiKeyRecord) {
+    let now = app.now();
+    if !key.last_use_is_stale_at(now) {
+        return;
+    }
+    match app
+        .store
+        .touch_api_key(key, now, LAST_USED_RESOLUTION)
+        .await
+    {
+        Ok(_) => app.auth_cache.mark_used(&key.key_hash, now),
+        Err(err) => tracing::warn!(error = %err, "lastUsedAt not recorded"),
+    }
+}
+
 /// The active merchant whose valid, unrevoked key (or a token issued for it) is in `headers`,
-/// not yet counted against its limit.
-async fn identify(app: &App, headers: &HeaderMap) -> Result<Merchant, ApiError> {
+/// with that key, not yet counted against its limit.
+async fn identify(app: &App, headers: &HeaderMap) -> Result<(Merchant, ApiKeyRecord), ApiError> {
     let Some(token) = bearer_token(headers) else {
         return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
     };
-    let merchant = if token.starts_with(TEST_KEY_PREFIX) {
-        key_holder(app, &hash_api_key(token)).await?.0
+    if token.starts_with(TEST_KEY_PREFIX) {
+        key_holder(app, &hash_api_key(token)).await
     } else if token.split('.').count() == 3 {
         let claims = access_token::verify(&app.config.jwt_secret, token, app.now())?;
-        let (merchant, _) = key_holder(app, &claims.key).await?;
+        let found = key_holder(app, &claims.key).await?;
         if !constant_time_eq(
-            merchant.id.as_str().as_bytes(),
+            found.0.id.as_str().as_bytes(),
             claims.sub.as_str().as_bytes(),
         ) {
             return Err(ApiError::Unauthenticated(AuthFailure::ExpiredToken));
         }
-        merchant
+        Ok(found)
     } else {
-        return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
-    };
-    Ok(merchant)
+        Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey))
+    }
 }
 
 /// The merchant and key record of an API key given in full; tokens are not accepted here, so a
@@ -82,7 +104,11 @@ pub async fn authenticate_key(
         return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
     }
     let found = key_holder(app, &hash_api_key(token)).await?;
-    admit(app, exchange, &found.0).await?;
+    if found.1.scope == KeyScope::ReadOnly {
+        return Err(ApiError::InsufficientScope);
+    }
+    let (admitted, ()) = tokio::join!(admit(app, exchange, &found.0), note_use(app, &found.1));
+    admitted?;
     Ok(found)
 }
 
@@ -90,12 +116,19 @@ pub async fn authenticate_key(
 /// them if that was within `AUTH_CACHE_SECONDS`.
 async fn key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecord), ApiError> {
     let now = app.now();
-    if let Some(found) = app.auth_cache.get(hash, now, app.config.auth_cache) {
-        return Ok(found);
-    }
-    let found = read_key_holder(app, hash).await?;
-    if app.config.auth_cache > time::Duration::ZERO {
-        app.auth_cache.put(hash, &found.0, &found.1, now);
+    let found = match app.auth_cache.get(hash, now, app.config.auth_cache) {
+        Some(found) => found,
+        None => {
+            let found = read_key_holder(app, hash).await?;
+            if app.config.auth_cache > time::Duration::ZERO {
+                app.auth_cache.put(hash, &found.0, &found.1, now);
+            }
+            found
+        }
+    };
+    // A rolled key's overlap ends on time, whatever was remembered of it.
+    if !found.1.is_usable_at(now) {
+        return Err(ApiError::Unauthenticated(AuthFailure::ExpiredApiKey));
     }
     Ok(found)
 }

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use checkout_domain::merchant::{ApiKeyRecord, Merchant};
+use checkout_domain::api_key::ApiKeyRecord;
+use checkout_domain::ids::MerchantId;
+use checkout_domain::merchant::Merchant;
 use checkout_domain::timestamp::Timestamp;
 
 /// When this many keys are remembered the cache starts over: its memory stays bounded whatever
@@ -39,6 +41,24 @@ impl AuthCache {
         let age = now.since(entry.read_at);
         (age >= time::Duration::ZERO && age < ttl)
             .then(|| (entry.merchant.clone(), entry.record.clone()))
+    }
+
+    /// Notes that the key with `hash` was recorded as used at `now`, so that this container does
+    /// not write it again within the minute.
+    pub fn mark_used(&self, hash: &str, now: Timestamp) {
+        if let Ok(mut entries) = self.entries.lock()
+            && let Some(entry) = entries.get_mut(hash)
+        {
+            entry.record.last_used_at = Some(now);
+        }
+    }
+
+    /// Forgets every key of merchant `id`, so that this container reads the merchant (and its
+    /// keys) again after changing them itself; other containers see the change within the TTL.
+    pub fn forget_merchant(&self, id: &MerchantId) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, entry| entry.merchant.id != *id);
+        }
     }
 
     /// Remembers the holder of `hash` as read at `now`.

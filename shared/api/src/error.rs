@@ -32,6 +32,8 @@ pub enum AuthFailure {
     MerchantInactive,
     /// An access token that is expired or badly signed.
     ExpiredToken,
+    /// The key was rolled and its overlap has ended.
+    ExpiredApiKey,
 }
 
 impl AuthFailure {
@@ -42,6 +44,7 @@ impl AuthFailure {
             Self::RevokedApiKey => "revoked_api_key",
             Self::MerchantInactive => "merchant_inactive",
             Self::ExpiredToken => "expired_token",
+            Self::ExpiredApiKey => "expired_api_key",
         }
     }
 
@@ -52,6 +55,7 @@ impl AuthFailure {
             Self::RevokedApiKey => "The API key has been revoked; create a new one.",
             Self::MerchantInactive => "The merchant account of this API key is inactive.",
             Self::ExpiredToken => "The access token is expired or not validly signed.",
+            Self::ExpiredApiKey => "The API key was rolled and has expired; use its successor.",
         }
     }
 }
@@ -77,9 +81,23 @@ pub enum ApiError {
     /// The caller is not authenticated.
     #[error("unauthenticated: {0:?}")]
     Unauthenticated(AuthFailure),
+    /// The key may only read (`read_only`), and this request writes.
+    #[error("insufficient scope")]
+    InsufficientScope,
     /// No such resource for this merchant.
     #[error("not found")]
     NotFound,
+    /// The key is the merchant's last standing full key, which it cannot revoke.
+    #[error("last full key")]
+    LastFullKey,
+    /// The merchant holds as many of these as it may.
+    #[error("at most {limit} {what}")]
+    LimitReached {
+        /// What is limited, e.g. `API keys`.
+        what: &'static str,
+        /// How many are allowed.
+        limit: usize,
+    },
     /// Another live session of this merchant holds the order id.
     #[error("order id in use by {session_id}")]
     OrderIdInUse {
@@ -175,7 +193,9 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::LastFullKey | Self::LimitReached { .. } => StatusCode::CONFLICT,
             Self::OrderIdInUse { .. } | Self::InvalidStatus { .. } | Self::Contention => {
                 StatusCode::CONFLICT
             }
@@ -222,10 +242,26 @@ impl ApiError {
                 "Unauthenticated",
                 failure.detail().to_owned(),
             ),
+            Self::InsufficientScope => (
+                "insufficient_scope",
+                "Insufficient scope",
+                "This API key is read-only: it may only send GET requests.".to_owned(),
+            ),
             Self::NotFound => (
                 "resource_not_found",
                 "Not found",
-                "No such checkout session.".to_owned(),
+                "No such resource for this account.".to_owned(),
+            ),
+            Self::LimitReached { what, limit } => (
+                "limit_reached",
+                "Limit reached",
+                format!("An account may hold at most {limit} {what}; remove one first."),
+            ),
+            Self::LastFullKey => (
+                "last_full_key",
+                "Last full key",
+                "This is the account's last full API key that does not expire; create or roll another first."
+                    .to_owned(),
             ),
             Self::OrderIdInUse { session_id } => (
                 "order_id_in_use",

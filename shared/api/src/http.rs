@@ -40,6 +40,17 @@ pub fn json_body(request: &Request) -> Result<&[u8], ApiError> {
     Ok(body)
 }
 
+/// The JSON body of a request whose fields are all optional: `{}` when it has none, else as
+/// [`json_body`] takes it.
+pub fn optional_json_body(request: &Request) -> Result<&[u8], ApiError> {
+    let raw: &[u8] = request.body().as_ref();
+    if raw.is_empty() {
+        Ok(b"{}")
+    } else {
+        json_body(request)
+    }
+}
+
 /// The declared media type of a request, if it has a readable one.
 fn media_type(headers: &HeaderMap) -> Option<Mime> {
     headers.get(CONTENT_TYPE)?.to_str().ok()?.parse().ok()
@@ -114,6 +125,20 @@ fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
 /// The `{id}` of a session route; an id this API could not have issued names no session, so 404.
 pub fn session_id(request: &Request) -> Result<SessionId, ApiError> {
     SessionId::parse(&path_param(request, "id")?).map_err(|_| ApiError::NotFound)
+}
+
+/// The `{id}` of a route of other resources (`key_…`, `we_…`): one that does not start with
+/// `prefix` and is not short letters, digits and `_` names nothing, so 404.
+pub fn resource_id(request: &Request, prefix: &str) -> Result<String, ApiError> {
+    let id = path_param(request, "id")?;
+    let well_formed = id.starts_with(prefix)
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if well_formed {
+        Ok(id)
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
 
 /// Every query parameter as `(name, value)`, repeated names included.

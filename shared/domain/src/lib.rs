@@ -3,6 +3,7 @@
 //! async runtimes (the compiler keeps it so: none is a dependency); the store and the API
 //! build on it.
 
+pub mod api_key;
 pub mod clock;
 pub mod event;
 pub mod hashing;

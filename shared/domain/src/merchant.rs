@@ -2,10 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{MerchantId, random_alphanumeric};
+use crate::ids::MerchantId;
 use crate::money::{Amount, FeeSchedule};
 use crate::timestamp::Timestamp;
-use crate::values::HttpUrl;
+use crate::values::{HttpUrl, Locale};
 
 /// A merchant account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +27,12 @@ pub struct Merchant {
     pub cancel_url: Option<HttpUrl>,
     /// Default webhook target.
     pub webhook_url: Option<HttpUrl>,
+    /// The hosted page's language unless a session names one (`auto`: the payer's browser).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
+    /// The merchant's terms of service, linked where the page asks for consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_url: Option<HttpUrl>,
     /// `whsec_…` secret webhooks are signed with.
     pub webhook_secret: String,
     /// A limit below the currency maximum, in the session currency's major units.
@@ -91,56 +97,8 @@ pub fn is_brand_color(color: &str) -> bool {
         .is_some_and(|hex| hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// A stored API key: only its SHA-256 hash, never the key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiKeyRecord {
-    /// Lower-case hex SHA-256 of the key.
-    pub key_hash: String,
-    /// The first characters of the key, to recognise it in listings.
-    pub key_prefix: String,
-    /// The key's merchant.
-    pub merchant_id: MerchantId,
-    /// Revoked keys never authenticate again.
-    pub revoked: bool,
-    /// Creation instant.
-    pub created_at: Timestamp,
-}
-
-/// A newly created key: the plaintext, shown once, and what is stored.
-#[derive(Debug)]
-pub struct NewApiKey {
-    /// `sk_test_…`, to hand to the merchant and forget.
-    pub plaintext: String,
-    /// What the table keeps.
-    pub record: ApiKeyRecord,
-}
-
 /// Requests per second a merchant may send unless set otherwise.
 pub const DEFAULT_RATE_LIMIT: u32 = 25;
-
-/// The prefix of every test-mode secret key.
-pub const TEST_KEY_PREFIX: &str = "sk_test_";
-
-/// Lower-case hex SHA-256 of an API key, its lookup key in the table.
-pub fn hash_api_key(plaintext: &str) -> String {
-    crate::hashing::sha256_hex(plaintext.as_bytes())
-}
-
-impl NewApiKey {
-    /// A fresh random key for `merchant_id` (190 random bits).
-    pub fn generate(merchant_id: &MerchantId, now: Timestamp) -> Self {
-        let plaintext = format!("{TEST_KEY_PREFIX}{}", random_alphanumeric(32));
-        let record = ApiKeyRecord {
-            key_hash: hash_api_key(&plaintext),
-            key_prefix: plaintext.chars().take(TEST_KEY_PREFIX.len() + 4).collect(),
-            merchant_id: merchant_id.clone(),
-            revoked: false,
-            created_at: now,
-        };
-        Self { plaintext, record }
-    }
-}
 
 /// A fresh Standard Webhooks secret: `whsec_` and base64 of 32 random bytes.
 pub fn new_webhook_secret() -> String {
@@ -195,15 +153,6 @@ mod tests {
             );
             assert!(cap <= REQUESTS_PER_WINDOW_SHARD, "{limit}");
         }
-    }
-
-    #[test]
-    fn keys_are_stored_as_hashes_only() {
-        let key = NewApiKey::generate(&MerchantId::from_stored("mer_1"), Timestamp::now());
-        assert!(key.plaintext.starts_with("sk_test_"));
-        assert_eq!(key.record.key_hash, hash_api_key(&key.plaintext));
-        let stored = serde_json::to_string(&key.record).expect("serializable");
-        assert!(!stored.contains(&key.plaintext));
     }
 
     #[test]

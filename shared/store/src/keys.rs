@@ -43,6 +43,11 @@ pub fn merchant_sessions(merchant_id: &MerchantId, shard: u32) -> String {
     }
 }
 
+/// `gsi1pk` of a merchant's API keys.
+pub fn merchant_keys(merchant_id: &MerchantId) -> String {
+    format!("MERCHANT#{merchant_id}#KEYS")
+}
+
 /// `gsi1pk` of the events in shard `shard` of a merchant.
 pub fn merchant_events(merchant_id: &MerchantId, shard: u32) -> String {
     match shard {

@@ -5,7 +5,7 @@
 //! | item               | pk                                   | sk          | indexes                                  |
 //! |--------------------|--------------------------------------|-------------|------------------------------------------|
 //! | merchant           | `MERCHANT#<merchantId>`              | `MERCHANT`  |                                          |
-//! | API key            | `APIKEY#<sha256(key)>`               | `APIKEY`    |                                          |
+//! | API key            | `APIKEY#<sha256(key)>`               | `APIKEY`    | by-merchant (`MERCHANT#<id>#KEYS`)       |
 //! | checkout session   | `SESSION#<sessionId>`                | `SESSION`   | by-merchant, by-group, due-by-time       |
 //! | refund             | `SESSION#<sessionId>#REFUNDS`        | `<createdAt>#<refundId>` |                          |
 //! | webhook event      | `EVENT#<eventId>`                    | `EVENT`     | by-merchant, by-group, due-by-time       |
@@ -13,6 +13,7 @@
 //! | idempotency record | `MERCHANT#<merchantId>#IDEMPOTENCY#<endpoint>#<key>` | `IDEMPOTENCY` |                   |
 //! | rate-limit window  | `RATE#<merchantId>#<unix second>[#<shard>]` | `RATE` |                                    |
 
+mod api_keys;
 mod attributes;
 mod conditions;
 mod deflate;
@@ -33,6 +34,7 @@ mod transact;
 
 use aws_sdk_dynamodb::Client;
 
+pub use api_keys::KeyChange;
 pub use due::{DuePage, event_shards, session_shards, settlement_shards};
 pub use errors::{StoreError, storage_error};
 pub use events::{DeliveryOutcome, EventPage, EventQuery};

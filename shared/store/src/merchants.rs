@@ -1,4 +1,4 @@
-//! Merchants and their API keys (stored as SHA-256 hashes only).
+//! Merchant accounts.
 
 use super::errors::StoreError;
 use crate::reads::Freshness;
@@ -9,7 +9,7 @@ use super::errors::condition_held;
 use super::{Store, keys, storage_error};
 use crate::errors::item_error;
 use checkout_domain::ids::MerchantId;
-use checkout_domain::merchant::{ApiKeyRecord, Merchant};
+use checkout_domain::merchant::Merchant;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct MerchantItem {
@@ -19,17 +19,9 @@ struct MerchantItem {
     merchant: Merchant,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-struct ApiKeyItem {
-    pk: String,
-    sk: String,
-    #[serde(flatten)]
-    record: ApiKeyRecord,
-}
-
 impl Store {
     /// Writes `item` unless an item with its key exists.
-    async fn put_new(&self, item: impl serde::Serialize) -> Result<(), StoreError> {
+    pub(super) async fn put_new(&self, item: impl serde::Serialize) -> Result<(), StoreError> {
         self.client
             .put_item()
             .table_name(&self.table)
@@ -60,6 +52,14 @@ impl Store {
         Ok(item.map(|i| i.merchant))
     }
 
+    /// The merchant `id` read strongly consistent, so that a change just written is seen.
+    pub async fn read_merchant(&self, id: &MerchantId) -> Result<Option<Merchant>, StoreError> {
+        let item: Option<MerchantItem> = self
+            .read(keys::key_map(keys::merchant(id)), Freshness::Strong)
+            .await?;
+        Ok(item.map(|i| i.merchant))
+    }
+
     /// Activates or deactivates merchant `id`; `false` if there is no such merchant.
     pub async fn set_merchant_active(
         &self,
@@ -78,38 +78,49 @@ impl Store {
             .await;
         Ok(condition_held(result)?.is_some())
     }
+}
 
-    /// Stores a new API key record; fails if the hash exists.
-    pub async fn put_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError> {
-        let (pk, sk) = keys::api_key(&record.key_hash);
-        let item = ApiKeyItem {
-            pk,
-            sk: sk.to_owned(),
-            record: record.clone(),
-        };
-        self.put_new(item).await
-    }
+/// What a merchant may change of its own account (SPEC §18); fees, limits and activation are the
+/// operator's.
+const ACCOUNT_ATTRIBUTES: [&str; 6] = [
+    "displayName",
+    "brandColor",
+    "successUrl",
+    "cancelUrl",
+    "locale",
+    "termsUrl",
+];
 
-    /// The key whose SHA-256 is `key_hash`, if any.
-    pub async fn get_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        let item: Option<ApiKeyItem> = self
-            .read(keys::key_map(keys::api_key(key_hash)), Freshness::Eventual)
-            .await?;
-        Ok(item.map(|i| i.record))
-    }
-
-    /// Revokes the key whose SHA-256 is `key_hash`; `false` if there is no such key.
-    pub async fn revoke_api_key(&self, key_hash: &str) -> Result<bool, StoreError> {
-        let result = self
+impl Store {
+    /// Writes the account settings of `updated` (display name, brand colour, default URLs,
+    /// locale, terms URL) to its merchant, setting those it has and removing those it has not,
+    /// and nothing else: an operator's change to the same merchant is never overwritten.
+    pub async fn update_account(&self, updated: &Merchant) -> Result<bool, StoreError> {
+        let mut item =
+            serde_dynamo::to_item::<_, std::collections::HashMap<String, AttributeValue>>(updated)
+                .map_err(item_error)?;
+        let mut builder = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::api_key(key_hash))))
-            .update_expression("SET revoked = :revoked")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":revoked", AttributeValue::Bool(true))
-            .send()
-            .await;
+            .set_key(Some(keys::key_map(keys::merchant(&updated.id))))
+            .condition_expression("attribute_exists(pk)");
+        let (mut set, mut remove) = (Vec::new(), Vec::new());
+        for (index, name) in ACCOUNT_ATTRIBUTES.into_iter().enumerate() {
+            builder = builder.expression_attribute_names(format!("#a{index}"), name);
+            match item.remove(name).filter(|value| !value.is_null()) {
+                Some(value) => {
+                    set.push(format!("#a{index} = :a{index}"));
+                    builder = builder.expression_attribute_values(format!(":a{index}"), value);
+                }
+                None => remove.push(format!("#a{index}")),
+            }
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        let result = builder.update_expression(expression).send().await;
         Ok(condition_held(result)?.is_some())
     }
 }

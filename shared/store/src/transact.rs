@@ -32,6 +32,11 @@ pub(super) enum Role {
     Refund,
     /// The session an expired one's recovery URL creates.
     Recovery,
+    /// The API key a change is made to.
+    Key,
+    /// The API key that keeps its merchant able to act while another changes (a new key, or a
+    /// standing full key checked).
+    Keeper,
 }
 
 /// Items to commit together, each with its role.

@@ -1,5 +1,6 @@
 //! The checkout-session API, through its real handlers, against DynamoDB Local.
 
+mod account;
 mod auth;
 mod checkout;
 mod concurrency;

@@ -97,6 +97,29 @@ async fn the_sample_update_and_settle_events_do_what_they_say() {
     assert_eq!(settled.body["status"], "completed");
 }
 
+#[tokio::test]
+async fn the_sample_account_and_key_events_do_what_they_say() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let created = env.call("create-api-key", &key, None, None).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(created.body["name"], "Reporting");
+    assert_eq!(created.body["scope"], "read_only");
+    let updated = env.call("update-account", &key, None, None).await;
+    assert_eq!(updated.body["locale"], "de");
+    let id = created.body["id"].as_str().expect("an id");
+    let rolled = env.call("roll-api-key", &key, Some(id), None).await;
+    assert_eq!(rolled.status, 201, "{:?}", rolled.body);
+    let listed = env.call("list-api-keys", &key, None, None).await;
+    assert_eq!(listed.body["data"].as_array().map(Vec::len), Some(3));
+    let revoked = env.call("revoke-api-key", &key, Some(id), None).await;
+    assert_eq!(revoked.body["status"], "revoked");
+    assert_eq!(
+        env.call("get-account", &key, None, None).await.body["displayName"],
+        "Acme Coffee"
+    );
+}
+
 fn http_request_id(request: &lambda_http::Request) -> String {
     checkout_api::http::request_id(request)
 }

@@ -2,10 +2,11 @@
 
 use std::str::FromStr;
 
+use checkout_domain::api_key::{NewApiKey, hash_api_key};
 use checkout_domain::ids::{EventId, MerchantId};
 use checkout_domain::merchant::{
-    DEFAULT_RATE_LIMIT, MAX_KEY_SHARDS, Merchant, NewApiKey, hash_api_key, is_brand_color,
-    key_shards_for, new_webhook_secret,
+    DEFAULT_RATE_LIMIT, MAX_KEY_SHARDS, Merchant, is_brand_color, key_shards_for,
+    new_webhook_secret,
 };
 use checkout_domain::money::{Amount, Currency, FeeSchedule};
 use checkout_domain::timestamp::Timestamp;
@@ -139,6 +140,8 @@ pub async fn create_merchant(
         success_url: url(options.success_url, "--success-url")?,
         cancel_url: url(options.cancel_url, "--cancel-url")?,
         webhook_url: url(options.webhook_url, "--webhook-url")?,
+        locale: None,
+        terms_url: None,
         webhook_secret: new_webhook_secret(),
         max_amount,
         fees,

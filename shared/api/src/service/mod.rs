@@ -1,5 +1,7 @@
 //! The operations of the API, between the HTTP edge and the store.
 
+pub mod account;
+pub mod api_keys;
 pub mod create_request;
 mod create_session;
 pub mod dispatch;

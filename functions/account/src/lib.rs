@@ -1,0 +1,31 @@
+//! `GET /v1/account` and `PATCH /v1/account`: the merchant's own settings.
+
+use checkout_api::service::account;
+use checkout_api::{App, auth, http};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+
+/// Handles one account request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let exchange = http::Exchange::new(&request);
+    exchange.finish(route(app, &exchange, &request).await)
+}
+
+async fn route(
+    app: &App,
+    exchange: &http::Exchange,
+    request: &Request,
+) -> Result<Response<Body>, checkout_api::ApiError> {
+    if request.method() == Method::GET {
+        let merchant =
+            auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
+                account::current(app, &merchant).await
+            })
+            .await?;
+        return http::json(StatusCode::OK, &account::account(&merchant));
+    }
+    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
+    let body = http::json_body(request)?;
+    let updated = account::update_account(app, &merchant, body).await?;
+    http::json(StatusCode::OK, &account::account(&updated))
+}

@@ -1,0 +1,53 @@
+//! `/v1/api_keys`: `GET` (the working keys, never a secret), `POST` (a new key, its secret shown
+//! once), `POST /v1/api_keys/{id}/roll` and `DELETE /v1/api_keys/{id}`.
+
+use checkout_api::service::api_keys::{self, ApiKeyResource};
+use checkout_api::{App, auth, http};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+/// Handles one API-key request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let exchange = http::Exchange::new(&request);
+    exchange.finish(route(app, &exchange, &request).await)
+}
+
+async fn route(
+    app: &App,
+    exchange: &http::Exchange,
+    request: &Request,
+) -> Result<Response<Body>, checkout_api::ApiError> {
+    if request.method() == Method::GET {
+        let keys = auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
+            api_keys::list_keys(app, &merchant).await
+        })
+        .await?;
+        let now = app.now();
+        let data: Vec<ApiKeyResource> = keys.iter().map(|k| ApiKeyResource::of(k, now)).collect();
+        return http::json(
+            StatusCode::OK,
+            &json!({"object": "list", "data": data, "hasMore": false, "nextCursor": null}),
+        );
+    }
+    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
+    let now = app.now();
+    if request.method() == Method::DELETE {
+        let id = http::resource_id(request, "key_")?;
+        let revoked = api_keys::revoke_key(app, &merchant, &id).await?;
+        return http::json(StatusCode::OK, &ApiKeyResource::of(&revoked, now));
+    }
+    let rolling = request
+        .uri()
+        .path()
+        .trim_end_matches('/')
+        .ends_with("/roll");
+    let body = http::optional_json_body(request)?;
+    let key = if rolling {
+        let id = http::resource_id(request, "key_")?;
+        api_keys::roll_key(app, &merchant, &id, body).await?
+    } else {
+        api_keys::create_key(app, &merchant, body).await?
+    };
+    http::json(StatusCode::CREATED, &ApiKeyResource::created(&key, now))
+}

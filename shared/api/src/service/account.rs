@@ -1,0 +1,176 @@
+//! `GET /v1/account` and `PATCH /v1/account` (SPEC §18): the merchant's own settings. Fees,
+//! limits and activation are the operator's (`checkoutctl`).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::App;
+use crate::error::ApiError;
+use crate::json_fields::{JsonObject, Violations};
+use checkout_domain::merchant::{Merchant, is_brand_color};
+use checkout_domain::money::Invalid;
+use checkout_domain::timestamp::Timestamp;
+use checkout_domain::values::{HttpUrl, Locale};
+
+/// Longest display name.
+const DISPLAY_NAME_MAX: usize = 100;
+
+/// Fields only the operator sets.
+const OPERATOR_FIELDS: [&str; 8] = [
+    "id",
+    "name",
+    "active",
+    "fees",
+    "rateLimit",
+    "maxAmount",
+    "keyShards",
+    "createdAt",
+];
+
+/// The `account` object.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountResource<'a> {
+    id: &'a str,
+    object: &'static str,
+    name: &'a str,
+    display_name: &'a str,
+    brand_color: Option<&'a str>,
+    success_url: Option<&'a HttpUrl>,
+    cancel_url: Option<&'a HttpUrl>,
+    locale: Locale,
+    terms_url: Option<&'a HttpUrl>,
+    active: bool,
+    rate_limit: u32,
+    created_at: Timestamp,
+}
+
+/// `merchant` as the API shows it.
+pub fn account(merchant: &Merchant) -> AccountResource<'_> {
+    AccountResource {
+        id: merchant.id.as_str(),
+        object: "account",
+        name: &merchant.name,
+        display_name: &merchant.display_name,
+        brand_color: merchant.brand_color.as_deref(),
+        success_url: merchant.success_url.as_ref(),
+        cancel_url: merchant.cancel_url.as_ref(),
+        locale: merchant.locale.unwrap_or_default(),
+        terms_url: merchant.terms_url.as_ref(),
+        active: merchant.active,
+        rate_limit: merchant
+            .rate_limit
+            .unwrap_or(checkout_domain::merchant::DEFAULT_RATE_LIMIT),
+        created_at: merchant.created_at,
+    }
+}
+
+/// The account of `merchant` as the table holds it now: authentication may have used a copy
+/// remembered for `AUTH_CACHE_SECONDS`, and a merchant reading its settings after changing them
+/// must see the change.
+pub async fn current(app: &App, merchant: &Merchant) -> Result<Merchant, ApiError> {
+    app.store
+        .read_merchant(&merchant.id)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Applies the JSON merge patch `body` to `merchant`'s settings: every violated field at once
+/// (400, nothing written); a field set to `null` goes back to its default.
+pub async fn update_account(
+    app: &App,
+    merchant: &Merchant,
+    body: &[u8],
+) -> Result<Merchant, ApiError> {
+    let mut object = JsonObject::parse_body(body)?;
+    let mut v = Violations::default();
+    let mut updated = merchant.clone();
+    match nullable(&mut object, "displayName", &mut v) {
+        Some(Some(name)) if !name.trim().is_empty() && name.chars().count() <= DISPLAY_NAME_MAX => {
+            updated.display_name = name.trim().to_owned();
+        }
+        Some(_) => v.push(
+            "displayName",
+            Invalid::new(
+                "invalid_display_name",
+                format!("must be a string of 1 to {DISPLAY_NAME_MAX} characters"),
+            ),
+        ),
+        None => {}
+    }
+    if let Some(color) = nullable(&mut object, "brandColor", &mut v) {
+        updated.brand_color = match color {
+            Some(color) if is_brand_color(&color) => Some(color),
+            Some(_) => {
+                v.push(
+                    "brandColor",
+                    Invalid::new("invalid_color", "must be #RRGGBB"),
+                );
+                None
+            }
+            None => None,
+        };
+    }
+    for (name, slot) in [
+        ("successUrl", &mut updated.success_url),
+        ("cancelUrl", &mut updated.cancel_url),
+        ("termsUrl", &mut updated.terms_url),
+    ] {
+        if let Some(text) = nullable(&mut object, name, &mut v) {
+            *slot = match text.map(|t| HttpUrl::parse(&t)).transpose() {
+                Ok(url) => url,
+                Err(e) => {
+                    v.push(name, e);
+                    None
+                }
+            };
+        }
+    }
+    if let Some(text) = nullable(&mut object, "locale", &mut v) {
+        updated.locale = match text.map(|t| Locale::parse(&t)).transpose() {
+            Ok(locale) => locale,
+            Err(e) => {
+                v.push("locale", e);
+                None
+            }
+        };
+    }
+    for name in OPERATOR_FIELDS {
+        if object.take(name).is_some() {
+            v.push(
+                name,
+                Invalid::new("immutable_field", format!("{name} is set by the operator")),
+            );
+        }
+    }
+    object.finish(&mut v);
+    v.into_result(())?;
+    if updated != *merchant {
+        if !app.store.update_account(&updated).await? {
+            return Err(ApiError::NotFound);
+        }
+        app.auth_cache.forget_merchant(&merchant.id);
+    }
+    Ok(updated)
+}
+
+/// Field `name` when present: `Some(None)` for `null`, `Some(Some(text))` for a string; a value
+/// of another type is a violation.
+fn nullable(object: &mut JsonObject, name: &str, v: &mut Violations) -> Option<Option<String>> {
+    if !object.fields().any(|(field, _)| field == name) {
+        return None;
+    }
+    let Some(raw) = object.take(name) else {
+        return Some(None);
+    };
+    match serde_json::from_str::<Value>(raw.get()) {
+        Ok(Value::String(text)) => Some(Some(text)),
+        _ => {
+            v.push(
+                name,
+                Invalid::new("invalid_type", "must be a string or null"),
+            );
+            None
+        }
+    }
+}
