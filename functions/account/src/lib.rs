@@ -24,7 +24,7 @@ async fn route(
             .await?;
         return http::json(StatusCode::OK, &account::account(&merchant));
     }
-    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
+    let merchant = auth::authenticate(app, exchange, request).await?;
     let body = http::json_body(request)?;
     let updated = account::update_account(app, &merchant, body).await?;
     http::json(StatusCode::OK, &account::account(&updated))

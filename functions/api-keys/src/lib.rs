@@ -30,7 +30,7 @@ async fn route(
             &json!({"object": "list", "data": data, "hasMore": false, "nextCursor": null}),
         );
     }
-    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
+    let merchant = auth::authenticate(app, exchange, request).await?;
     let now = app.now();
     if request.method() == Method::DELETE {
         let id = http::resource_id(request, "key_")?;

@@ -16,7 +16,7 @@ async fn cancel(
     exchange: &http::Exchange,
     request: &Request,
 ) -> Result<Response<Body>, checkout_api::ApiError> {
-    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
+    let merchant = auth::authenticate(app, exchange, request).await?;
     let id = http::session_id(request)?;
     let session = service::end_session(app, &merchant, &id, Ending::Cancel).await?;
     http::json(

@@ -16,7 +16,7 @@ async fn create(
     exchange: &http::Exchange,
     request: &Request,
 ) -> Result<Response<Body>, checkout_api::ApiError> {
-    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
+    let merchant = auth::authenticate(app, exchange, request).await?;
     let body = http::json_body(request)?;
     let idempotency_key = http::idempotency_key_header(request)?;
     let created = service::create_session(

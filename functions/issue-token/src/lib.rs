@@ -15,7 +15,7 @@ async fn issue(
     exchange: &http::Exchange,
     request: &Request,
 ) -> Result<Response<Body>, checkout_api::ApiError> {
-    let (merchant, key) = auth::authenticate_key(app, exchange, request.headers()).await?;
+    let (merchant, key) = auth::authenticate_key(app, exchange, request).await?;
     let token = access_token::issue(
         &app.config.jwt_secret,
         &merchant.id,

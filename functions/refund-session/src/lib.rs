@@ -30,7 +30,7 @@ async fn route(
             .await?;
         return http::json(StatusCode::OK, &RefundList::render(&page, next_cursor));
     }
-    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
+    let merchant = auth::authenticate(app, exchange, request).await?;
     let id = http::session_id(request)?;
     let key = http::idempotency_key_header(request)?;
     let answered = if path.ends_with("/refunds") {

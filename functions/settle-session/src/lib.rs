@@ -16,7 +16,7 @@ async fn settle(
     exchange: &http::Exchange,
     request: &Request,
 ) -> Result<Response<Body>, checkout_api::ApiError> {
-    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
+    let merchant = auth::authenticate(app, exchange, request).await?;
     let id = http::session_id(request)?;
     let body = http::optional_json_body(request)?;
     let session = service::settlement::settle_now(app, &merchant, &id, body).await?;

@@ -15,7 +15,7 @@ async fn update(
     exchange: &http::Exchange,
     request: &Request,
 ) -> Result<Response<Body>, checkout_api::ApiError> {
-    let merchant = auth::authenticate(app, exchange, request.headers()).await?;
+    let merchant = auth::authenticate(app, exchange, request).await?;
     let id = http::session_id(request)?;
     let body = http::json_body(request)?;
     let session = service::update_session(app, &merchant, &id, body).await?;

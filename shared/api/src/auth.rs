@@ -5,6 +5,7 @@
 
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
+use lambda_http::Request;
 
 use crate::App;
 use crate::access_token;
@@ -14,18 +15,21 @@ use checkout_domain::api_key::{
     ApiKeyRecord, KeyScope, LAST_USED_RESOLUTION, TEST_KEY_PREFIX, hash_api_key,
 };
 use checkout_domain::hashing::constant_time_eq;
+use checkout_domain::ids::MerchantId;
 use checkout_domain::merchant::{DEFAULT_RATE_LIMIT, Merchant};
 use checkout_store::RateDecision;
 
-/// The active merchant whose valid, unrevoked key (or a token issued for it) is in `headers`,
-/// within its rate limit (its standing recorded on `exchange`). For writes: the request is
-/// admitted before it changes anything.
+/// The active merchant the request acts for — the one whose valid, unrevoked key (or a token
+/// issued for it) is in its headers, or the one a platform's key names — within its rate limit
+/// (its standing recorded on `exchange`). For writes: the request is admitted before it changes
+/// anything, and a read-only key goes no further.
 pub async fn authenticate(
     app: &App,
     exchange: &Exchange,
-    headers: &HeaderMap,
+    request: &Request,
 ) -> Result<Merchant, ApiError> {
-    let (merchant, key) = identify(app, headers).await?;
+    let named = named_merchant(request.headers(), Some(request.body().as_ref()))?;
+    let (merchant, key) = identify(app, request.headers(), named.as_deref()).await?;
     if key.scope == KeyScope::ReadOnly {
         return Err(ApiError::InsufficientScope);
     }
@@ -42,7 +46,8 @@ pub async fn authenticated_read<T>(
     headers: &HeaderMap,
     read: impl AsyncFnOnce(Merchant) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    let (merchant, key) = identify(app, headers).await?;
+    let named = named_merchant(headers, None)?;
+    let (merchant, key) = identify(app, headers, named.as_deref()).await?;
     let admission = admit(app, exchange, &merchant);
     let (admitted, (), answer) =
         tokio::join!(admission, note_use(app, &key), read(merchant.clone()));
@@ -67,17 +72,57 @@ async fn note_use(app: &App, key: &ApiKeyRecord) {
     }
 }
 
+/// The merchant a request names: its `Merchant-Id` header, or a top-level `merchantId` in its
+/// JSON `body`; both given and different is a 400.
+fn named_merchant(headers: &HeaderMap, body: Option<&[u8]>) -> Result<Option<String>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        #[serde(rename = "merchantId")]
+        merchant_id: Option<String>,
+    }
+    let header = headers
+        .get(MERCHANT_ID_HEADER)
+        .map(|value| value.to_str().unwrap_or_default().to_owned());
+    // Only a JSON object within the size limit is looked into; anything else is the service's
+    // to refuse, with the error that names what is wrong with it.
+    let in_body = body
+        .filter(|body| body.len() <= crate::http::MAX_BODY_BYTES)
+        .filter(|body| body.trim_ascii_start().first() == Some(&b'{'))
+        .and_then(|body| serde_json::from_slice::<Named>(body).ok())
+        .and_then(|named| named.merchant_id);
+    match (header, in_body) {
+        (Some(header), Some(in_body)) if header != in_body => Err(ApiError::field(
+            "merchantId",
+            "merchant_mismatch",
+            "the Merchant-Id header and merchantId differ",
+        )),
+        (header, in_body) => Ok(header.or(in_body)),
+    }
+}
+
+/// The header a platform's key names the merchant it acts for with.
+pub const MERCHANT_ID_HEADER: &str = "merchant-id";
+
 /// The active merchant whose valid, unrevoked key (or a token issued for it) is in `headers`,
-/// with that key, not yet counted against its limit.
-async fn identify(app: &App, headers: &HeaderMap) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+/// or that a platform's key acts for (`named`), with that key, not yet counted against its
+/// limit.
+async fn identify(
+    app: &App,
+    headers: &HeaderMap,
+    named: Option<&str>,
+) -> Result<(Merchant, ApiKeyRecord), ApiError> {
     let Some(token) = bearer_token(headers) else {
         return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
     };
     if token.starts_with(TEST_KEY_PREFIX) {
-        key_holder(app, &hash_api_key(token)).await
+        key_holder(app, &hash_api_key(token), named).await
     } else if token.split('.').count() == 3 {
         let claims = access_token::verify(&app.config.jwt_secret, token, app.now())?;
-        let found = key_holder(app, &claims.key).await?;
+        // A token names its merchant; a request may name it too, but no other.
+        if named.is_some_and(|named| named != claims.sub.as_str()) {
+            return Err(ApiError::NotFound);
+        }
+        let found = key_holder(app, &claims.key, Some(claims.sub.as_str())).await?;
         if !constant_time_eq(
             found.0.id.as_str().as_bytes(),
             claims.sub.as_str().as_bytes(),
@@ -95,15 +140,17 @@ async fn identify(app: &App, headers: &HeaderMap) -> Result<(Merchant, ApiKeyRec
 pub async fn authenticate_key(
     app: &App,
     exchange: &Exchange,
-    headers: &HeaderMap,
+    request: &Request,
 ) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+    let headers = request.headers();
+    let named = named_merchant(headers, Some(request.body().as_ref()))?;
     let Some(token) = bearer_token(headers) else {
         return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
     };
     if !token.starts_with(TEST_KEY_PREFIX) {
         return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
     }
-    let found = key_holder(app, &hash_api_key(token)).await?;
+    let found = key_holder(app, &hash_api_key(token), named.as_deref()).await?;
     if found.1.scope == KeyScope::ReadOnly {
         return Err(ApiError::InsufficientScope);
     }
@@ -112,16 +159,25 @@ pub async fn authenticate_key(
     Ok(found)
 }
 
-/// The active merchant of the unrevoked key whose hash is `hash`, as this container last saw
-/// them if that was within `AUTH_CACHE_SECONDS`.
-async fn key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+/// The active merchant of the unrevoked key whose hash is `hash` (or the one `named` that a
+/// platform's key acts for), as this container last saw them if that was within
+/// `AUTH_CACHE_SECONDS`.
+async fn key_holder(
+    app: &App,
+    hash: &str,
+    named: Option<&str>,
+) -> Result<(Merchant, ApiKeyRecord), ApiError> {
     let now = app.now();
-    let found = match app.auth_cache.get(hash, now, app.config.auth_cache) {
+    let remembered_as = format!("{hash}#{}", named.unwrap_or_default());
+    let found = match app
+        .auth_cache
+        .get(&remembered_as, now, app.config.auth_cache)
+    {
         Some(found) => found,
         None => {
-            let found = read_key_holder(app, hash).await?;
+            let found = read_key_holder(app, hash, named).await?;
             if app.config.auth_cache > time::Duration::ZERO {
-                app.auth_cache.put(hash, &found.0, &found.1, now);
+                app.auth_cache.put(&remembered_as, &found.0, &found.1, now);
             }
             found
         }
@@ -133,8 +189,14 @@ async fn key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecord), A
     Ok(found)
 }
 
-/// The active merchant of the unrevoked key whose hash is `hash`, read from the table.
-async fn read_key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+/// The active merchant of the unrevoked key whose hash is `hash`, read from the table: its own
+/// merchant (a request naming another is a 404), or for a platform's key the merchant `named`,
+/// which must be under that platform (any other is a 404, as an unknown one; none is a 400).
+async fn read_key_holder(
+    app: &App,
+    hash: &str,
+    named: Option<&str>,
+) -> Result<(Merchant, ApiKeyRecord), ApiError> {
     let fail = |failure| Err(ApiError::Unauthenticated(failure));
     let Some(record) = app.store.get_api_key(hash).await? else {
         return fail(AuthFailure::InvalidApiKey);
@@ -145,8 +207,24 @@ async fn read_key_holder(app: &App, hash: &str) -> Result<(Merchant, ApiKeyRecor
     if record.revoked {
         return fail(AuthFailure::RevokedApiKey);
     }
-    let Some(merchant) = app.store.get_merchant(&record.merchant_id).await? else {
-        return fail(AuthFailure::InvalidApiKey);
+    let merchant_id = match (&record.merchant_id, &record.platform_id) {
+        (Some(own), _) => {
+            if named.is_some_and(|named| named != own.as_str()) {
+                return Err(ApiError::NotFound);
+            }
+            own.clone()
+        }
+        (None, Some(_)) => {
+            let named = named.ok_or(ApiError::MerchantRequired)?;
+            MerchantId::parse(named).map_err(|_| ApiError::NotFound)?
+        }
+        (None, None) => return fail(AuthFailure::InvalidApiKey),
+    };
+    let merchant = match app.store.get_merchant(&merchant_id).await? {
+        Some(merchant) if record.platform_id.is_none() => merchant,
+        Some(merchant) if merchant.platform_id == record.platform_id => merchant,
+        _ if record.platform_id.is_some() => return Err(ApiError::NotFound),
+        _ => return fail(AuthFailure::InvalidApiKey),
     };
     if !merchant.active {
         return fail(AuthFailure::MerchantInactive);

@@ -46,10 +46,12 @@ impl AuthCache {
     /// Notes that the key with `hash` was recorded as used at `now`, so that this container does
     /// not write it again within the minute.
     pub fn mark_used(&self, hash: &str, now: Timestamp) {
-        if let Ok(mut entries) = self.entries.lock()
-            && let Some(entry) = entries.get_mut(hash)
-        {
-            entry.record.last_used_at = Some(now);
+        if let Ok(mut entries) = self.entries.lock() {
+            for entry in entries.values_mut() {
+                if entry.record.key_hash == hash {
+                    entry.record.last_used_at = Some(now);
+                }
+            }
         }
     }
 

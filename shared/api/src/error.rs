@@ -81,6 +81,9 @@ pub enum ApiError {
     /// The caller is not authenticated.
     #[error("unauthenticated: {0:?}")]
     Unauthenticated(AuthFailure),
+    /// A platform's key named no merchant to act for.
+    #[error("merchant required")]
+    MerchantRequired,
     /// The key may only read (`read_only`), and this request writes.
     #[error("insufficient scope")]
     InsufficientScope,
@@ -189,7 +192,9 @@ impl ApiError {
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Validation(_) | Self::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::MalformedJson(_) | Self::MerchantRequired => {
+                StatusCode::BAD_REQUEST
+            }
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
@@ -241,6 +246,12 @@ impl ApiError {
                 failure.code(),
                 "Unauthenticated",
                 failure.detail().to_owned(),
+            ),
+            Self::MerchantRequired => (
+                "merchant_required",
+                "Merchant required",
+                "A platform's key acts for one of its merchants: name it in the Merchant-Id header or as merchantId in the body."
+                    .to_owned(),
             ),
             Self::InsufficientScope => (
                 "insufficient_scope",

@@ -193,9 +193,14 @@ impl JsonObject {
         }
     }
 
-    /// Reports every field nobody took as unknown.
+    /// Reports every field nobody took as unknown. A top-level `merchantId` is not: it names the
+    /// merchant a platform's key acts for, which authentication has read.
     pub fn finish(self, violations: &mut Violations) {
+        let top_level = self.path.is_empty();
         for name in self.fields.keys() {
+            if top_level && name == "merchantId" {
+                continue;
+            }
             violations.push(
                 self.path_of(name),
                 Invalid::new("unknown_field", format!("{name:?} is not a known field")),

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{MerchantId, random_alphanumeric};
+use crate::ids::{MerchantId, PlatformId, random_alphanumeric};
 use crate::money::Invalid;
 use crate::timestamp::Timestamp;
 
@@ -49,8 +49,12 @@ pub struct ApiKeyRecord {
     /// What it may do (keys made before scopes are full).
     #[serde(default)]
     pub scope: KeyScope,
-    /// The key's merchant.
-    pub merchant_id: MerchantId,
+    /// The key's merchant; none for a platform's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_id: Option<MerchantId>,
+    /// The platform whose key this is, acting for one of its merchants per request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_id: Option<PlatformId>,
     /// Revoked keys never authenticate again.
     pub revoked: bool,
     /// When a rolled key stops working.
@@ -118,6 +122,13 @@ impl NewApiKey {
         Self::with(merchant_id, None, KeyScope::Full, now)
     }
 
+    /// A fresh random full key of platform `platform_id`.
+    pub fn for_platform(platform_id: &PlatformId, now: Timestamp) -> Self {
+        let mut key = Self::random(None, KeyScope::Full, now);
+        key.record.platform_id = Some(platform_id.clone());
+        key
+    }
+
     /// A fresh random key for `merchant_id` named `name` with `scope`.
     pub fn with(
         merchant_id: &MerchantId,
@@ -125,6 +136,12 @@ impl NewApiKey {
         scope: KeyScope,
         now: Timestamp,
     ) -> Self {
+        let mut key = Self::random(name, scope, now);
+        key.record.merchant_id = Some(merchant_id.clone());
+        key
+    }
+
+    fn random(name: Option<String>, scope: KeyScope, now: Timestamp) -> Self {
         let plaintext = format!("{TEST_KEY_PREFIX}{}", random_alphanumeric(32));
         let record = ApiKeyRecord {
             key_hash: hash_api_key(&plaintext),
@@ -132,7 +149,8 @@ impl NewApiKey {
             last4: Some(plaintext[plaintext.len() - 4..].to_owned()),
             name,
             scope,
-            merchant_id: merchant_id.clone(),
+            merchant_id: None,
+            platform_id: None,
             revoked: false,
             expires_at: None,
             last_used_at: None,

@@ -116,6 +116,15 @@ prefixed_id!(
 );
 
 prefixed_id!(
+    /// A platform, whose keys act for the merchants under it: `plt_` and 20 letters or digits.
+    PlatformId,
+    "plt_",
+    20,
+    "invalid_platform_id",
+    "must be a platform id: plt_ and 20 letters or digits"
+);
+
+prefixed_id!(
     /// A webhook event, also the `webhook-id` of each of its deliveries: `evt_` and 24.
     EventId,
     "evt_",

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::MerchantId;
+use crate::ids::{MerchantId, PlatformId};
 use crate::money::{Amount, FeeSchedule};
 use crate::timestamp::Timestamp;
 use crate::values::{HttpUrl, Locale};
@@ -47,6 +47,22 @@ pub struct Merchant {
     /// stay in the shard they were written to. Merchants stored before shards read as one.
     #[serde(default = "one_shard")]
     pub key_shards: u32,
+    /// The platform the merchant is under, whose keys may act for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_id: Option<PlatformId>,
+    /// Creation instant.
+    pub created_at: Timestamp,
+}
+
+/// A platform (SPEC §18): an account whose keys act for the merchants under it, each request
+/// naming the merchant it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Platform {
+    /// `plt_…`.
+    pub id: PlatformId,
+    /// Its name.
+    pub name: String,
     /// Creation instant.
     pub created_at: Timestamp,
 }

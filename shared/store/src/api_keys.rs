@@ -43,10 +43,15 @@ impl ApiKeyItem {
     }
 }
 
-/// Where a key is listed: its merchant's key partition, by creation.
+/// Where a key is listed: its merchant's (or platform's) key partition, by creation.
 fn listing(record: &ApiKeyRecord) -> (String, String) {
+    let partition = match (&record.merchant_id, &record.platform_id) {
+        (Some(merchant_id), _) => keys::merchant_keys(merchant_id),
+        (None, Some(platform_id)) => keys::platform_keys(platform_id),
+        (None, None) => "KEYS#UNOWNED".to_owned(),
+    };
     (
-        keys::merchant_keys(&record.merchant_id),
+        partition,
         keys::created_sort_key(&record.created_at.to_string(), &record.id()),
     )
 }

@@ -6,7 +6,7 @@
 //! migration.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use checkout_domain::ids::{EventId, MerchantId, SessionId};
+use checkout_domain::ids::{EventId, MerchantId, PlatformId, SessionId};
 use checkout_domain::merchant::shard_of;
 
 pub const PK: &str = "pk";
@@ -14,6 +14,15 @@ pub const SK: &str = "sk";
 
 pub fn merchant(merchant_id: &MerchantId) -> (String, &'static str) {
     (format!("MERCHANT#{merchant_id}"), "MERCHANT")
+}
+
+pub fn platform(platform_id: &PlatformId) -> (String, &'static str) {
+    (format!("PLATFORM#{platform_id}"), "PLATFORM")
+}
+
+/// `gsi1pk` of a platform's API keys.
+pub fn platform_keys(platform_id: &PlatformId) -> String {
+    format!("PLATFORM#{platform_id}#KEYS")
 }
 
 pub fn api_key(key_hash: &str) -> (String, &'static str) {

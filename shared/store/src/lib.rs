@@ -5,7 +5,8 @@
 //! | item               | pk                                   | sk          | indexes                                  |
 //! |--------------------|--------------------------------------|-------------|------------------------------------------|
 //! | merchant           | `MERCHANT#<merchantId>`              | `MERCHANT`  |                                          |
-//! | API key            | `APIKEY#<sha256(key)>`               | `APIKEY`    | by-merchant (`MERCHANT#<id>#KEYS`)       |
+//! | platform           | `PLATFORM#<platformId>`              | `PLATFORM`  |                                          |
+//! | API key            | `APIKEY#<sha256(key)>`               | `APIKEY`    | by-merchant (`MERCHANT#<id>#KEYS`, `PLATFORM#<id>#KEYS`) |
 //! | checkout session   | `SESSION#<sessionId>`                | `SESSION`   | by-merchant, by-group, due-by-time       |
 //! | refund             | `SESSION#<sessionId>#REFUNDS`        | `<createdAt>#<refundId>` |                          |
 //! | webhook event      | `EVENT#<eventId>`                    | `EVENT`     | by-merchant, by-group, due-by-time       |

@@ -8,8 +8,16 @@ use serde::{Deserialize, Serialize};
 use super::errors::condition_held;
 use super::{Store, keys, storage_error};
 use crate::errors::item_error;
-use checkout_domain::ids::MerchantId;
-use checkout_domain::merchant::Merchant;
+use checkout_domain::ids::{MerchantId, PlatformId};
+use checkout_domain::merchant::{Merchant, Platform};
+
+#[derive(Debug, Serialize, Deserialize)]
+struct PlatformItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    platform: Platform,
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct MerchantItem {
@@ -42,6 +50,25 @@ impl Store {
             merchant: merchant.clone(),
         };
         self.put_new(item).await
+    }
+
+    /// Writes a new platform; fails if the id is taken.
+    pub async fn put_platform(&self, platform: &Platform) -> Result<(), StoreError> {
+        let (pk, sk) = keys::platform(&platform.id);
+        self.put_new(PlatformItem {
+            pk,
+            sk: sk.to_owned(),
+            platform: platform.clone(),
+        })
+        .await
+    }
+
+    /// The platform `id`, if any.
+    pub async fn get_platform(&self, id: &PlatformId) -> Result<Option<Platform>, StoreError> {
+        let item: Option<PlatformItem> = self
+            .read(keys::key_map(keys::platform(id)), Freshness::Eventual)
+            .await?;
+        Ok(item.map(|i| i.platform))
     }
 
     /// The merchant `id`, if any.

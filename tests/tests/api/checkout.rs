@@ -184,7 +184,10 @@ async fn paying_with_the_success_card_completes_and_redirects_with_the_session_i
     // No card number or security code anywhere in the table; brand and last 4 only.
     let dump = format!("{:?}", env.items().await);
     assert!(!dump.contains("4242424242424242") && !dump.contains("4242 4242"));
-    assert!(!dump.contains("987\"") && !dump.contains("cardCvc") && !dump.contains("Jane Payer"));
+    // The security code as a stored value (random ids and hashes may well contain its digits).
+    assert!(
+        !dump.contains("S(\"987\")") && !dump.contains("cardCvc") && !dump.contains("Jane Payer")
+    );
     assert!(dump.contains("4242"));
 }
 

@@ -11,6 +11,7 @@ mod listing;
 mod openapi;
 mod outage;
 mod partial_refunds;
+mod platforms;
 mod processing;
 mod recovery;
 mod refunds;

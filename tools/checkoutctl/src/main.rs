@@ -46,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         command: MerchantCommand,
     },
+    /// Platforms, whose keys act for the merchants under them.
+    Platform {
+        #[command(subcommand)]
+        command: PlatformCommand,
+    },
     /// API keys.
     Key {
         #[command(subcommand)]
@@ -102,11 +107,21 @@ enum TableCommand {
 #[derive(Subcommand)]
 enum MerchantCommand {
     /// Creates a merchant and its first API key.
-    Create(MerchantOptions),
+    Create(Box<MerchantOptions>),
     /// Stops a merchant's keys from authenticating.
     Deactivate { merchant_id: String },
     /// Lets a deactivated merchant authenticate again.
     Activate { merchant_id: String },
+}
+
+#[derive(Subcommand)]
+enum PlatformCommand {
+    /// Creates a platform and its API key.
+    Create {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -159,9 +174,13 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 .await?;
             json!({ "table": cli.table, "created": created })
         }
+        Command::Platform {
+            command: PlatformCommand::Create { name },
+        } => serde_json::to_value(merchants::create_platform(&store, &name).await?)
+            .map_err(|e| AdminError::Storage(e.to_string()))?,
         Command::Merchant { command } => match command {
             MerchantCommand::Create(options) => {
-                serde_json::to_value(merchants::create_merchant(&store, options).await?)
+                serde_json::to_value(merchants::create_merchant(&store, *options).await?)
                     .map_err(|e| AdminError::Storage(e.to_string()))?
             }
             MerchantCommand::Deactivate { merchant_id } => {

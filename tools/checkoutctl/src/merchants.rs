@@ -3,9 +3,9 @@
 use std::str::FromStr;
 
 use checkout_domain::api_key::{NewApiKey, hash_api_key};
-use checkout_domain::ids::{EventId, MerchantId};
+use checkout_domain::ids::{EventId, MerchantId, PlatformId};
 use checkout_domain::merchant::{
-    DEFAULT_RATE_LIMIT, MAX_KEY_SHARDS, Merchant, is_brand_color, key_shards_for,
+    DEFAULT_RATE_LIMIT, MAX_KEY_SHARDS, Merchant, Platform, is_brand_color, key_shards_for,
     new_webhook_secret,
 };
 use checkout_domain::money::{Amount, Currency, FeeSchedule};
@@ -54,6 +54,42 @@ pub struct MerchantOptions {
     /// its rate limit, at most 64; docs/scale.md).
     #[arg(long)]
     pub key_shards: Option<u32>,
+    /// The platform (`plt_…`) whose keys may act for the merchant.
+    #[arg(long)]
+    pub platform: Option<String>,
+}
+
+/// What `platform create` prints: the only time its key is shown.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedPlatform {
+    /// `plt_…`.
+    pub platform_id: PlatformId,
+    /// `sk_test_…`: acts for any merchant under the platform named per request.
+    pub api_key: String,
+}
+
+/// Creates a platform with one API key.
+pub async fn create_platform(store: &Store, name: &str) -> Result<CreatedPlatform, AdminError> {
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AdminError::InvalidArgument(
+            "--name: 1 to 200 characters".into(),
+        ));
+    }
+    let now = Timestamp::now();
+    let platform = Platform {
+        id: PlatformId::generate(),
+        name,
+        created_at: now,
+    };
+    store.put_platform(&platform).await?;
+    let key = NewApiKey::for_platform(&platform.id, now);
+    store.put_api_key(&key.record).await?;
+    Ok(CreatedPlatform {
+        platform_id: platform.id,
+        api_key: key.plaintext,
+    })
 }
 
 /// What `merchant create` prints: the only time the key is shown.
@@ -130,6 +166,17 @@ pub async fn create_merchant(
             "--key-shards: 1 to {MAX_KEY_SHARDS}"
         )));
     }
+    let platform_id = match options.platform {
+        Some(text) => {
+            let id = PlatformId::parse(&text)
+                .map_err(|e| AdminError::InvalidArgument(format!("--platform: {}", e.message)))?;
+            if store.get_platform(&id).await?.is_none() {
+                return Err(AdminError::NotFound(format!("platform {id}")));
+            }
+            Some(id)
+        }
+        None => None,
+    };
     let now = Timestamp::now();
     let merchant = Merchant {
         id: MerchantId::generate(),
@@ -147,6 +194,7 @@ pub async fn create_merchant(
         fees,
         rate_limit: options.rate_limit,
         key_shards,
+        platform_id,
         created_at: now,
     };
     store.put_merchant(&merchant).await?;

@@ -135,7 +135,11 @@ async fn working_key(app: &App, merchant: &Merchant, id: &str) -> Result<ApiKeyR
         .find(|key| key.id() == id)
         .ok_or(ApiError::NotFound)?;
     match app.store.read_api_key(&listed.key_hash).await? {
-        Some(key) if key.merchant_id == merchant.id && key.is_usable_at(app.now()) => Ok(key),
+        Some(key)
+            if key.merchant_id.as_ref() == Some(&merchant.id) && key.is_usable_at(app.now()) =>
+        {
+            Ok(key)
+        }
         _ => Err(ApiError::NotFound),
     }
 }
