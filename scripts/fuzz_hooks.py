@@ -18,6 +18,10 @@ The `Merchant-Id` header is for platforms' keys; the run's key is a merchant's, 
 id is a 404, so generated values are dropped rather than turning every case into that 404 (the
 platform tests cover the header).
 
+The hosted page's operations take any session id, and generated ones name no session: half of the
+schema-valid cases of `GET /pay/{id}` (by a hash of the case, as above) are pointed at a session
+the run created, so the page is shown whatever order the stateful phase happens to take.
+
 The run's own API key is never rolled or revoked (it would end the run in 401s): a roll or a
 revocation addressed to it goes to a well-formed id no key has, which is a 404 to check as well.
 
@@ -41,6 +45,8 @@ counts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
 
 
 KEY_ROUTES = ("DELETE /v1/api_keys/{id}", "POST /v1/api_keys/{id}/roll")
+PAGE = "GET /pay/{id}"
+created_sessions = []
 UNKNOWN_KEY_ID = "key_" + "0" * 24
 
 
@@ -49,6 +55,10 @@ def before_call(ctx, case, kwargs):
     for name in list(case.headers or {}):
         if name.lower() == "merchant-id":
             del case.headers[name]
+    if case.operation.label == PAGE and created_sessions and body_is_schema_valid(case):
+        digest = hashlib.sha256(repr(sorted((case.path_parameters or {}).items())).encode()).digest()
+        if digest[0] % 2 == 0:
+            case.path_parameters["id"] = created_sessions[digest[1] % len(created_sessions)]
     if case.operation.label in KEY_ROUTES and (case.path_parameters or {}).get("id") == os.environ.get("FUZZ_KEY_ID"):
         case.path_parameters["id"] = UNKNOWN_KEY_ID
     if case.operation.label == CREATE and body_is_schema_valid(case) and isinstance(case.body, dict):
@@ -133,6 +143,11 @@ def after_call(ctx, case, response):
     phase = getattr(getattr(case.meta, "phase", None), "name", None)
     phase = getattr(phase, "value", phase) or "unknown"
     counts[str(phase)][case.operation.label][str(response.status_code)] += 1
+    if case.operation.label == CREATE and response.status_code == 201:
+        try:
+            created_sessions.append(response.json()["id"])
+        except (ValueError, KeyError, TypeError):
+            pass
 
 
 @atexit.register
