@@ -58,6 +58,12 @@ async fn the_page_shows_what_is_paid_for_under_strict_headers() {
     ] {
         assert!(page.body.contains(expected), "missing {expected}");
     }
+    // One top-level heading names whom the payer pays (axe-core: page-has-heading-one).
+    assert_eq!(page.body.matches("<h1").count(), 1);
+    assert!(
+        page.body
+            .contains(r#"<span id="summary">Acme Test Shop</span></h1>"#)
+    );
     for input in [
         "method",
         "cardNumber",
