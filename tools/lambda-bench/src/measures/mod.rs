@@ -28,7 +28,7 @@ use crate::runtime_api::Outcome;
 use crate::{BenchResult, Settings};
 
 /// Every function of the template.
-pub const FUNCTIONS: [&str; 14] = [
+pub const FUNCTIONS: [&str; 16] = [
     "create-session",
     "get-session",
     "update-session",
@@ -43,6 +43,8 @@ pub const FUNCTIONS: [&str; 14] = [
     "expiry-sweeper",
     "payment-settler",
     "settle-session",
+    "account",
+    "api-keys",
 ];
 /// The hello-world `lambda_http` binary every function is compared with.
 pub const FLOOR: &str = "hello-floor";
