@@ -92,19 +92,10 @@ async fn fill(client: &Client, id: &str, text: &str) {
         .expect("typed");
 }
 
-async fn landed(client: &Client) -> String {
-    client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Id("landed"))
-        .await
-        .expect("the merchant's page");
-    client.current_url().await.expect("a URL").to_string()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_browser() {
-    let env = TestEnv::new().await;
+/// A shop served over real HTTP on a free port: the app it is served by (checkout URLs under
+/// its address), that address, and the key of a merchant whose success and cancel URLs land on
+/// pages of that address no route serves (a browser still shows where it landed).
+async fn shop(env: &TestEnv) -> (checkout_api::App, String, String) {
     let mut app = env.app.clone();
     let base = local_server::serve(app.clone()).await;
     app.config.public_base_url = base.clone();
@@ -120,20 +111,44 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
             ..MerchantOptions::default()
         })
         .await;
+    (app, base, merchant.api_key)
+}
+
+/// The session `body` creates with `key` through the create handler (201 asserted).
+async fn created(
+    app: &checkout_api::App,
+    key: &str,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    let request = integration_tests::Call::event("create-session")
+        .key(Some(key))
+        .header("idempotency-key", None)
+        .json(body)
+        .into_request();
+    let response =
+        integration_tests::ApiResponse::from_response(create_session::handle(app, request).await);
+    assert_eq!(response.status, 201, "{:?}", response.body);
+    response.body
+}
+
+async fn landed(client: &Client) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Id("landed"))
+        .await
+        .expect("the merchant's page");
+    client.current_url().await.expect("a URL").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_browser() {
+    let env = TestEnv::new().await;
+    let (app, base, key) = shop(&env).await;
     let create = |body: serde_json::Value| {
-        let key = merchant.api_key.clone();
-        let app = app.clone();
+        let (app, key) = (app.clone(), key.clone());
         async move {
-            let request = integration_tests::Call::event("create-session")
-                .key(Some(&key))
-                .header("idempotency-key", None)
-                .json(&body)
-                .into_request();
-            let response = integration_tests::ApiResponse::from_response(
-                create_session::handle(&app, request).await,
-            );
-            assert_eq!(response.status, 201, "{:?}", response.body);
-            response.body["checkoutUrl"]
+            created(&app, &key, &body).await["checkoutUrl"]
                 .as_str()
                 .expect("a checkout URL")
                 .to_owned()
@@ -311,32 +326,14 @@ async fn screenshots(client: &Client, name: &str, focus: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secure() {
     let env = TestEnv::new().await;
-    let mut app = env.app.clone();
-    let base = local_server::serve(app.clone()).await;
-    app.config.public_base_url = base.clone();
-    let merchant = env
-        .merchant_with(MerchantOptions {
-            name: "Acme Coffee Roasters".into(),
-            display_name: Some("Acme Coffee".into()),
-            success_url: Some(format!("{base}/landing/success")),
-            cancel_url: Some(format!("{base}/landing/cancel")),
-            ..MerchantOptions::default()
-        })
-        .await;
+    let (app, base, key) = shop(&env).await;
     let create = |body: serde_json::Value| {
-        let key = merchant.api_key.clone();
-        let app = app.clone();
+        let (app, key) = (app.clone(), key.clone());
         async move {
-            let request = integration_tests::Call::event("create-session")
-                .key(Some(&key))
-                .header("idempotency-key", None)
-                .json(&body)
-                .into_request();
-            let response = integration_tests::ApiResponse::from_response(
-                create_session::handle(&app, request).await,
-            );
-            assert_eq!(response.status, 201, "{:?}", response.body);
-            response.body["id"].as_str().expect("an id").to_owned()
+            created(&app, &key, &body).await["id"]
+                .as_str()
+                .expect("an id")
+                .to_owned()
         }
     };
     let (_driver, webdriver) = start_chromedriver();
@@ -397,7 +394,7 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
         .expect("the confirmations");
     assert_eq!(confirmations.text().await.expect("text"), "0 of 12");
     screenshots(&client, "checkout-page-processing", "[data-testid=deposit]").await;
-    let settled = env.settle(&merchant.api_key, &id, &json!({})).await;
+    let settled = env.settle(&key, &id, &json!({})).await;
     assert_eq!(settled.status, 200);
     client.refresh().await.expect("reloaded");
     let state = client
@@ -435,7 +432,7 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
     approve.click().await.expect("approved");
     let success = landed(&client).await;
     assert!(success.contains("status=completed"), "{success}");
-    let paid = env.get(&merchant.api_key, &id).await.body;
+    let paid = env.get(&key, &id).await.body;
     assert_eq!(paid["payment"]["threeDSecure"], true);
 
     client.close().await.expect("the browser closes");
