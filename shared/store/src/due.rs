@@ -10,6 +10,9 @@ use super::{Store, index, keys, storage_error};
 use checkout_domain::ids::{EventId, SessionId};
 use checkout_domain::timestamp::Timestamp;
 
+/// Where a page of due items starts: the key the previous page of the shard ended at.
+pub type DueStart = Option<HashMap<String, AttributeValue>>;
+
 /// One page of ids due by some instant in one shard, and where the next page starts.
 #[derive(Debug)]
 pub struct DuePage<Id> {

@@ -36,7 +36,7 @@ mod transact;
 use aws_sdk_dynamodb::Client;
 
 pub use api_keys::KeyChange;
-pub use due::{DuePage, event_shards, session_shards, settlement_shards};
+pub use due::{DuePage, DueStart, event_shards, session_shards, settlement_shards};
 pub use errors::{StoreError, storage_error};
 pub use events::{DeliveryOutcome, EventPage, EventQuery};
 pub use footprint::{KeyWrite, item_size, writes_of};

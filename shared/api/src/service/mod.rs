@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod create_request;
 mod create_session;
 pub mod dispatch;
+mod due_pass;
 pub mod hosted_checkout;
 mod idempotent;
 mod list_events;

@@ -4,13 +4,13 @@
 
 use std::time::Instant;
 
-use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::App;
 use crate::error::ApiError;
 use crate::json_fields::{JsonObject, Violations};
 use crate::payments::{PaymentProcessor, Settlement, SettlementRequest, TestModeProcessor};
+use crate::service::due_pass;
 use crate::service::session_lifecycle::get_session;
 use crate::service::transition::announce;
 use checkout_domain::ids::SessionId;
@@ -19,11 +19,6 @@ use checkout_domain::money::Invalid;
 use checkout_domain::session::{CheckoutSession, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
 use checkout_store::{ChangeOutcome, settlement_shards};
-
-/// Sessions settled at once.
-const CONCURRENCY: usize = 32;
-/// Time kept back before the Lambda deadline; the next run picks up where this one stopped.
-const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What one settlement pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,40 +52,31 @@ pub async fn settle_due<P: PaymentProcessor>(
     now: Timestamp,
     deadline: Option<Instant>,
 ) -> Result<SettlementReport, ApiError> {
+    let pass = due_pass::run(
+        settlement_shards(),
+        deadline,
+        |shard, start| async move { app.store.settling_sessions(&shard, now, start).await },
+        |id| async move { settle_one(app, processor, &id, now).await },
+    )
+    .await?;
     let mut report = SettlementReport {
-        complete: true,
+        complete: pass.complete,
         ..SettlementReport::default()
     };
-    for shard in settlement_shards() {
-        let mut start = None;
-        loop {
-            if deadline.is_some_and(|d| Instant::now() + DEADLINE_MARGIN >= d) {
-                report.complete = false;
-                tracing::warn!(
-                    ?report,
-                    "settlement stopped at the deadline; the next run continues"
-                );
-                return Ok(report);
-            }
-            let page = app.store.settling_sessions(&shard, now, start).await?;
-            let outcomes: Vec<Result<Settled, ApiError>> = stream::iter(page.ids)
-                .map(|id| async move { settle_one(app, processor, &id, now).await })
-                .buffer_unordered(CONCURRENCY)
-                .collect()
-                .await;
-            for outcome in outcomes {
-                match outcome? {
-                    Settled::Completed => report.completed += 1,
-                    Settled::Failed => report.failed += 1,
-                    Settled::Waiting => report.waiting += 1,
-                    Settled::Already => report.already_settled += 1,
-                }
-            }
-            start = page.next;
-            if start.is_none() {
-                break;
-            }
+    for settled in pass.outcomes {
+        match settled {
+            Settled::Completed => report.completed += 1,
+            Settled::Failed => report.failed += 1,
+            Settled::Waiting => report.waiting += 1,
+            Settled::Already => report.already_settled += 1,
         }
+    }
+    if !report.complete {
+        tracing::warn!(
+            ?report,
+            "settlement stopped at the deadline; the next run continues"
+        );
+        return Ok(report);
     }
     tracing::info!(?report, "settlement");
     Ok(report)

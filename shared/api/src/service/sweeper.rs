@@ -4,21 +4,16 @@
 
 use std::time::Instant;
 
-use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use crate::App;
 use crate::error::ApiError;
+use crate::service::due_pass;
 use crate::service::transition::end_with_event;
 use checkout_domain::ids::SessionId;
 use checkout_domain::session::SessionStatus;
 use checkout_domain::timestamp::Timestamp;
 use checkout_store::{EndOutcome, session_shards};
-
-/// Sessions expired at once.
-const CONCURRENCY: usize = 32;
-/// Time kept back before the Lambda deadline; the next run picks up where this one stopped.
-const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What one sweep did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -38,39 +33,25 @@ pub async fn sweep(
     now: Timestamp,
     deadline: Option<Instant>,
 ) -> Result<SweepReport, ApiError> {
-    let mut report = SweepReport {
-        complete: true,
-        ..SweepReport::default()
+    let pass = due_pass::run(
+        session_shards(),
+        deadline,
+        |shard, start| async move { app.store.due_sessions(&shard, now, start).await },
+        |id| async move { expire_one(app, &id, now).await },
+    )
+    .await?;
+    let expired = pass.outcomes.iter().filter(|expired| **expired).count();
+    let report = SweepReport {
+        expired,
+        already_ended: pass.outcomes.len() - expired,
+        complete: pass.complete,
     };
-    for shard in session_shards() {
-        let mut start = None;
-        loop {
-            if deadline.is_some_and(|d| Instant::now() + DEADLINE_MARGIN >= d) {
-                report.complete = false;
-                tracing::warn!(
-                    ?report,
-                    "sweep stopped at the deadline; the next run continues"
-                );
-                return Ok(report);
-            }
-            let page = app.store.due_sessions(&shard, now, start).await?;
-            let outcomes: Vec<Result<bool, ApiError>> = stream::iter(page.ids)
-                .map(|id| async move { expire_one(app, &id, now).await })
-                .buffer_unordered(CONCURRENCY)
-                .collect()
-                .await;
-            for outcome in outcomes {
-                if outcome? {
-                    report.expired += 1;
-                } else {
-                    report.already_ended += 1;
-                }
-            }
-            start = page.next;
-            if start.is_none() {
-                break;
-            }
-        }
+    if !report.complete {
+        tracing::warn!(
+            ?report,
+            "sweep stopped at the deadline; the next run continues"
+        );
+        return Ok(report);
     }
     tracing::info!(?report, "sweep");
     Ok(report)
