@@ -23,18 +23,9 @@ pub struct DuePage<Id> {
 }
 
 impl Store {
-    /// Pending sessions of `shard` (from [`session_shards`]) whose expiry is at or before `now`.
+    /// Sessions of `shard` due at or before `now`: pending ones by expiry (a shard from
+    /// [`session_shards`]), processing ones by when they were paid ([`settlement_shards`]).
     pub async fn due_sessions(
-        &self,
-        shard: &str,
-        now: Timestamp,
-        start: Option<HashMap<String, AttributeValue>>,
-    ) -> Result<DuePage<SessionId>, StoreError> {
-        self.due(shard, keys::session_id_of, now, start).await
-    }
-
-    /// Processing sessions of `shard` (from [`settlement_shards`]) paid at or before `now`.
-    pub async fn settling_sessions(
         &self,
         shard: &str,
         now: Timestamp,

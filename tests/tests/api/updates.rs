@@ -216,6 +216,16 @@ async fn only_a_pending_session_of_ones_own_changes() {
     assert_eq!(lapsed.body["currentStatus"], "expired");
 }
 
+/// The TTL of the (only) item whose sort key is `sk`.
+async fn ttl_of(env: &TestEnv, sk: &str) -> String {
+    env.items()
+        .await
+        .into_iter()
+        .find(|item| item["sk"].as_s().is_ok_and(|s| s == sk))
+        .and_then(|item| item["ttl"].as_n().ok().cloned())
+        .expect("an item")
+}
+
 #[tokio::test]
 async fn a_new_expiry_moves_the_sweeper_and_the_order_ids_retention() {
     let env = TestEnv::new().await;
@@ -231,20 +241,8 @@ async fn a_new_expiry_moves_the_sweeper_and_the_order_ids_retention() {
     env.clock.advance(time::Duration::minutes(30));
     assert_eq!(env.sweep().await["expired"], 0, "not due any more");
     assert_eq!(env.get(&key, &id).await.body["status"], "pending");
-    let reservation_ttl = env
-        .items()
-        .await
-        .into_iter()
-        .find(|item| item["sk"].as_s().is_ok_and(|sk| sk == "ORDER"))
-        .and_then(|item| item["ttl"].as_n().ok().cloned())
-        .expect("a reservation");
-    let session_ttl = env
-        .items()
-        .await
-        .into_iter()
-        .find(|item| item["sk"].as_s().is_ok_and(|sk| sk == "SESSION"))
-        .and_then(|item| item["ttl"].as_n().ok().cloned())
-        .expect("a session");
+    let reservation_ttl = ttl_of(&env, "ORDER").await;
+    let session_ttl = ttl_of(&env, "SESSION").await;
     assert_eq!(
         reservation_ttl, session_ttl,
         "the order id lives as long as its session"

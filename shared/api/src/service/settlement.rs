@@ -55,7 +55,7 @@ pub async fn settle_due<P: PaymentProcessor>(
     let pass = due_pass::run(
         settlement_shards(),
         deadline,
-        |shard, start| async move { app.store.settling_sessions(&shard, now, start).await },
+        |shard, start| async move { app.store.due_sessions(&shard, now, start).await },
         |id| async move { settle_one(app, processor, &id, now).await },
     )
     .await?;
