@@ -497,12 +497,25 @@ impl TestEnv {
         if let Some(body) = body {
             call = call.json(body);
         }
+        self.call_with(event, call).await
+    }
+
+    /// Sends `call`, made from the sample event `event`, to the function that serves it.
+    pub async fn call_with(&self, event: &str, call: Call) -> ApiResponse {
         let request = call.into_request();
         let response = match event {
             "get-account" | "update-account" => account::handle(&self.app, request).await,
             "list-api-keys" | "create-api-key" | "roll-api-key" | "revoke-api-key" => {
                 api_keys::handle(&self.app, request).await
             }
+            "list-webhook-endpoints"
+            | "create-webhook-endpoint"
+            | "get-webhook-endpoint"
+            | "update-webhook-endpoint"
+            | "delete-webhook-endpoint"
+            | "rotate-webhook-secret"
+            | "test-webhook-endpoint" => webhook_endpoints::handle(&self.app, request).await,
+            "get-event" | "redeliver-event" => event_deliveries::handle(&self.app, request).await,
             other => panic!("no handler for the sample event {other}"),
         };
         ApiResponse::from_response(response)

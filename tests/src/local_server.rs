@@ -33,6 +33,8 @@ enum Function {
     UpdateSession,
     Account,
     ApiKeys,
+    WebhookEndpoints,
+    EventDeliveries,
     CheckoutPage,
 }
 
@@ -59,6 +61,16 @@ fn route(method: &Method, path: &str) -> Option<(Function, Option<String>)> {
             (Function::SettleSession, id(s))
         }
         (&Method::GET, ["v1", "events"]) => (Function::ListEvents, None),
+        (&Method::GET, ["v1", "events", s]) | (&Method::POST, ["v1", "events", s, "redeliver"]) => {
+            (Function::EventDeliveries, id(s))
+        }
+        (&Method::GET | &Method::POST, ["v1", "webhook_endpoints"]) => {
+            (Function::WebhookEndpoints, None)
+        }
+        (&Method::GET | &Method::PATCH | &Method::DELETE, ["v1", "webhook_endpoints", s])
+        | (&Method::POST, ["v1", "webhook_endpoints", s, "rotate_secret" | "test"]) => {
+            (Function::WebhookEndpoints, id(s))
+        }
         (&Method::GET | &Method::PATCH, ["v1", "account"]) => (Function::Account, None),
         (&Method::GET | &Method::POST, ["v1", "api_keys"]) => (Function::ApiKeys, None),
         (&Method::DELETE, ["v1", "api_keys", s])
@@ -187,6 +199,8 @@ async fn answer(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>> 
         Function::UpdateSession => update_session::handle(app, request).await,
         Function::Account => account::handle(app, request).await,
         Function::ApiKeys => api_keys::handle(app, request).await,
+        Function::WebhookEndpoints => webhook_endpoints::handle(app, request).await,
+        Function::EventDeliveries => event_deliveries::handle(app, request).await,
         Function::CheckoutPage => {
             checkout_page::handle(
                 app,

@@ -1,6 +1,7 @@
 //! What every function builds once per container and borrows in every invocation.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
@@ -28,7 +29,32 @@ pub struct App {
     pub auth_cache: AuthCache,
     /// Rate-limit slots this container holds.
     pub admissions: Admissions,
+    /// Failures a test injects where a crash could fall.
+    pub faults: Faults,
     clock: Arc<dyn Clock>,
+}
+
+/// Failures a test injects where a crash could fall, to show that nothing is lost when one does;
+/// none unless a test asks.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    fan_outs: Arc<AtomicU32>,
+}
+
+impl Faults {
+    /// Makes the next `count` fan-outs of an event to its deliveries fail before writing.
+    pub fn fail_fan_outs(&self, count: u32) {
+        self.fan_outs.store(count, Ordering::SeqCst);
+    }
+
+    /// Whether this fan-out is to fail.
+    pub(crate) fn fan_out_fails(&self) -> bool {
+        self.fan_outs
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok()
+    }
 }
 
 impl App {
@@ -50,6 +76,7 @@ impl App {
             config,
             auth_cache: AuthCache::default(),
             admissions: Admissions::default(),
+            faults: Faults::default(),
             clock,
         }
     }

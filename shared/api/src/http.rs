@@ -122,6 +122,11 @@ fn path_param(request: &Request, name: &str) -> Result<String, ApiError> {
         .ok_or(ApiError::NotFound)
 }
 
+/// Whether the route has an `{id}` in its path.
+pub fn has_path_id(request: &Request) -> bool {
+    path_param(request, "id").is_ok()
+}
+
 /// The `{id}` of a session route; an id this API could not have issued names no session, so 404.
 pub fn session_id(request: &Request) -> Result<SessionId, ApiError> {
     SessionId::parse(&path_param(request, "id")?).map_err(|_| ApiError::NotFound)

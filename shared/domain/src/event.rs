@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{EventId, MerchantId, SessionId};
+use crate::delivery::Delivery;
+use crate::ids::{EventId, MerchantId, SessionId, WebhookEndpointId};
 use crate::session::{CheckoutSession, SessionStatus};
 use crate::timestamp::Timestamp;
 
@@ -52,6 +53,11 @@ pub enum EventType {
     #[serde(rename = "refund.created")]
     #[strum(serialize = "refund.created")]
     RefundCreated,
+    /// The merchant asked to test an endpoint (its `data.object` is the endpoint); sent to that
+    /// endpoint alone.
+    #[serde(rename = "webhook_endpoint.test")]
+    #[strum(serialize = "webhook_endpoint.test")]
+    EndpointTest,
 }
 
 impl EventType {
@@ -77,6 +83,11 @@ impl EventType {
     pub fn parse(text: &str) -> Option<Self> {
         text.parse().ok()
     }
+
+    /// Whether an endpoint can ask for events of this type.
+    pub fn is_subscribable(self) -> bool {
+        self != Self::EndpointTest
+    }
 }
 
 /// Where an event's delivery stands.
@@ -91,7 +102,7 @@ pub enum DeliveryStatus {
     Delivered,
     /// Every attempt failed.
     Failed,
-    /// Neither the session nor the merchant has a webhook URL.
+    /// There was nowhere to send it: no endpoint took its type and its session has no URL.
     Skipped,
 }
 
@@ -107,28 +118,7 @@ impl DeliveryStatus {
     }
 }
 
-/// When attempt `n + 1` is due after attempt `n` failed (SPEC §11): 5 s, 5 min, 30 min, 2 h, 5 h,
-/// 10 h, 24 h. After the eighth attempt the event is failed.
-pub const RETRY_DELAYS: [time::Duration; 7] = [
-    time::Duration::seconds(5),
-    time::Duration::minutes(5),
-    time::Duration::minutes(30),
-    time::Duration::hours(2),
-    time::Duration::hours(5),
-    time::Duration::hours(10),
-    time::Duration::hours(24),
-];
-
-/// Attempts in all: the first and one per retry delay.
-pub const MAX_ATTEMPTS: u32 = RETRY_DELAYS.len() as u32 + 1;
-
-/// The delay before the next attempt after `attempts` have failed, or `None` when none remain.
-pub fn retry_delay(attempts: u32) -> Option<time::Duration> {
-    let index = usize::try_from(attempts.checked_sub(1)?).ok()?;
-    RETRY_DELAYS.get(index).copied()
-}
-
-/// A webhook event and its delivery record.
+/// A webhook event and its deliveries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookEvent {
@@ -139,8 +129,9 @@ pub struct WebhookEvent {
     pub kind: EventType,
     /// The session's merchant.
     pub merchant_id: MerchantId,
-    /// The session.
-    pub session_id: SessionId,
+    /// The session (none for an endpoint test).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<SessionId>,
     /// The merchant key shard of its session, where its list entry goes.
     #[serde(default, skip_serializing_if = "crate::session::is_zero")]
     pub key_shard: u32,
@@ -148,26 +139,34 @@ pub struct WebhookEvent {
     pub created_at: Timestamp,
     /// The exact body every attempt sends: `{id, type, createdAt, data: {object}}`.
     pub payload: String,
-    /// The session's own webhook URL, which overrides the merchant's.
+    /// The session's own webhook URL, a target besides the merchant's endpoints.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_url: Option<String>,
-    /// Delivery state.
-    pub delivery_status: DeliveryStatus,
-    /// Attempts made so far.
-    pub attempts: u32,
-    /// When the next attempt is due (pending only).
+    /// One per target, once the event has been fanned out to its targets; `None` until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_attempt_at: Option<Timestamp>,
-    /// A delivery in progress holds the event until then.
+    pub deliveries: Option<Vec<Delivery>>,
+    /// Bumped by every change to the deliveries; a change is written only over the revision it
+    /// was made from.
+    #[serde(default)]
+    pub revision: u32,
+    /// A dispatcher making attempts holds the event until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_until: Option<Timestamp>,
-    /// HTTP status of the last attempt, if one was received.
+    /// The deliveries summed up: pending while any is, failed if any failed, delivered when all
+    /// were, skipped when there was no target.
+    pub delivery_status: DeliveryStatus,
+    /// Attempts made so far, to every target.
+    pub attempts: u32,
+    /// When the next attempt is due: fan-out, or the earliest pending delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<Timestamp>,
+    /// HTTP status of the latest attempt, if one was received.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_status_code: Option<u16>,
-    /// Why the last attempt failed.
+    /// Why the latest attempt failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
-    /// When a 2xx was received.
+    /// When the last target took it, once all have.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_at: Option<Timestamp>,
 }
@@ -187,42 +186,162 @@ struct Data<'a, T: Serialize> {
     object: &'a T,
 }
 
+fn envelope<T: Serialize>(
+    id: &EventId,
+    kind: EventType,
+    object: &T,
+    now: Timestamp,
+) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&Envelope {
+        id: id.as_str(),
+        kind,
+        created_at: now,
+        data: Data { object },
+    })
+}
+
 impl WebhookEvent {
-    /// A new pending event of `kind` about `session`, carrying `object` (the session's resource
-    /// as of the change, or the refund); due at once.
+    /// A new event of `kind` for `merchant_id`, carrying `object`, due at once.
+    fn pending<T: Serialize>(
+        kind: EventType,
+        merchant_id: MerchantId,
+        object: &T,
+        now: Timestamp,
+    ) -> Result<Self, serde_json::Error> {
+        let id = EventId::generate();
+        Ok(Self {
+            payload: envelope(&id, kind, object, now)?,
+            id,
+            kind,
+            merchant_id,
+            session_id: None,
+            key_shard: 0,
+            created_at: now,
+            webhook_url: None,
+            deliveries: None,
+            revision: 0,
+            lease_until: None,
+            delivery_status: DeliveryStatus::Pending,
+            attempts: 0,
+            next_attempt_at: Some(now),
+            last_status_code: None,
+            last_error: None,
+            delivered_at: None,
+        })
+    }
+
+    /// A new event of `kind` about `session`, carrying `object` (the session's resource as of
+    /// the change, or the refund); due at once to be fanned out to its targets.
     pub fn new<T: Serialize>(
         kind: EventType,
         session: &CheckoutSession,
         object: &T,
         now: Timestamp,
     ) -> Result<Self, serde_json::Error> {
-        let id = EventId::generate();
-        let payload = serde_json::to_string(&Envelope {
-            id: id.as_str(),
-            kind,
-            created_at: now,
-            data: Data { object },
-        })?;
         Ok(Self {
-            id,
-            kind,
-            merchant_id: session.merchant_id.clone(),
-            session_id: session.id.clone(),
+            session_id: Some(session.id.clone()),
             key_shard: session.key_shard,
-            created_at: now,
-            payload,
             webhook_url: session
                 .webhook_url
                 .as_ref()
                 .map(|url| url.as_ref().to_owned()),
-            delivery_status: DeliveryStatus::Pending,
-            attempts: 0,
-            next_attempt_at: Some(now),
-            lease_until: None,
-            last_status_code: None,
-            last_error: None,
-            delivered_at: None,
+            ..Self::pending(kind, session.merchant_id.clone(), object, now)?
         })
+    }
+
+    /// A `webhook_endpoint.test` event carrying `object` (the endpoint), to endpoint
+    /// `endpoint_id` alone, due at once.
+    pub fn endpoint_test<T: Serialize>(
+        merchant_id: MerchantId,
+        endpoint_id: WebhookEndpointId,
+        object: &T,
+        now: Timestamp,
+    ) -> Result<Self, serde_json::Error> {
+        let mut event = Self::pending(EventType::EndpointTest, merchant_id, object, now)?;
+        let mut delivery = Delivery::to_endpoint(endpoint_id, now);
+        delivery.requested = true;
+        event.fan_out(vec![delivery]);
+        Ok(event)
+    }
+
+    /// Gives the event its targets, once.
+    pub fn fan_out(&mut self, deliveries: Vec<Delivery>) {
+        self.deliveries = Some(deliveries);
+        self.summarize();
+    }
+
+    /// Whether it waits to be fanned out.
+    pub fn awaits_fan_out(&self) -> bool {
+        self.deliveries.is_none() && self.delivery_status == DeliveryStatus::Pending
+    }
+
+    /// The positions of the deliveries due at `now`, unless another dispatcher holds the event.
+    pub fn due_deliveries(&self, now: Timestamp) -> Vec<usize> {
+        if self.lease_until.is_some_and(|until| until > now) {
+            return Vec::new();
+        }
+        self.deliveries
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter(|(_, delivery)| delivery.is_due(now))
+            .map(|(index, _)| index)
+            .collect()
+    }
+
+    /// Queues a fresh attempt of every delivery, or only of the one to `endpoint_id` (added when
+    /// the event never went there). `false` when it has not been fanned out yet: its first
+    /// attempts are still to come.
+    pub fn requeue(&mut self, endpoint_id: Option<&WebhookEndpointId>, now: Timestamp) -> bool {
+        let Some(deliveries) = self.deliveries.as_mut() else {
+            return false;
+        };
+        match endpoint_id {
+            None => deliveries.iter_mut().for_each(|d| d.requeue(now)),
+            Some(id) => {
+                match deliveries
+                    .iter_mut()
+                    .find(|d| d.endpoint_id.as_ref() == Some(id))
+                {
+                    Some(delivery) => delivery.requeue(now),
+                    None => {
+                        let mut delivery = Delivery::to_endpoint(id.clone(), now);
+                        delivery.requested = true;
+                        deliveries.push(delivery);
+                    }
+                }
+            }
+        }
+        self.summarize();
+        true
+    }
+
+    /// Brings the summary fields in line with the deliveries.
+    pub fn summarize(&mut self) {
+        let Some(deliveries) = &self.deliveries else {
+            return;
+        };
+        let any = |status| deliveries.iter().any(|d| d.status == status);
+        self.delivery_status = if deliveries.is_empty() {
+            DeliveryStatus::Skipped
+        } else if any(DeliveryStatus::Pending) {
+            DeliveryStatus::Pending
+        } else if any(DeliveryStatus::Failed) {
+            DeliveryStatus::Failed
+        } else {
+            DeliveryStatus::Delivered
+        };
+        self.attempts = deliveries.iter().map(|d| d.attempt_count).sum();
+        self.next_attempt_at = deliveries.iter().filter_map(|d| d.next_attempt_at).min();
+        let latest = deliveries
+            .iter()
+            .flat_map(|d| d.attempts.last())
+            .max_by_key(|attempt| attempt.at);
+        self.last_status_code = latest.and_then(|a| a.status_code);
+        self.last_error = latest.and_then(|a| a.error.clone());
+        self.delivered_at = (self.delivery_status == DeliveryStatus::Delivered)
+            .then(|| deliveries.iter().filter_map(|d| d.delivered_at).max())
+            .flatten();
     }
 }
 
@@ -231,16 +350,6 @@ mod tests {
     use strum::VariantArray;
 
     use super::*;
-
-    #[test]
-    fn retries_follow_the_contract_schedule_then_stop() {
-        let delays: Vec<_> = (1..=MAX_ATTEMPTS).map(retry_delay).collect();
-        assert_eq!(delays[0], Some(time::Duration::seconds(5)));
-        assert_eq!(delays[1], Some(time::Duration::minutes(5)));
-        assert_eq!(delays[6], Some(time::Duration::hours(24)));
-        assert_eq!(delays[7], None, "the eighth failure is final");
-        assert_eq!(MAX_ATTEMPTS, 8);
-    }
 
     #[test]
     fn every_terminal_status_has_an_event_and_pending_has_none() {

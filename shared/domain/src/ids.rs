@@ -142,6 +142,15 @@ prefixed_id!(
     "must be a refund id: re_ and 24 letters or digits"
 );
 
+prefixed_id!(
+    /// A merchant's webhook endpoint: `we_` and 24 letters or digits.
+    WebhookEndpointId,
+    "we_",
+    24,
+    "invalid_webhook_endpoint_id",
+    "must be a webhook endpoint id: we_ and 24 letters or digits"
+);
+
 /// Letters and digits a payer cannot confuse when reading them aloud (no 0/O, 1/I/L, U).
 const REFERENCE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
 

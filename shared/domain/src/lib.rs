@@ -5,6 +5,7 @@
 
 pub mod api_key;
 pub mod clock;
+pub mod delivery;
 pub mod event;
 pub mod hashing;
 pub mod ids;
@@ -14,3 +15,4 @@ pub mod refund;
 pub mod session;
 pub mod timestamp;
 pub mod values;
+pub mod webhook_endpoint;

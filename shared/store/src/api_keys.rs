@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use super::attributes::{built, s};
@@ -206,14 +206,7 @@ impl Store {
         new: &ApiKeyRecord,
         old_expires_at: Timestamp,
     ) -> Result<KeyChange, StoreError> {
-        let item = serde_dynamo::to_item(ApiKeyItem::new(new)).map_err(item_error)?;
-        let put = built(
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build(),
-        )?;
+        let put = self.new_item_write(ApiKeyItem::new(new))?;
         let builder = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys::key_map(keys::api_key(&old.key_hash))))
@@ -230,12 +223,10 @@ impl Store {
             }
         };
         let expire = built(builder.build())?;
-        let transaction = Transaction::default()
-            .with(Role::Keeper, TransactWriteItem::builder().put(put).build())
-            .with(
-                Role::Key,
-                TransactWriteItem::builder().update(expire).build(),
-            );
+        let transaction = Transaction::default().with(Role::Keeper, put).with(
+            Role::Key,
+            TransactWriteItem::builder().update(expire).build(),
+        );
         self.key_change(transaction).await
     }
 

@@ -5,15 +5,16 @@ use super::errors::StoreError;
 use crate::reads::Freshness;
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 
 use super::attributes::{n, s};
 use super::deflate::{deflate, inflate};
 use super::errors::condition_held;
 use super::listing::{IndexWalk, PageKey};
-use super::{Store, keys, storage_error};
+use super::{Store, keys};
 use crate::errors::item_error;
+use checkout_domain::delivery::Delivery;
 use checkout_domain::event::{DeliveryStatus, EventType, WebhookEvent};
 use checkout_domain::ids::{EventId, MerchantId, SessionId};
 use checkout_domain::timestamp::Timestamp;
@@ -29,8 +30,10 @@ pub(super) struct EventItem {
     sk: String,
     gsi1pk: String,
     gsi1sk: String,
-    gsi2pk: String,
-    gsi2sk: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi2pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi2sk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     gsi3pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,6 +46,10 @@ pub(super) struct EventItem {
     key_shard: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     webhook_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    deliveries: Option<Vec<Delivery>>,
+    #[serde(default)]
+    revision: u32,
     delivery_status: DeliveryStatus,
     attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,8 +80,8 @@ impl EventItem {
             sk: sk.to_owned(),
             gsi1pk: keys::merchant_events(&event.merchant_id, event.key_shard),
             gsi1sk: created.clone(),
-            gsi2pk: keys::session_events(&event.session_id),
-            gsi2sk: created,
+            gsi2pk: event.session_id.as_ref().map(keys::session_events),
+            gsi2sk: event.session_id.as_ref().map(|_| created),
             gsi3pk: event
                 .next_attempt_at
                 .map(|_| keys::delivery_shard(&event.id)),
@@ -84,6 +91,8 @@ impl EventItem {
             created_at: event.created_at,
             key_shard: event.key_shard,
             webhook_url: event.webhook_url.clone(),
+            deliveries: event.deliveries.clone(),
+            revision: event.revision,
             delivery_status: event.delivery_status,
             attempts: event.attempts,
             lease_until: event.lease_until,
@@ -101,8 +110,12 @@ impl EventItem {
         let id = keys::event_id_of(&self.pk).ok_or_else(|| unreadable("its key"))?;
         let merchant_id =
             keys::merchant_of_events(&self.gsi1pk).ok_or_else(|| unreadable("its merchant"))?;
-        let session_id =
-            keys::session_of_events(&self.gsi2pk).ok_or_else(|| unreadable("its session"))?;
+        let session_id = match &self.gsi2pk {
+            Some(key) => {
+                Some(keys::session_of_events(key).ok_or_else(|| unreadable("its session"))?)
+            }
+            None => None,
+        };
         let next_attempt_at = match &self.gsi3sk {
             Some(at) => {
                 Some(Timestamp::parse_rfc3339(at).ok_or_else(|| unreadable("its due time"))?)
@@ -123,6 +136,8 @@ impl EventItem {
             created_at: self.created_at,
             payload,
             webhook_url: self.webhook_url,
+            deliveries: self.deliveries,
+            revision: self.revision,
             delivery_status: self.delivery_status,
             attempts: self.attempts,
             next_attempt_at,
@@ -132,25 +147,6 @@ impl EventItem {
             delivered_at: self.delivered_at,
         })
     }
-}
-
-/// How a delivery attempt ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeliveryOutcome {
-    /// The endpoint answered 2xx.
-    Delivered {
-        /// Its status code.
-        status: u16,
-    },
-    /// No 2xx: a non-2xx status, a timeout, a refused target…
-    Failed {
-        /// The status code, when one was received.
-        status: Option<u16>,
-        /// What went wrong.
-        error: String,
-    },
-    /// There is nowhere to deliver to.
-    Skipped,
 }
 
 /// One event list request.
@@ -187,14 +183,7 @@ impl Store {
         &self,
         event: &WebhookEvent,
     ) -> Result<TransactWriteItem, StoreError> {
-        let item = EventItem::new(event, self.retention);
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(serde_dynamo::to_item(item).map_err(item_error)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(|e| StoreError::Internal(e.to_string()))?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        self.new_item_write(EventItem::new(event, self.retention))
     }
 
     /// The event `id`, read strongly consistent.
@@ -205,97 +194,80 @@ impl Store {
         item.map(EventItem::into_event).transpose()
     }
 
-    /// Claims the next delivery attempt of `event` until `lease_until`: only one dispatcher wins
-    /// an attempt, however many see the event due at once. Returns the claimed event (its
-    /// `attempts` counting this attempt), or `None` if it is not due or someone else holds it.
-    pub async fn claim_delivery(
-        &self,
-        event: &WebhookEvent,
-        now: Timestamp,
-        lease_until: Timestamp,
-    ) -> Result<Option<WebhookEvent>, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::event(&event.id))))
-            .update_expression("SET attempts = :next, leaseUntil = :lease")
-            .condition_expression(
-                "deliveryStatus = :pending AND attempts = :seen AND gsi3sk <= :now \
-                 AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)",
-            )
-            .expression_attribute_values(":next", n(event.attempts + 1))
-            .expression_attribute_values(":seen", n(event.attempts))
-            .expression_attribute_values(":lease", s(lease_until.to_string()))
-            .expression_attribute_values(":pending", s(DeliveryStatus::Pending.as_str()))
-            .expression_attribute_values(":now", s(now.to_string()))
-            .send()
-            .await;
-        match condition_held(result)? {
-            Some(_) => {
-                let mut claimed = event.clone();
-                claimed.attempts += 1;
-                claimed.lease_until = Some(lease_until);
-                Ok(Some(claimed))
-            }
-            None => Ok(None),
-        }
+    /// Writes a new event on its own (an endpoint test), not as part of a change.
+    pub async fn put_event(&self, event: &WebhookEvent) -> Result<(), StoreError> {
+        self.put_new(EventItem::new(event, self.retention)).await
     }
 
-    /// Records how the claimed attempt of `event` ended; `next_attempt_at` is when to try again
-    /// after a failure (`None`: no attempts left, the event is failed). Conditioned on the claim
-    /// still being ours.
-    pub async fn finish_delivery(
-        &self,
-        event: &WebhookEvent,
-        outcome: &DeliveryOutcome,
-        next_attempt_at: Option<Timestamp>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut set = vec!["deliveryStatus = :status"];
-        let mut remove = vec!["leaseUntil"];
-        let mut values = HashMap::from([(":attempts".to_owned(), n(event.attempts))]);
-        let status = match outcome {
-            DeliveryOutcome::Delivered { status } => {
-                set.extend(["deliveredAt = :now", "lastStatusCode = :code"]);
-                values.insert(":now".into(), s(now.to_string()));
-                values.insert(":code".into(), n(status));
-                remove.extend(["lastError", "nextAttemptAt", "gsi3pk", "gsi3sk"]);
-                DeliveryStatus::Delivered
-            }
-            DeliveryOutcome::Skipped => {
-                remove.extend(["nextAttemptAt", "gsi3pk", "gsi3sk"]);
-                DeliveryStatus::Skipped
-            }
-            DeliveryOutcome::Failed { status, error } => {
-                set.push("lastError = :error");
-                values.insert(
-                    ":error".into(),
-                    s(error.chars().take(500).collect::<String>()),
-                );
-                match status {
-                    Some(code) => {
-                        set.push("lastStatusCode = :code");
-                        values.insert(":code".into(), n(code));
-                    }
-                    None => remove.push("lastStatusCode"),
+    /// Writes `event`'s deliveries, lease and summary, which were read at revision
+    /// `event.revision - 1`: `false`, and nothing written, if another change came first.
+    pub async fn save_deliveries(&self, event: &WebhookEvent) -> Result<bool, StoreError> {
+        let seen = event.revision.checked_sub(1).ok_or_else(|| {
+            StoreError::Internal(format!("event {}: saved without a new revision", event.id))
+        })?;
+        let mut set = vec![
+            "deliveries = :deliveries",
+            "revision = :revision",
+            "deliveryStatus = :status",
+            "attempts = :attempts",
+        ];
+        let mut remove = vec!["nextAttemptAt"];
+        let deliveries =
+            serde_dynamo::to_attribute_value(event.deliveries.as_ref()).map_err(item_error)?;
+        let mut values = HashMap::from([
+            (":deliveries".to_owned(), deliveries),
+            (":revision".to_owned(), n(event.revision)),
+            (":seen".to_owned(), n(seen)),
+            (":status".to_owned(), s(event.delivery_status.as_str())),
+            (":attempts".to_owned(), n(event.attempts)),
+        ]);
+        let mut optional =
+            |name: &'static str, slot: &'static str, value: Option<AttributeValue>| match value {
+                Some(value) => {
+                    set.push(slot);
+                    values.insert(format!(":{name}"), value);
                 }
-                match next_attempt_at {
-                    Some(at) => {
-                        set.push("gsi3sk = :next");
-                        remove.push("nextAttemptAt");
-                        values.insert(":next".into(), s(at.to_string()));
-                        DeliveryStatus::Pending
-                    }
-                    None => {
-                        remove.extend(["nextAttemptAt", "gsi3pk", "gsi3sk"]);
-                        DeliveryStatus::Failed
-                    }
-                }
-            }
+                None => remove.push(name),
+            };
+        optional(
+            "leaseUntil",
+            "leaseUntil = :leaseUntil",
+            event.lease_until.map(|at| s(at.to_string())),
+        );
+        optional(
+            "lastStatusCode",
+            "lastStatusCode = :lastStatusCode",
+            event.last_status_code.map(n),
+        );
+        optional(
+            "lastError",
+            "lastError = :lastError",
+            event.last_error.clone().map(s),
+        );
+        optional(
+            "deliveredAt",
+            "deliveredAt = :deliveredAt",
+            event.delivered_at.map(|at| s(at.to_string())),
+        );
+        optional(
+            "gsi3sk",
+            "gsi3sk = :gsi3sk",
+            event.next_attempt_at.map(|at| s(at.to_string())),
+        );
+        optional(
+            "gsi3pk",
+            "gsi3pk = :gsi3pk",
+            event
+                .next_attempt_at
+                .map(|_| s(keys::delivery_shard(&event.id))),
+        );
+        let condition = if seen == 0 {
+            "attribute_exists(pk) AND (attribute_not_exists(revision) OR revision = :seen)"
+        } else {
+            "revision = :seen"
         };
-        values.insert(":status".into(), s(status.as_str()));
-        self.client
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(keys::key_map(keys::event(&event.id))))
@@ -304,31 +276,8 @@ impl Store {
                 set.join(", "),
                 remove.join(", ")
             ))
-            .condition_expression("attempts = :attempts")
+            .condition_expression(condition)
             .set_expression_attribute_values(Some(values))
-            .send()
-            .await
-            .map_err(storage_error)?;
-        Ok(())
-    }
-
-    /// Makes event `id` of `merchant_id` pending and due at `now` again, with a fresh set of
-    /// attempts; `false` if there is no such event.
-    pub async fn redeliver(&self, id: &EventId, now: Timestamp) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::event(id))))
-            .update_expression(
-                "SET deliveryStatus = :pending, attempts = :zero, gsi3pk = :shard, \
-                 gsi3sk = :now REMOVE leaseUntil, nextAttemptAt",
-            )
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":pending", s(DeliveryStatus::Pending.as_str()))
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":now", s(now.to_string()))
-            .expression_attribute_values(":shard", s(keys::delivery_shard(id)))
             .send()
             .await;
         Ok(condition_held(result)?.is_some())

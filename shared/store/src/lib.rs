@@ -10,6 +10,8 @@
 //! | checkout session   | `SESSION#<sessionId>`                | `SESSION`   | by-merchant, by-group, due-by-time       |
 //! | refund             | `SESSION#<sessionId>#REFUNDS`        | `<createdAt>#<refundId>` |                          |
 //! | webhook event      | `EVENT#<eventId>`                    | `EVENT`     | by-merchant, by-group, due-by-time       |
+//! | webhook endpoint   | `MERCHANT#<merchantId>`              | `ENDPOINT#<endpointId>` |                              |
+//! | endpoint count     | `MERCHANT#<merchantId>`              | `ENDPOINTS` |                                          |
 //! | order reservation  | `MERCHANT#<merchantId>#ORDER#<orderId>` | `ORDER`  |                                          |
 //! | idempotency record | `MERCHANT#<merchantId>#IDEMPOTENCY#<endpoint>#<key>` | `IDEMPOTENCY` |                   |
 //! | rate-limit window  | `RATE#<merchantId>#<unix second>[#<shard>]` | `RATE` |                                    |
@@ -19,6 +21,7 @@ mod attributes;
 mod conditions;
 mod deflate;
 mod due;
+mod endpoints;
 mod errors;
 mod events;
 mod footprint;
@@ -37,8 +40,9 @@ use aws_sdk_dynamodb::Client;
 
 pub use api_keys::KeyChange;
 pub use due::{DuePage, DueStart, event_shards, session_shards, settlement_shards};
+pub use endpoints::EndpointWrite;
 pub use errors::{StoreError, storage_error};
-pub use events::{DeliveryOutcome, EventPage, EventQuery};
+pub use events::{EventPage, EventQuery};
 pub use footprint::{KeyWrite, item_size, writes_of};
 pub use idempotency::{IdempotencyClaim, PriorUse, StoredResponse};
 pub use keys::event_id_of;

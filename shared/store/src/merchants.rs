@@ -2,7 +2,9 @@
 
 use super::errors::StoreError;
 use crate::reads::Freshness;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+
+use super::attributes::built;
 use serde::{Deserialize, Serialize};
 
 use super::errors::condition_held;
@@ -39,6 +41,21 @@ impl Store {
             .await
             .map_err(storage_error)?;
         Ok(())
+    }
+
+    /// The transaction item that writes `item` unless an item with its key exists.
+    pub(super) fn new_item_write(
+        &self,
+        item: impl serde::Serialize,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(serde_dynamo::to_item(item).map_err(item_error)?))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// Writes a new merchant; fails if the id is taken.

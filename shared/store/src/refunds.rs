@@ -1,7 +1,7 @@
 //! Refunds of a session (SPEC §15), kept in a partition of their own beside it, oldest first.
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use serde::{Deserialize, Serialize};
 
@@ -102,19 +102,13 @@ impl Store {
             ttl: now.plus(self.retention).unix_seconds(),
             refund: refund.clone(),
         };
-        let put = built(
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(serde_dynamo::to_item(item).map_err(item_error)?))
-                .condition_expression("attribute_not_exists(pk)")
-                .build(),
-        )?;
+        let put = self.new_item_write(item)?;
         let mut transaction = Transaction::default()
             .with(
                 Role::Session,
                 TransactWriteItem::builder().update(update).build(),
             )
-            .with(Role::Refund, TransactWriteItem::builder().put(put).build());
+            .with(Role::Refund, put);
         for event in events {
             transaction = transaction.with(Role::Event, self.event_write(event)?);
         }

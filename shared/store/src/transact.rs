@@ -26,7 +26,7 @@ pub(super) enum Role {
     Idempotency,
     /// The outbox event announcing the change.
     Event,
-    /// The merchant, checked and not written.
+    /// The merchant, checked (or its stage-one webhook URL taken off).
     Merchant,
     /// A refund of a session.
     Refund,
@@ -37,6 +37,10 @@ pub(super) enum Role {
     /// The API key that keeps its merchant able to act while another changes (a new key, or a
     /// standing full key checked).
     Keeper,
+    /// A webhook endpoint created or deleted.
+    Endpoint,
+    /// The count of a merchant's endpoints, kept under the limit.
+    Counter,
 }
 
 /// Items to commit together, each with its role.

@@ -6,6 +6,7 @@ mod checkout;
 mod concurrency;
 mod create;
 mod defects;
+mod endpoints;
 mod lifecycle;
 mod listing;
 mod openapi;

@@ -27,7 +27,7 @@ fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
 fn every_route_of_the_template_is_documented_and_in_the_make_dev_router() {
     let spec = document("openapi.yaml");
     let routes = template_routes();
-    assert_eq!(routes.len(), 22, "{routes:?}");
+    assert_eq!(routes.len(), 31, "{routes:?}");
     for route in &routes {
         assert!(
             !spec["paths"][route.path.as_str()][route.method.to_lowercase().as_str()].is_null(),
@@ -199,7 +199,7 @@ async fn the_local_server_that_fuzzing_uses_routes_every_deployed_route_to_a_han
     let base = integration_tests::local_server::serve(env.app.clone()).await;
     let not_routed = r#"{"message":"Not Found"}"#;
     let routes = template_routes();
-    assert_eq!(routes.len(), 22, "{routes:?}");
+    assert_eq!(routes.len(), 31, "{routes:?}");
     for Route { method, path, .. } in &routes {
         let path = path.replace("{id}", "cs_000000000000000000000000");
         let (status, headers, body) = send(&base, method, &path).await;

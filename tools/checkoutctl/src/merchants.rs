@@ -239,11 +239,10 @@ pub async fn set_active(
     }
 }
 
-/// Makes an event pending and due now again, with a fresh set of attempts.
+/// Queues a fresh attempt of every delivery of an event, due now, with a fresh schedule.
 pub async fn redeliver_event(store: &Store, event_id: &EventId) -> Result<(), AdminError> {
-    if store.redeliver(event_id, Timestamp::now()).await? {
-        Ok(())
-    } else {
-        Err(AdminError::NotFound(format!("event {event_id}")))
+    match checkout_api::service::events::requeue(store, event_id, None, Timestamp::now()).await? {
+        Some(_) => Ok(()),
+        None => Err(AdminError::NotFound(format!("event {event_id}"))),
     }
 }

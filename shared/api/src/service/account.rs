@@ -156,7 +156,11 @@ pub async fn update_account(
 
 /// Field `name` when present: `Some(None)` for `null`, `Some(Some(text))` for a string; a value
 /// of another type is a violation.
-fn nullable(object: &mut JsonObject, name: &str, v: &mut Violations) -> Option<Option<String>> {
+pub(crate) fn nullable(
+    object: &mut JsonObject,
+    name: &str,
+    v: &mut Violations,
+) -> Option<Option<String>> {
     if !object.fields().any(|(field, _)| field == name) {
         return None;
     }

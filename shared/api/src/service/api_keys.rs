@@ -152,7 +152,7 @@ pub async fn roll_key(
     id: &str,
     body: &[u8],
 ) -> Result<NewApiKey, ApiError> {
-    let overlap = parse_overlap(body)?;
+    let overlap = parse_overlap(body, time::Duration::ZERO)?;
     for _ in 0..ATTEMPTS {
         let old = working_key(app, merchant, id).await?;
         let now = app.now();
@@ -209,13 +209,16 @@ pub async fn revoke_key(
     Err(ApiError::Contention)
 }
 
-/// The overlap a roll asks for: `expiresIn`, an ISO 8601 duration up to 7 days (none when
-/// absent).
-fn parse_overlap(body: &[u8]) -> Result<time::Duration, ApiError> {
+/// The overlap a roll or a secret rotation asks for: `expiresIn`, an ISO 8601 duration up to 7
+/// days (`default` when absent).
+pub(crate) fn parse_overlap(
+    body: &[u8],
+    default: time::Duration,
+) -> Result<time::Duration, ApiError> {
     let mut object = JsonObject::parse_body(body)?;
     let mut v = Violations::default();
     let overlap = match object.string("expiresIn", &mut v) {
-        None => Some(time::Duration::ZERO),
+        None => Some(default),
         Some(text) => match Expiry::parse_duration(&text) {
             Ok(Expiry::In { seconds, .. })
                 if time::Duration::seconds(seconds) <= MAX_ROLL_OVERLAP =>
@@ -236,5 +239,5 @@ fn parse_overlap(body: &[u8]) -> Result<time::Duration, ApiError> {
         },
     };
     object.finish(&mut v);
-    Ok(v.into_result(overlap)?.unwrap_or(time::Duration::ZERO))
+    Ok(v.into_result(overlap)?.unwrap_or(default))
 }

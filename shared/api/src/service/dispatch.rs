@@ -12,11 +12,15 @@ use serde_json::Value;
 
 use crate::App;
 use crate::error::ApiError;
+use crate::service::webhook_endpoints;
 use crate::webhook::WebhookSender;
-use checkout_domain::event::{DeliveryStatus, retry_delay};
+use checkout_domain::delivery::{AttemptOutcome, Delivery, jitter};
+use checkout_domain::event::{DeliveryStatus, WebhookEvent};
 use checkout_domain::ids::EventId;
+use checkout_domain::merchant::Merchant;
 use checkout_domain::timestamp::Timestamp;
-use checkout_store::{DeliveryOutcome, event_id_of, event_shards};
+use checkout_domain::webhook_endpoint::{EndpointStatus, WebhookEndpoint};
+use checkout_store::{event_id_of, event_shards};
 
 /// Deliveries in flight at once.
 const CONCURRENCY: usize = 16;
@@ -26,6 +30,8 @@ const REFILL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 const LOOK_LIMIT: usize = 1_000;
 /// How long a claimed attempt holds its event; longer than the 10 s attempt timeout.
 const LEASE: time::Duration = time::Duration::seconds(30);
+/// Times the findings of a turn are written again over a redelivery request that came first.
+const RECORD_ATTEMPTS: usize = 5;
 /// Time kept back before the Lambda deadline so the last records are written.
 const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_secs(15);
 
@@ -65,11 +71,11 @@ struct StringAttribute {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DispatchReport {
-    /// Attempts made.
+    /// Requests sent.
     pub attempted: usize,
-    /// Of which delivered.
+    /// Deliveries that ended delivered.
     pub delivered: usize,
-    /// Events that ran out of attempts.
+    /// Deliveries that ran out of attempts (or whose endpoint went).
     pub failed: usize,
     /// Whether every due event was reached before the deadline.
     pub complete: bool,
@@ -145,7 +151,7 @@ pub async fn deliver_due(
     }
 }
 
-type Attempt<'a> = BoxFuture<'a, (EventId, Result<Option<DeliveryStatus>, ApiError>)>;
+type Attempt<'a> = BoxFuture<'a, (EventId, Result<Turn, ApiError>)>;
 
 /// One dispatcher run: up to [`CONCURRENCY`] deliveries in flight, refilled from a queue as each
 /// ends, so that a slow receiver holds one slot, never the run. While deliveries are in flight it
@@ -241,14 +247,13 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn record(&mut self, id: EventId, outcome: Result<Option<DeliveryStatus>, ApiError>) {
+    fn record(&mut self, id: EventId, outcome: Result<Turn, ApiError>) {
         match outcome {
-            Ok(Some(status)) => {
-                self.report.attempted += 1;
-                self.report.delivered += usize::from(status == DeliveryStatus::Delivered);
-                self.report.failed += usize::from(status == DeliveryStatus::Failed);
+            Ok(turn) => {
+                self.report.attempted += turn.attempted;
+                self.report.delivered += turn.delivered;
+                self.report.failed += turn.failed;
             }
-            Ok(None) => {}
             Err(err) => self.failed.push((id, err)),
         }
     }
@@ -287,66 +292,215 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Makes the next attempt of event `id` if it is due and nobody else is making it. Returns the
-/// event's delivery status afterwards, or `None` when no attempt was made.
+/// What one event's turn in a run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Turn {
+    /// Requests sent.
+    pub attempted: usize,
+    /// Deliveries that ended delivered.
+    pub delivered: usize,
+    /// Deliveries that ended failed.
+    pub failed: usize,
+}
+
+/// Where one due delivery goes, or why it goes nowhere.
+enum Plan<'a> {
+    Send { url: &'a str, secrets: Vec<&'a str> },
+    GiveUp(&'static str),
+}
+
+/// Fans event `id` out to its targets if that is still to do, then makes the attempts due at
+/// `now` of its deliveries, unless another dispatcher holds it.
 pub async fn deliver_event(
     app: &App,
     sender: &WebhookSender,
     id: &EventId,
     now: Timestamp,
-) -> Result<Option<DeliveryStatus>, ApiError> {
-    let Some(event) = app.store.get_event(id).await? else {
-        return Ok(None);
+) -> Result<Turn, ApiError> {
+    let Some(mut event) = app.store.get_event(id).await? else {
+        return Ok(Turn::default());
     };
-    let Some(claimed) = app
-        .store
-        .claim_delivery(&event, now, now.plus(LEASE))
-        .await?
-    else {
-        return Ok(None);
+    if event.awaits_fan_out() && !fan_out(app, &mut event, now).await? {
+        // Another dispatcher fanned it out first; go on from what it wrote.
+        event = match app.store.get_event(id).await? {
+            Some(event) => event,
+            None => return Ok(Turn::default()),
+        };
+    }
+    let due = event.due_deliveries(now);
+    if due.is_empty() {
+        return Ok(Turn::default());
+    }
+    let lease = now.plus(LEASE);
+    event.lease_until = Some(lease);
+    event.revision += 1;
+    if !app.store.save_deliveries(&event).await? {
+        return Ok(Turn::default());
+    }
+    let deliveries = event.deliveries.clone().unwrap_or_default();
+    let due: Vec<&Delivery> = due.iter().filter_map(|&i| deliveries.get(i)).collect();
+    let endpoints = if due.iter().any(|d| d.endpoint_id.is_some()) {
+        app.store.list_endpoints(&event.merchant_id).await?
+    } else {
+        Vec::new()
     };
-    let merchant = app.store.get_merchant(&claimed.merchant_id).await?;
-    let target = claimed.webhook_url.clone().or_else(|| {
-        merchant
-            .as_ref()?
-            .webhook_url
-            .as_ref()
-            .map(|u| u.as_ref().to_owned())
-    });
-    let outcome = match (target, &merchant) {
-        (Some(url), Some(merchant)) => {
-            sender
-                .send(
-                    &url,
-                    &merchant.webhook_secret,
-                    &claimed.id,
-                    &claimed.payload,
-                )
-                .await
+    let merchant = if due.iter().any(|d| d.url.is_some()) {
+        app.store.read_merchant(&event.merchant_id).await?
+    } else {
+        None
+    };
+    let plans = due
+        .iter()
+        .map(|delivery| plan(delivery, &endpoints, merchant.as_ref(), now));
+    let outcomes: Vec<Result<AttemptOutcome, &'static str>> =
+        futures::future::join_all(plans.map(|plan| async {
+            match plan {
+                Plan::Send { url, secrets } => {
+                    Ok(sender.send(url, &secrets, id, &event.payload).await)
+                }
+                Plan::GiveUp(why) => Err(why),
+            }
+        }))
+        .await;
+    let results: Vec<(Delivery, Result<AttemptOutcome, &'static str>, f64)> = due
+        .into_iter()
+        .cloned()
+        .zip(outcomes)
+        .map(|(delivery, outcome)| (delivery, outcome, jitter()))
+        .collect();
+    let merchant_id = event.merchant_id.clone();
+    let turn = record(app, event, lease, &results, now).await?;
+    for (delivery, outcome, _) in &results {
+        let (Some(endpoint_id), Ok(outcome)) = (&delivery.endpoint_id, outcome) else {
+            continue;
+        };
+        let changes = endpoints
+            .iter()
+            .find(|e| e.id == *endpoint_id)
+            .is_some_and(|e| {
+                e.clone()
+                    .observe(outcome.is_delivered(), outcome.is_gone(), now)
+            });
+        if changes {
+            webhook_endpoints::observe_attempt(
+                app,
+                &merchant_id,
+                endpoint_id,
+                outcome.is_delivered(),
+                outcome.is_gone(),
+                now,
+            )
+            .await?;
         }
-        _ => DeliveryOutcome::Skipped,
-    };
-    let next_attempt_at = match &outcome {
-        DeliveryOutcome::Failed { .. } => {
-            retry_delay(claimed.attempts).map(|delay| now.plus(delay))
+    }
+    Ok(turn)
+}
+
+/// Where `delivery` goes now: its endpoint (signed with each of its current secrets) unless the
+/// endpoint is gone or disabled and nobody asked for this delivery, or the session's URL
+/// (signed with the account's secret).
+fn plan<'a>(
+    delivery: &'a Delivery,
+    endpoints: &'a [WebhookEndpoint],
+    merchant: Option<&'a Merchant>,
+    now: Timestamp,
+) -> Plan<'a> {
+    if let Some(id) = &delivery.endpoint_id {
+        return match endpoints.iter().find(|e| e.id == *id) {
+            None => Plan::GiveUp("the endpoint was deleted"),
+            Some(e) if e.status == EndpointStatus::Disabled && !delivery.requested => {
+                Plan::GiveUp("the endpoint is disabled")
+            }
+            Some(e) => Plan::Send {
+                url: e.url.as_ref(),
+                secrets: e.signing_secrets(now),
+            },
+        };
+    }
+    match (&delivery.url, merchant) {
+        (Some(url), Some(merchant)) => Plan::Send {
+            url,
+            secrets: vec![merchant.webhook_secret.as_str()],
+        },
+        _ => Plan::GiveUp("the merchant no longer exists"),
+    }
+}
+
+/// Gives `event` its targets: every enabled endpoint of the merchant that takes its type, and
+/// the session's own URL. `false` if another dispatcher did it first.
+async fn fan_out(app: &App, event: &mut WebhookEvent, now: Timestamp) -> Result<bool, ApiError> {
+    if app.faults.fan_out_fails() {
+        return Err(ApiError::Internal(
+            "fan-out failed (injected by a test)".into(),
+        ));
+    }
+    let mut deliveries = Vec::new();
+    if let Some(merchant) = app.store.read_merchant(&event.merchant_id).await? {
+        for endpoint in webhook_endpoints::endpoints_of(app, &merchant).await? {
+            if endpoint.receives(event.kind) {
+                deliveries.push(Delivery::to_endpoint(endpoint.id, now));
+            }
         }
-        _ => None,
-    };
-    app.store
-        .finish_delivery(&claimed, &outcome, next_attempt_at, now)
-        .await?;
-    let status = match (&outcome, next_attempt_at) {
-        (DeliveryOutcome::Delivered { .. }, _) => DeliveryStatus::Delivered,
-        (DeliveryOutcome::Skipped, _) => DeliveryStatus::Skipped,
-        (DeliveryOutcome::Failed { .. }, Some(_)) => DeliveryStatus::Pending,
-        (DeliveryOutcome::Failed { .. }, None) => DeliveryStatus::Failed,
-    };
-    tracing::info!(
-        event_id = %claimed.id,
-        attempt = claimed.attempts,
-        status = status.as_str(),
-        outcome = ?outcome,
-        "webhook attempt"
-    );
-    Ok(Some(status))
+    }
+    if let Some(url) = &event.webhook_url {
+        deliveries.push(Delivery::to_url(url.clone(), now));
+    }
+    event.fan_out(deliveries);
+    event.revision += 1;
+    Ok(app.store.save_deliveries(event).await?)
+}
+
+/// Writes what the attempts found and lets the event go; when a redelivery request came in
+/// meanwhile, reads it again and writes the findings over it.
+async fn record(
+    app: &App,
+    mut event: WebhookEvent,
+    lease: Timestamp,
+    results: &[(Delivery, Result<AttemptOutcome, &'static str>, f64)],
+    now: Timestamp,
+) -> Result<Turn, ApiError> {
+    for _ in 0..RECORD_ATTEMPTS {
+        let mut turn = Turn::default();
+        if let Some(deliveries) = event.deliveries.as_mut() {
+            for (attempted, outcome, jitter) in results {
+                let Some(delivery) = deliveries
+                    .iter_mut()
+                    .find(|d| (&d.endpoint_id, &d.url) == (&attempted.endpoint_id, &attempted.url))
+                else {
+                    continue;
+                };
+                match outcome {
+                    Ok(outcome) => {
+                        turn.attempted += 1;
+                        delivery.record(now, outcome, *jitter);
+                    }
+                    Err(why) => delivery.give_up(now, why),
+                }
+                turn.delivered += usize::from(delivery.status == DeliveryStatus::Delivered);
+                turn.failed += usize::from(delivery.status == DeliveryStatus::Failed);
+                tracing::info!(
+                    event_id = %event.id,
+                    endpoint_id = ?delivery.endpoint_id,
+                    attempt = delivery.attempt_count,
+                    status = delivery.status.as_str(),
+                    outcome = ?outcome,
+                    "webhook attempt"
+                );
+            }
+        }
+        if event.lease_until == Some(lease) {
+            event.lease_until = None;
+        }
+        event.summarize();
+        event.revision += 1;
+        if app.store.save_deliveries(&event).await? {
+            return Ok(turn);
+        }
+        event = app
+            .store
+            .get_event(&event.id)
+            .await?
+            .ok_or_else(|| ApiError::Internal("an event went while it was delivered".into()))?;
+    }
+    Err(ApiError::Contention)
 }

@@ -9,8 +9,9 @@ use crate::cursor;
 use crate::error::ApiError;
 use crate::json_fields::Violations;
 use crate::service::query_params;
+use checkout_domain::delivery::{Attempt, Delivery};
 use checkout_domain::event::{DeliveryStatus, EventType, WebhookEvent};
-use checkout_domain::ids::{EventId, SessionId};
+use checkout_domain::ids::{EventId, SessionId, WebhookEndpointId};
 use checkout_domain::merchant::Merchant;
 use checkout_domain::money::Invalid;
 use checkout_domain::timestamp::Timestamp;
@@ -25,7 +26,7 @@ pub struct EventResource<'a> {
     #[serde(rename = "type")]
     kind: EventType,
     created_at: Timestamp,
-    session_id: &'a SessionId,
+    session_id: Option<&'a SessionId>,
     delivery_status: DeliveryStatus,
     attempts: u32,
     next_attempt_at: Option<Timestamp>,
@@ -33,6 +34,37 @@ pub struct EventResource<'a> {
     last_error: Option<&'a str>,
     delivered_at: Option<Timestamp>,
     data: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deliveries: Option<Vec<DeliveryResource<'a>>>,
+}
+
+/// One delivery of an event, as `GET /v1/events/{id}` shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryResource<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    endpoint_id: Option<&'a WebhookEndpointId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    status: DeliveryStatus,
+    attempts: &'a [Attempt],
+    attempt_count: u32,
+    next_attempt_at: Option<Timestamp>,
+    delivered_at: Option<Timestamp>,
+}
+
+impl<'a> DeliveryResource<'a> {
+    fn of(delivery: &'a Delivery) -> Self {
+        Self {
+            endpoint_id: delivery.endpoint_id.as_ref(),
+            url: delivery.url.as_deref(),
+            status: delivery.status,
+            attempts: &delivery.attempts,
+            attempt_count: delivery.attempt_count,
+            next_attempt_at: delivery.next_attempt_at,
+            delivered_at: delivery.delivered_at,
+        }
+    }
 }
 
 impl<'a> EventResource<'a> {
@@ -46,7 +78,7 @@ impl<'a> EventResource<'a> {
             object: "event",
             kind: event.kind,
             created_at: event.created_at,
-            session_id: &event.session_id,
+            session_id: event.session_id.as_ref(),
             delivery_status: event.delivery_status,
             attempts: event.attempts,
             next_attempt_at: event.next_attempt_at,
@@ -54,6 +86,22 @@ impl<'a> EventResource<'a> {
             last_error: event.last_error.as_deref(),
             delivered_at: event.delivered_at,
             data,
+            deliveries: None,
+        }
+    }
+
+    /// The resource of `event` with each of its deliveries and their attempts.
+    pub fn with_deliveries(event: &'a WebhookEvent) -> Self {
+        Self {
+            deliveries: Some(
+                event
+                    .deliveries
+                    .iter()
+                    .flatten()
+                    .map(DeliveryResource::of)
+                    .collect(),
+            ),
+            ..Self::of(event)
         }
     }
 }

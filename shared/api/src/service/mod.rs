@@ -6,6 +6,7 @@ pub mod create_request;
 mod create_session;
 pub mod dispatch;
 mod due_pass;
+pub mod events;
 pub mod hosted_checkout;
 mod idempotent;
 mod list_events;
@@ -18,10 +19,11 @@ pub mod sweeper;
 pub mod transition;
 mod update_request;
 mod update_session;
+pub mod webhook_endpoints;
 
 pub use create_session::{CREATE_SESSION_ENDPOINT, create_session};
 pub use idempotent::Created;
-pub use list_events::{EventList, EventResource, list_events};
+pub use list_events::{DeliveryResource, EventList, EventResource, list_events};
 pub use list_sessions::{SessionList, list_sessions};
 pub use refunds::{
     CREATE_REFUND_ENDPOINT, REFUND_SESSION_ENDPOINT, RefundList, create_refund, list_refunds,

@@ -30,6 +30,21 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
     Ok(format!("v1,{}", STANDARD.encode(tag)))
 }
 
+/// The `webhook-signature` header of a message signed with each of `secrets`, space-separated
+/// as Standard Webhooks allows while a secret is being rotated.
+pub fn sign_all(
+    secrets: &[&str],
+    id: &str,
+    timestamp: i64,
+    body: &str,
+) -> Result<String, SignatureError> {
+    let signatures = secrets
+        .iter()
+        .map(|secret| sign(secret, id, timestamp, body))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(signatures.join(" "))
+}
+
 /// Checks a `webhook-signature` header (space-separated `v1,<sig>` entries) in constant time.
 pub fn verify(
     secret: &str,

@@ -28,7 +28,7 @@ use crate::runtime_api::Outcome;
 use crate::{BenchResult, Settings};
 
 /// Every function of the template.
-pub const FUNCTIONS: [&str; 16] = [
+pub const FUNCTIONS: [&str; 18] = [
     "create-session",
     "get-session",
     "update-session",
@@ -45,6 +45,8 @@ pub const FUNCTIONS: [&str; 16] = [
     "settle-session",
     "account",
     "api-keys",
+    "webhook-endpoints",
+    "event-deliveries",
 ];
 /// The hello-world `lambda_http` binary every function is compared with.
 pub const FLOOR: &str = "hello-floor";

@@ -1,0 +1,95 @@
+//! `/v1/webhook_endpoints`: `GET` (list), `POST` (create, its secret shown once), `GET`,
+//! `PATCH` and `DELETE /v1/webhook_endpoints/{id}`, `POST …/{id}/rotate_secret` and
+//! `POST …/{id}/test`.
+
+use checkout_api::service::EventResource;
+use checkout_api::service::webhook_endpoints::{self, EndpointResource};
+use checkout_api::{App, auth, http};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+
+/// Handles one webhook-endpoint request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    let exchange = http::Exchange::new(&request);
+    exchange.finish(route(app, &exchange, &request).await)
+}
+
+async fn route(
+    app: &App,
+    exchange: &http::Exchange,
+    request: &Request,
+) -> Result<Response<Body>, checkout_api::ApiError> {
+    let action = request
+        .uri()
+        .path()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next();
+    let has_id = http::has_path_id(request);
+    if request.method() == Method::GET {
+        let listed = auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
+            if has_id {
+                let id = http::resource_id(request, "we_")?;
+                Ok(vec![
+                    webhook_endpoints::get_endpoint(app, &merchant, &id).await?,
+                ])
+            } else {
+                webhook_endpoints::endpoints_of(app, &merchant).await
+            }
+        })
+        .await?;
+        let now = app.now();
+        let data: Vec<EndpointResource> = listed
+            .iter()
+            .map(|e| EndpointResource::of(e, now))
+            .collect();
+        return match (has_id, data.first()) {
+            (true, Some(one)) => http::json(StatusCode::OK, one),
+            _ => http::json(
+                StatusCode::OK,
+                &json!({"object": "list", "data": data, "hasMore": false, "nextCursor": null}),
+            ),
+        };
+    }
+    let merchant = auth::authenticate(app, exchange, request).await?;
+    let now = app.now();
+    if !has_id {
+        let body = http::json_body(request)?;
+        let created = webhook_endpoints::create_endpoint(app, &merchant, body).await?;
+        return http::json(
+            StatusCode::CREATED,
+            &EndpointResource::with_secret(&created, now),
+        );
+    }
+    let id = http::resource_id(request, "we_")?;
+    match (request.method(), action) {
+        (&Method::DELETE, _) => {
+            let deleted = webhook_endpoints::delete_endpoint(app, &merchant, &id).await?;
+            http::json(
+                StatusCode::OK,
+                &json!({"id": deleted.id, "object": "webhook_endpoint", "deleted": true}),
+            )
+        }
+        (&Method::PATCH, _) => {
+            let body = http::json_body(request)?;
+            let updated = webhook_endpoints::update_endpoint(app, &merchant, &id, body).await?;
+            http::json(StatusCode::OK, &EndpointResource::of(&updated, now))
+        }
+        (_, Some("rotate_secret")) => {
+            let body = http::optional_json_body(request)?;
+            let rotated = webhook_endpoints::rotate_secret(app, &merchant, &id, body).await?;
+            http::json(
+                StatusCode::OK,
+                &EndpointResource::with_secret(&rotated, now),
+            )
+        }
+        _ => {
+            let event = webhook_endpoints::test_endpoint(app, &merchant, &id).await?;
+            http::json(
+                StatusCode::ACCEPTED,
+                &EventResource::with_deliveries(&event),
+            )
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! `GET /v1/events/{id}` (an event with its deliveries) and `POST /v1/events/{id}/redeliver`.
+
+use crate::App;
+use crate::error::ApiError;
+use crate::json_fields::{JsonObject, Violations};
+use crate::service::webhook_endpoints;
+use checkout_domain::event::WebhookEvent;
+use checkout_domain::ids::{EventId, WebhookEndpointId};
+use checkout_domain::merchant::Merchant;
+use checkout_domain::timestamp::Timestamp;
+use checkout_store::{Store, StoreError};
+
+/// Times a redelivery is written again over a change that came first.
+const ATTEMPTS: usize = 5;
+
+/// The merchant's event named by the path id `id`; 404 for any other.
+pub async fn get_event(app: &App, merchant: &Merchant, id: &str) -> Result<WebhookEvent, ApiError> {
+    let id = EventId::parse(id).map_err(|_| ApiError::NotFound)?;
+    app.store
+        .get_event(&id)
+        .await?
+        .filter(|event| event.merchant_id == merchant.id)
+        .ok_or(ApiError::NotFound)
+}
+
+/// `POST /v1/events/{id}/redeliver` `{ endpointId? }`: a fresh attempt of every delivery of the
+/// merchant's event, or of the one to that endpoint (even one the event never went to).
+pub async fn redeliver(
+    app: &App,
+    merchant: &Merchant,
+    id: &str,
+    body: &[u8],
+) -> Result<WebhookEvent, ApiError> {
+    let mut object = JsonObject::parse_body(body)?;
+    let mut v = Violations::default();
+    let endpoint = object.string("endpointId", &mut v);
+    object.finish(&mut v);
+    let endpoint = v.into_result(endpoint)?;
+    let event = get_event(app, merchant, id).await?;
+    let endpoint_id = match endpoint {
+        Some(text) => Some(
+            webhook_endpoints::get_endpoint(app, merchant, &text)
+                .await?
+                .id,
+        ),
+        None => None,
+    };
+    requeue(&app.store, &event.id, endpoint_id.as_ref(), app.now())
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Queues a fresh attempt of event `id`'s deliveries (or of the one to `endpoint_id`); the event
+/// as written, `None` if there is no such event. An event not fanned out yet is left as it is:
+/// its first attempts are still to come.
+pub async fn requeue(
+    store: &Store,
+    id: &EventId,
+    endpoint_id: Option<&WebhookEndpointId>,
+    now: Timestamp,
+) -> Result<Option<WebhookEvent>, StoreError> {
+    for _ in 0..ATTEMPTS {
+        let Some(mut event) = store.get_event(id).await? else {
+            return Ok(None);
+        };
+        if !event.requeue(endpoint_id, now) {
+            return Ok(Some(event));
+        }
+        event.revision += 1;
+        if store.save_deliveries(&event).await? {
+            tracing::info!(event_id = %id, endpoint_id = ?endpoint_id, "redelivery queued");
+            return Ok(Some(event));
+        }
+    }
+    Err(StoreError::Contention)
+}
