@@ -22,6 +22,11 @@ The hosted page's operations take any session id, and generated ones name no ses
 schema-valid cases of `GET /pay/{id}` (by a hash of the case, as above) are pointed at a session
 the run created, so the page is shown whatever order the stateful phase happens to take.
 
+Webhook endpoints get the same treatment: half of the schema-valid creates (by a hash of the body)
+are completed into a valid one (an https URL, a valid filter), and half of the schema-valid cases of
+the routes of one endpoint are pointed at an endpoint the run created, so reading, changing,
+rotating, testing and deleting a real endpoint are fuzzed too, not only their 404s.
+
 The run's own API key is never rolled or revoked (it would end the run in 401s): a roll or a
 revocation addressed to it goes to a well-formed id no key has, which is a 404 to check as well.
 
@@ -45,6 +50,16 @@ counts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
 
 
 KEY_ROUTES = ("DELETE /v1/api_keys/{id}", "POST /v1/api_keys/{id}/roll")
+CREATE_ENDPOINT = "POST /v1/webhook_endpoints"
+ENDPOINT_ROUTES = (
+    "GET /v1/webhook_endpoints/{id}",
+    "PATCH /v1/webhook_endpoints/{id}",
+    "DELETE /v1/webhook_endpoints/{id}",
+    "POST /v1/webhook_endpoints/{id}/rotate_secret",
+    "POST /v1/webhook_endpoints/{id}/test",
+)
+EVENT_TYPES = ("checkout.session.completed", "checkout.session.expired", "refund.created")
+created_endpoints = []
 PAGE = "GET /pay/{id}"
 created_sessions = []
 UNKNOWN_KEY_ID = "key_" + "0" * 24
@@ -59,6 +74,20 @@ def before_call(ctx, case, kwargs):
         digest = hashlib.sha256(repr(sorted((case.path_parameters or {}).items())).encode()).digest()
         if digest[0] % 2 == 0:
             case.path_parameters["id"] = created_sessions[digest[1] % len(created_sessions)]
+    if case.operation.label in ENDPOINT_ROUTES and created_endpoints and body_is_schema_valid(case):
+        digest = hashlib.sha256(repr(sorted((case.path_parameters or {}).items())).encode()).digest()
+        if digest[0] % 2 == 0:
+            case.path_parameters["id"] = created_endpoints[digest[1] % len(created_endpoints)]
+    if case.operation.label == CREATE_ENDPOINT and body_is_schema_valid(case) and isinstance(case.body, dict):
+        digest = hashlib.sha256(json.dumps(case.body, sort_keys=True, default=str).encode()).digest()
+        if digest[0] % 2 == 0:
+            generated = case.body
+            case.body = {
+                "url": f"https://hooks.example/fuzz/{digest.hex()[:12]}",
+                "enabledEvents": ["*"] if digest[1] % 2 else list(EVENT_TYPES[: 1 + digest[2] % 3]),
+            }
+            if printable(generated.get("description"), 500):
+                case.body["description"] = generated["description"]
     if case.operation.label in KEY_ROUTES and (case.path_parameters or {}).get("id") == os.environ.get("FUZZ_KEY_ID"):
         case.path_parameters["id"] = UNKNOWN_KEY_ID
     if case.operation.label == CREATE and body_is_schema_valid(case) and isinstance(case.body, dict):
@@ -143,6 +172,11 @@ def after_call(ctx, case, response):
     phase = getattr(getattr(case.meta, "phase", None), "name", None)
     phase = getattr(phase, "value", phase) or "unknown"
     counts[str(phase)][case.operation.label][str(response.status_code)] += 1
+    if case.operation.label == CREATE_ENDPOINT and response.status_code == 201:
+        try:
+            created_endpoints.append(response.json()["id"])
+        except (ValueError, KeyError, TypeError):
+            pass
     if case.operation.label == CREATE and response.status_code == 201:
         try:
             created_sessions.append(response.json()["id"])

@@ -121,11 +121,25 @@ async fn endpoints_are_created_listed_changed_and_deleted_and_bad_input_writes_n
             "update-webhook-endpoint",
             &key,
             Some(&id),
-            Some(&json!({"status": "paused", "url": "not a url", "enabledEvents": []})),
+            Some(&json!({"status": "paused", "url": "not a url", "enabledEvents": [], "x": 1})),
         )
         .await;
     assert_eq!(refused.status, 400);
-    assert_eq!(refused.error_fields().len(), 3);
+    assert_eq!(refused.error_fields().len(), 4);
+    let nulls = env
+        .call(
+            "update-webhook-endpoint",
+            &key,
+            Some(&id),
+            Some(&json!({"status": null, "url": null, "enabledEvents": null})),
+        )
+        .await;
+    assert_eq!(
+        (nulls.status, nulls.error_fields().len()),
+        (400, 3),
+        "{}",
+        nulls.body
+    );
     assert_eq!(
         endpoint(&env, &key, &id).await.body,
         patched.body,
@@ -695,4 +709,36 @@ async fn other_merchants_and_platforms_get_404_and_read_only_keys_403_writing_no
         (unnamed.status, &unnamed.body["code"]),
         (400, &json!("merchant_required"))
     );
+}
+
+#[tokio::test]
+async fn an_endpoint_on_an_internal_address_is_refused_when_saved() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let mut guarded = env.app.clone();
+    guarded.config.allow_private_webhook_targets = false;
+    let save = |url: &str| {
+        let request = Call::event("create-webhook-endpoint")
+            .key(Some(&key))
+            .json(&json!({"url": url, "enabledEvents": ["*"]}))
+            .into_request();
+        let guarded = guarded.clone();
+        async move { ApiResponse::from_response(webhook_endpoints::handle(&guarded, request).await) }
+    };
+    let before = env.data_items().await;
+    let loopback = save("http://127.0.0.1:4000/hook").await;
+    assert_eq!(loopback.body["errors"][0]["code"], "forbidden_target");
+    for internal in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://10.1.2.3/hook",
+        "http://localhost:4000/hook",
+    ] {
+        let refused = save(internal).await;
+        assert_eq!(refused.status, 400, "{internal}: {}", refused.body);
+        assert_eq!(refused.error_fields(), ["url"], "{internal}");
+    }
+    assert_eq!(env.data_items().await, before, "nothing written");
+    // A name that does not resolve yet is taken; every call checks it again.
+    assert_eq!(save("https://hooks.invalid/checkout").await.status, 201);
 }

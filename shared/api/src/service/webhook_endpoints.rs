@@ -156,6 +156,15 @@ pub async fn update_endpoint(
 ) -> Result<WebhookEndpoint, ApiError> {
     let mut object = JsonObject::parse_body(body)?;
     let mut v = Violations::default();
+    for name in ["url", "enabledEvents", "status"] {
+        if object
+            .fields()
+            .any(|(field, raw)| field == name && raw.get() == "null")
+        {
+            object.take(name);
+            v.push(name, Invalid::new("invalid_type", "cannot be null"));
+        }
+    }
     let url = match object.string("url", &mut v) {
         Some(text) => checked_url(app, &text, &mut v).await,
         None => None,
@@ -301,11 +310,12 @@ fn required(object: &JsonObject, names: &[&str], v: &mut Violations) {
 }
 
 /// A URL the deployment may call: http(s), and not an internal address unless the deployment
-/// allows them (checked again on every call, since DNS can change in between).
+/// allows them (checked again on every call, since DNS can change in between; a name that does
+/// not resolve yet is taken, see [`TargetGuard::check_on_save`]).
 async fn checked_url(app: &App, text: &str, v: &mut Violations) -> Option<HttpUrl> {
     let url = HttpUrl::parse(text).map_err(|e| v.push("url", e)).ok()?;
     if !app.config.allow_private_webhook_targets
-        && let Err(why) = TargetGuard::new(false).check(url.as_ref()).await
+        && let Err(why) = TargetGuard::new(false).check_on_save(url.as_ref()).await
     {
         v.push("url", Invalid::new("forbidden_target", why));
         return None;

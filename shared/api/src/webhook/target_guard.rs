@@ -46,6 +46,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || first == 0x0064 && ip.segments()[1] == 0xff9b)
 }
 
+/// How long saving an endpoint waits for its host to resolve.
+const SAVE_LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The SSRF policy of one deployment.
 #[derive(Debug, Clone, Copy)]
 pub struct TargetGuard {
@@ -56,6 +59,27 @@ impl TargetGuard {
     /// A guard; `allow_private` turns it off (local development only).
     pub fn new(allow_private: bool) -> Self {
         Self { allow_private }
+    }
+
+    /// Checks `url` as it is saved: refused if its host is, or now resolves to, an address the
+    /// guard refuses. A name that does not resolve yet (or not within a second) is taken: DNS may
+    /// not be set up when the endpoint is, and every call checks again before connecting.
+    pub async fn check_on_save(&self, url: &str) -> Result<(), String> {
+        let resolvable = match Url::parse(url).ok().as_ref().and_then(Url::host) {
+            Some(Host::Domain(domain)) => {
+                let lookup = tokio::net::lookup_host((domain, 443));
+                matches!(
+                    tokio::time::timeout(SAVE_LOOKUP_TIMEOUT, lookup).await,
+                    Ok(Ok(_))
+                )
+            }
+            _ => true,
+        };
+        if resolvable {
+            self.check(url).await
+        } else {
+            Ok(())
+        }
     }
 
     /// Checks `url` before any connection: scheme, and every address its host stands for.
