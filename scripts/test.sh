@@ -10,6 +10,8 @@ ensure_java
 dynamodb_local_dir >/dev/null
 ensure_cfn_lint
 ensure_chromium
+AXE_CORE_JS="$(axe_core_js)"
+export AXE_CORE_JS
 
 log "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml

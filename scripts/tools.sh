@@ -13,6 +13,7 @@ SCHEMATHESIS_VERSION="4.32.5"
 SAM_CLI_VERSION="1.170.0"
 CARGO_MUTANTS_VERSION="27.1.0"
 REDOCLY_CLI_VERSION="2.77.0"
+AXE_CORE_VERSION="4.14.1"
 VENV="$LOCAL/venv"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -55,6 +56,13 @@ dynamodb_local_dir() {
 redocly_cli() {
   npm_package @redocly/cli "$REDOCLY_CLI_VERSION" npm-redocly >/dev/null
   echo "$LOCAL/npm-redocly/node_modules/.bin/redocly"
+}
+
+# Prints the path of the pinned axe-core script the browser tests inject into each page they
+# audit for accessibility, installing it when absent.
+axe_core_js() {
+  npm_package axe-core "$AXE_CORE_VERSION" npm-axe >/dev/null
+  echo "$LOCAL/npm-axe/node_modules/axe-core/axe.min.js"
 }
 
 ensure_chromium() {

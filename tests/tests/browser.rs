@@ -180,9 +180,7 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
     fill(&client, "cardExpiry", "12/34").await;
     fill(&client, "cardCvc", "123").await;
     fill(&client, "cardName", "Jane Payer").await;
-    let screenshot = client.screenshot().await.expect("a screenshot");
-    let path = workspace_root().join("target").join("checkout-page.png");
-    std::fs::write(&path, screenshot).expect("the screenshot is saved");
+    screenshots(&client, "checkout-page", "form button[type=submit]").await;
     client
         .find(Locator::Css("form button[type=submit]"))
         .await
@@ -231,6 +229,7 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
         .find(Locator::Id("cardNumber"))
         .await
         .expect("the form is still there");
+    screenshots(&client, "checkout-page-declined", "[data-testid=error]").await;
 
     // Cancelling lands on the cancel URL.
     client
@@ -266,11 +265,7 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
     .await;
     env.clock.advance(time::Duration::minutes(2));
     client.goto(&url).await.expect("the page loads");
-    let screenshot = client.screenshot().await.expect("a screenshot");
-    let path = workspace_root()
-        .join("target")
-        .join("checkout-page-expired.png");
-    std::fs::write(&path, screenshot).expect("the screenshot is saved");
+    screenshots(&client, "checkout-page-expired", "[data-testid=recover]").await;
     client
         .find(Locator::Css("[data-testid=recover]"))
         .await
@@ -299,10 +294,48 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
     client.close().await.expect("the browser closes");
 }
 
+/// The WCAG 2.1 A/AA and best-practice violations axe-core (npm, pinned in scripts/tools.sh)
+/// finds on the page the browser shows, each as `rule: elements`.
+async fn accessibility_violations(client: &Client) -> Vec<String> {
+    let script = std::env::var("AXE_CORE_JS").map_or_else(
+        |_| workspace_root().join(".local/npm-axe/node_modules/axe-core/axe.min.js"),
+        PathBuf::from,
+    );
+    let source = std::fs::read_to_string(&script).unwrap_or_else(|e| {
+        panic!(
+            "axe-core at {} (make test installs it): {e}",
+            script.display()
+        )
+    });
+    client
+        .execute(&source, vec![])
+        .await
+        .expect("axe-core is injected");
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values:
+                 ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})
+               .then(r => done(r.violations.map(v =>
+                   v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("axe-core ran");
+    serde_json::from_value(found).expect("a list of violations")
+}
+
 /// Saves what the browser shows at a desktop and a phone width, scrolled to the element `focus`
 /// (a CSS selector), as `target/<name>-desktop.png` and `target/<name>-phone.png`, and goes back
-/// to the phone width.
+/// to the phone width; every state saved is also audited with axe-core and must show no
+/// violation.
 async fn screenshots(client: &Client, name: &str, focus: &str) {
+    assert_eq!(
+        accessibility_violations(client).await,
+        Vec::<String>::new(),
+        "axe-core on {name}"
+    );
     for (width, height, suffix) in [(1280, 900, "desktop"), (390, 844, "phone")] {
         client
             .set_window_size(width, height)
@@ -435,5 +468,133 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
     let paid = env.get(&key, &id).await.body;
     assert_eq!(paid["payment"]["threeDSecure"], true);
 
+    client.close().await.expect("the browser closes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_gives_what_the_shop_collects_fixes_a_refused_field_and_pays() {
+    let env = TestEnv::new().await;
+    let (app, base, key) = shop(&env).await;
+    let terms = env
+        .call(
+            "update-account",
+            &key,
+            None,
+            Some(&json!({"termsUrl": format!("{base}/landing/terms")})),
+        )
+        .await;
+    assert_eq!(terms.status, 200);
+    let id = created(
+        &app,
+        &key,
+        &json!({
+            "amount": "24.00",
+            "lineItems": [{"name": "Tasting box", "unitAmount": "24.00", "quantity": 1}],
+            "collect": {
+                "phone": "required",
+                "billingAddress": "optional",
+                "customFields": [
+                    {"key": "seats", "label": "Seats at the tasting", "type": "numeric"},
+                    {"key": "grind", "label": "Grind", "type": "dropdown",
+                     "options": [{"value": "whole", "label": "Whole beans"}, "Espresso"]}
+                ],
+                "termsOfService": "required"
+            }
+        }),
+    )
+    .await["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let (_driver, webdriver) = start_chromedriver();
+    let client = browser(&webdriver).await;
+    client
+        .goto(&format!("{base}/pay/{id}"))
+        .await
+        .expect("the page loads");
+    fill(&client, "cardNumber", "4242 4242 4242 4242").await;
+    fill(&client, "cardExpiry", "12/34").await;
+    fill(&client, "cardCvc", "123").await;
+    fill(&client, "cardName", "Jane Payer").await;
+    fill(&client, "card-phone", "call me").await;
+    fill(&client, "card-customFields-seats", "two").await;
+    for selector in [
+        "#card-customFields-grind option[value=whole]",
+        "#card-termsOfService",
+    ] {
+        client
+            .find(Locator::Css(selector))
+            .await
+            .expect("the input")
+            .click()
+            .await
+            .expect("clicked");
+    }
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("the pay button")
+        .click()
+        .await
+        .expect("clicked");
+    let phone = client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("#card-phone[aria-invalid=true]"))
+        .await
+        .expect("the phone is marked");
+    assert_eq!(
+        phone
+            .attr("aria-describedby")
+            .await
+            .expect("attr")
+            .as_deref(),
+        Some("card-phone-error")
+    );
+    assert_eq!(
+        phone.prop("value").await.expect("value").as_deref(),
+        Some("call me")
+    );
+    let name = client
+        .find(Locator::Id("cardName"))
+        .await
+        .expect("the name");
+    assert_eq!(
+        name.prop("value").await.expect("value").as_deref(),
+        Some("Jane Payer")
+    );
+    screenshots(&client, "checkout-page-collect-refused", "#card-phone").await;
+
+    phone.clear().await.expect("cleared");
+    fill(&client, "card-phone", "+49 30 1234 5678").await;
+    let seats = client
+        .find(Locator::Id("card-customFields-seats"))
+        .await
+        .expect("seats");
+    seats.clear().await.expect("cleared");
+    fill(&client, "card-customFields-seats", "2").await;
+    for (id, text) in [
+        ("cardNumber", "4242 4242 4242 4242"),
+        ("cardExpiry", "12/34"),
+        ("cardCvc", "123"),
+    ] {
+        fill(&client, id, text).await;
+    }
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("the pay button")
+        .click()
+        .await
+        .expect("clicked");
+    let success = landed(&client).await;
+    assert!(success.contains("status=completed"), "{success}");
+    let paid = env.get(&key, &id).await.body;
+    assert_eq!(paid["customerDetails"]["phone"], "+493012345678");
+    assert_eq!(
+        paid["customFields"],
+        json!([{"key": "seats", "value": "2"}, {"key": "grind", "value": "whole"}])
+    );
+    assert_eq!(paid["consent"]["termsOfService"], "accepted");
     client.close().await.expect("the browser closes");
 }

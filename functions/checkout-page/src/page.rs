@@ -8,7 +8,7 @@ use checkout_domain::merchant::is_brand_color;
 use checkout_domain::money::{Amount, Currency};
 use checkout_domain::session::PaymentDetails;
 use checkout_domain::session::SessionStatus;
-use checkout_domain::values::{Origin, PaymentMethod};
+use checkout_domain::values::{FieldType, Origin, PaymentMethod, Requirement};
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{HeaderValue, LOCATION};
 use lambda_http::{Body, Response};
@@ -36,6 +36,123 @@ struct Deposit {
     tx_hash: String,
     confirmations: u32,
     confirmations_required: u32,
+}
+
+/// One input the page collects besides payment (SPEC §20), as the template shows it.
+struct Input {
+    /// The form name, e.g. `billingAddress.line1`.
+    name: String,
+    /// The id part after the form's prefix.
+    id: String,
+    label: String,
+    /// `text`, `tel`, `numeric`, `select` or `checkbox`.
+    kind: &'static str,
+    value: String,
+    /// A dropdown's `(value, label, selected)`.
+    options: Vec<(String, String, bool)>,
+    required: bool,
+    error: Option<&'static str>,
+    autocomplete: &'static str,
+}
+
+/// The inputs `model`'s session collects, filled with what the payer typed and marked where
+/// they were refused.
+fn inputs(model: &PageModel) -> Vec<Input> {
+    let Some(collect) = &model.session.collect else {
+        return Vec::new();
+    };
+    let kept = |name: &str| {
+        model
+            .kept
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let input = |name: &str, label: &str, kind, required, autocomplete| Input {
+        name: name.to_owned(),
+        id: name.replace('.', "-"),
+        label: label.to_owned(),
+        kind,
+        value: kept(name),
+        options: Vec::new(),
+        required,
+        error: model.field_errors.get(name).copied(),
+        autocomplete,
+    };
+    let mut inputs = Vec::new();
+    if let Some(phone) = collect.phone {
+        inputs.push(input(
+            "phone",
+            "Phone",
+            "tel",
+            phone == Requirement::Required,
+            "tel",
+        ));
+    }
+    if let Some(address) = collect.billing_address {
+        let required = address == Requirement::Required;
+        let line1 = if required {
+            "Billing address"
+        } else {
+            "Billing address (optional)"
+        };
+        for (name, label, required, autocomplete) in [
+            ("line1", line1, required, "billing address-line1"),
+            (
+                "line2",
+                "Address line 2 (optional)",
+                false,
+                "billing address-line2",
+            ),
+            ("city", "City", required, "billing address-level2"),
+            ("postalCode", "Postal code", required, "billing postal-code"),
+            (
+                "country",
+                "Country code (e.g. DE)",
+                required,
+                "billing country",
+            ),
+        ] {
+            inputs.push(input(
+                &format!("billingAddress.{name}"),
+                label,
+                "text",
+                required,
+                autocomplete,
+            ));
+        }
+    }
+    for field in &collect.custom_fields {
+        let name = format!("customFields.{}", field.key);
+        let label = if field.optional {
+            format!("{} (optional)", field.label)
+        } else {
+            field.label.clone()
+        };
+        let kind = match field.kind {
+            FieldType::Text => "text",
+            FieldType::Numeric => "numeric",
+            FieldType::Dropdown => "select",
+        };
+        let mut custom = input(&name, &label, kind, !field.optional, "off");
+        custom.options = field
+            .options
+            .iter()
+            .map(|o| (o.value.clone(), o.label.clone(), o.value == custom.value))
+            .collect();
+        inputs.push(custom);
+    }
+    if collect.terms_of_service.is_some() {
+        inputs.push(input(
+            "termsOfService",
+            "I accept the terms of service",
+            "checkbox",
+            true,
+            "off",
+        ));
+    }
+    inputs
 }
 
 struct Line {
@@ -72,6 +189,9 @@ struct CheckoutPage<'a> {
     challenge_card: Option<String>,
     deposit: Option<Deposit>,
     continue_url: Option<String>,
+    inputs: Vec<Input>,
+    terms_url: Option<&'a str>,
+    card_name: String,
 }
 
 #[derive(Template)]
@@ -291,6 +411,14 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote]) -> Response<Body> {
         deposit: deposit(session.payment.as_ref()).filter(|_| state == "processing"),
         continue_url: (state == "processing")
             .then(|| redirect_url(&session.success_url, &session.id, SessionStatus::Processing)),
+        inputs: inputs(model),
+        terms_url: model.merchant.terms_url.as_ref().map(AsRef::as_ref),
+        card_name: model
+            .kept
+            .iter()
+            .find(|(name, _)| name == "cardName")
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default(),
     };
     let status = if model.error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY

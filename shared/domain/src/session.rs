@@ -6,7 +6,8 @@ use crate::ids::{MerchantId, SessionId};
 use crate::money::{Amount, Currency};
 use crate::timestamp::Timestamp;
 use crate::values::{
-    BoundedText, CryptoAsset, Customer, HttpUrl, LineItem, Metadata, OrderId, PaymentMethod,
+    BoundedText, Collect, Collected, Consent, CryptoAsset, Customer, CustomerDetails, FieldValue,
+    HttpUrl, LineItem, Metadata, OrderId, PaymentMethod,
 };
 
 /// Where a session is in its life. `pending` and `processing` are the non-terminal statuses
@@ -193,6 +194,12 @@ pub struct CheckoutSession {
     /// When it was refunded in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<Timestamp>,
+    /// What the hosted page asks the payer for besides payment (SPEC §20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collect: Option<Collect>,
+    /// What the payer gave the page, kept when the session is paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected: Option<Collected>,
     /// Whether an expired session offers a recovery URL (`afterExpiration.recovery.enabled`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub recovery: bool,
@@ -361,6 +368,7 @@ impl CheckoutSession {
             amount_refunded: None,
             recovered_from: Some(self.id.clone()),
             recovered_by: None,
+            collected: None,
             ..self.clone()
         }
     }
@@ -408,6 +416,16 @@ impl CheckoutSession {
             payment: self.payment.as_ref(),
             failed_at: self.failed_at,
             failure_code: self.failure_code.as_deref(),
+            collect: self.collect.as_ref(),
+            customer_details: self
+                .collected
+                .as_ref()
+                .and_then(|c| c.customer_details.as_ref()),
+            custom_fields: self
+                .collected
+                .as_ref()
+                .map_or(&[], |c| c.custom_fields.as_slice()),
+            consent: self.collected.as_ref().and_then(|c| c.consent.as_ref()),
         }
     }
 }
@@ -450,4 +468,8 @@ pub struct SessionResource<'a> {
     payment: Option<&'a PaymentDetails>,
     failed_at: Option<Timestamp>,
     failure_code: Option<&'a str>,
+    collect: Option<&'a Collect>,
+    customer_details: Option<&'a CustomerDetails>,
+    custom_fields: &'a [FieldValue],
+    consent: Option<&'a Consent>,
 }

@@ -17,6 +17,7 @@ use crate::errors::item_error;
 use checkout_domain::event::WebhookEvent;
 use checkout_domain::session::{CheckoutSession, PaymentDetails, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
+use checkout_domain::values::Collected;
 
 /// The result of a payment or refund write.
 #[derive(Debug)]
@@ -76,21 +77,32 @@ impl Store {
             .expression_attribute_values(":payment", payment)
             .expression_attribute_values(":version", n(taken.version))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        // What the page collected is written with the payment it came with.
+        let (collected, builder) = match &taken.collected {
+            Some(collected) => (
+                "collected = :collected, ",
+                builder.expression_attribute_values(
+                    ":collected",
+                    serde_dynamo::to_attribute_value(collected).map_err(item_error)?,
+                ),
+            ),
+            None => ("", builder),
+        };
         let builder = if processing {
             builder
-                .update_expression(
-                    "SET #status = :to, processingAt = :now, payment = :payment, \
+                .update_expression(format!(
+                    "SET {collected}#status = :to, processingAt = :now, payment = :payment, \
                      version = :version, updatedAt = :now, gsi3pk = :settling, gsi3sk = :now \
-                     REMOVE #ttl, awaitingAuthentication",
-                )
+                     REMOVE #ttl, awaitingAuthentication"
+                ))
                 .expression_attribute_values(":settling", s(keys::settling_shard(&session.id)))
         } else {
             builder
-                .update_expression(
-                    "SET #status = :to, completedAt = :now, payment = :payment, #ttl = :ttl, \
-                     version = :version, updatedAt = :now \
-                     REMOVE gsi3pk, gsi3sk, awaitingAuthentication",
-                )
+                .update_expression(format!(
+                    "SET {collected}#status = :to, completedAt = :now, payment = :payment, \
+                     #ttl = :ttl, version = :version, updatedAt = :now \
+                     REMOVE gsi3pk, gsi3sk, awaitingAuthentication"
+                ))
                 .expression_attribute_values(":ttl", n(now.plus(self.retention).unix_seconds()))
         };
         let update = built(builder.build())?;
@@ -205,15 +217,28 @@ impl Store {
         &self,
         session: &CheckoutSession,
         card: &PaymentDetails,
+        collected: Option<&Collected>,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let card = serde_dynamo::to_attribute_value(card).map_err(item_error)?;
-        let result = self
+        // What the page collected waits with the card for the payer's answer to the challenge.
+        let (expression, collected) = match collected {
+            Some(collected) => (
+                "SET awaitingAuthentication = :card, collected = :collected",
+                Some(serde_dynamo::to_attribute_value(collected).map_err(item_error)?),
+            ),
+            None => ("SET awaitingAuthentication = :card REMOVE collected", None),
+        };
+        let mut builder = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::session(&session.id))))
-            .update_expression("SET awaitingAuthentication = :card")
+            .set_key(Some(keys::key_map(keys::session(&session.id))));
+        if let Some(collected) = collected {
+            builder = builder.expression_attribute_values(":collected", collected);
+        }
+        let result = builder
+            .update_expression(expression)
             .condition_expression(open_at_version(session.version))
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":card", card)

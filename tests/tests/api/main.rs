@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod checkout;
+mod collect;
 mod concurrency;
 mod create;
 mod defects;

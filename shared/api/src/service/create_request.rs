@@ -11,8 +11,8 @@ use checkout_domain::merchant::Merchant;
 use checkout_domain::money::{Amount, Currency, Invalid};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{
-    BoundedText, CryptoAsset, Customer, Expiry, HttpUrl, IdempotencyKey, LineItem, Metadata,
-    OrderId, PaymentMethod,
+    BoundedText, Collect, CryptoAsset, Customer, Expiry, HttpUrl, IdempotencyKey, LineItem,
+    Metadata, OrderId, PaymentMethod,
 };
 
 /// A keyed request's JSON body read once (a create's, a refund's): its fields, and what an earlier
@@ -93,6 +93,8 @@ pub struct CreateSessionRequest {
     pub allowed_assets: Vec<CryptoAsset>,
     /// `afterExpiration.recovery.enabled`.
     pub recovery: bool,
+    /// What the page collects besides payment.
+    pub collect: Option<Collect>,
 }
 
 const DESCRIPTION_MAX: usize = 500;
@@ -153,6 +155,7 @@ impl CreateSessionRequest {
         let payment_methods = parse_payment_methods(&mut object, &mut v);
         let allowed_assets = parse_assets(&mut object, &payment_methods, &mut v);
         let recovery = parse_after_expiration(&mut object, &mut v);
+        let collect = parse_collect(&mut object, merchant, &mut v);
         check_idempotency_key(&mut object, header_key, &mut v);
         object.finish(&mut v);
         v.into_result(())?;
@@ -179,7 +182,41 @@ impl CreateSessionRequest {
             payment_methods,
             allowed_assets,
             recovery,
+            collect,
         })
+    }
+}
+
+/// `collect` (SPEC §20); terms of service only for a merchant with a `termsUrl` to link.
+fn parse_collect(
+    object: &mut JsonObject,
+    merchant: &Merchant,
+    v: &mut Violations,
+) -> Option<Collect> {
+    let value: Value = object.typed("collect", "an object", v)?;
+    match Collect::parse(&value) {
+        Ok(collect) if collect.terms_of_service.is_some() && merchant.terms_url.is_none() => {
+            v.push(
+                "collect.termsOfService",
+                Invalid::new(
+                    "terms_url_missing",
+                    "set the account's termsUrl (PATCH /v1/account) before asking for consent",
+                ),
+            );
+            None
+        }
+        Ok(collect) => (!collect.is_empty()).then_some(collect),
+        Err(errors) => {
+            for (path, rule) in errors {
+                let at = if path.is_empty() {
+                    "collect".to_owned()
+                } else {
+                    format!("collect.{path}")
+                };
+                v.push(at, rule);
+            }
+            None
+        }
     }
 }
 

@@ -111,6 +111,8 @@ fn new_session(
         refunded_at: None,
         amount_refunded: None,
         recovery: request.recovery,
+        collect: request.collect.clone(),
+        collected: None,
         recovered_from: None,
         recovered_by: None,
         payment: None,

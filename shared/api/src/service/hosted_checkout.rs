@@ -1,6 +1,8 @@
 //! The hosted checkout page's logic: showing a session to its payer, paying it, cancelling it.
 //! Rendering is the checkout-page function's; nothing here logs or keeps card data.
 
+use std::collections::BTreeMap;
+
 use crate::App;
 use crate::error::ApiError;
 use crate::payments::{
@@ -12,7 +14,7 @@ use checkout_domain::ids::SessionId;
 use checkout_domain::merchant::Merchant;
 use checkout_domain::session::{CheckoutSession, PaymentDetails, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
-use checkout_domain::values::{CryptoAsset, HttpUrl, PaymentMethod};
+use checkout_domain::values::{Collected, CryptoAsset, HttpUrl, PaymentMethod};
 use checkout_store::{ChangeOutcome, EndOutcome, RecoverOutcome};
 
 /// Declines after which a session fails.
@@ -33,6 +35,10 @@ pub struct PageModel {
     pub error: Option<String>,
     /// What the payer should know before trying again (the session changed).
     pub notice: Option<&'static str>,
+    /// The inputs the page collects that were refused, each with why.
+    pub field_errors: BTreeMap<String, &'static str>,
+    /// What the payer had typed into the inputs the page collects, to show again.
+    pub kept: Vec<(String, String)>,
 }
 
 /// What the page answers.
@@ -83,7 +89,41 @@ fn show(
         now,
         error,
         notice: None,
+        field_errors: BTreeMap::new(),
+        kept: Vec::new(),
     }))
+}
+
+/// The page again with the inputs at fault marked and what the payer typed kept (never card
+/// data): nothing was charged or written.
+fn show_refused(
+    session: CheckoutSession,
+    merchant: Merchant,
+    now: Timestamp,
+    form: &[(String, String)],
+    card_problem: Option<&str>,
+    field_errors: BTreeMap<String, &'static str>,
+) -> PageOutcome {
+    let kept = kept_inputs(form);
+    match show(session, merchant, now, card_problem.map(str::to_owned)) {
+        PageOutcome::Show(mut model) => {
+            if model.error.is_none() && !field_errors.is_empty() {
+                model.error = Some("Check the fields marked below.".to_owned());
+            }
+            model.field_errors = field_errors;
+            model.kept = kept;
+            PageOutcome::Show(model)
+        }
+        other => other,
+    }
+}
+
+/// Whether a page input is one `collect` asks for (SPEC §20 names them).
+fn is_collected_input(name: &str) -> bool {
+    name == "phone"
+        || name == "termsOfService"
+        || name.starts_with("billingAddress.")
+        || name.starts_with("customFields.")
 }
 
 fn inactive(merchant: Merchant) -> PageOutcome {
@@ -180,11 +220,20 @@ pub async fn pay<P: PaymentProcessor>(
     if !session.is_version(seen_version(form)) {
         return Ok(show_changed(session, merchant, now));
     }
-    let outcome = match field(form, "challenge") {
+    let (outcome, collected) = match field(form, "challenge") {
         "" => {
-            let instrument = match instrument(&session, form, now) {
-                Ok(instrument) => instrument,
-                Err(problem) => return Ok(show(session, merchant, now, Some(problem.to_owned()))),
+            let collected = session
+                .collect
+                .as_ref()
+                .map(|collect| collect.read(|name| field(form, name)))
+                .transpose();
+            let (instrument, collected) = match (instrument(&session, form, now), collected) {
+                (Ok(instrument), Ok(collected)) => (instrument, collected),
+                (instrument, collected) => {
+                    let problem = instrument.err();
+                    let errors = collected.err().unwrap_or_default();
+                    return Ok(show_refused(session, merchant, now, form, problem, errors));
+                }
             };
             let request = ChargeRequest {
                 session_id: &session.id,
@@ -192,7 +241,7 @@ pub async fn pay<P: PaymentProcessor>(
                 currency: session.currency,
                 instrument: &instrument,
             };
-            processor.charge(&request).await
+            (processor.charge(&request).await, collected)
         }
         answer => {
             let passed = match answer {
@@ -204,7 +253,10 @@ pub async fn pay<P: PaymentProcessor>(
                 }
             };
             match &session.awaiting_authentication {
-                Some(card) => processor.authenticated(card, passed).await,
+                Some(card) => (
+                    processor.authenticated(card, passed).await,
+                    session.collected.clone(),
+                ),
                 None => {
                     let problem = "The authentication step has ended. Please pay again.";
                     return Ok(show(session, merchant, now, Some(problem.to_owned())));
@@ -212,7 +264,29 @@ pub async fn pay<P: PaymentProcessor>(
             }
         }
     };
-    charged(app, session, merchant, now, outcome).await
+    let answer = charged(app, session, merchant, now, outcome, collected).await?;
+    Ok(keeping_inputs(answer, form))
+}
+
+/// The page `answer` with what the payer typed into the form kept, when it shows the form again
+/// (after a decline).
+fn keeping_inputs(answer: PageOutcome, form: &[(String, String)]) -> PageOutcome {
+    match answer {
+        PageOutcome::Show(mut model) if model.kept.is_empty() => {
+            model.kept = kept_inputs(form);
+            PageOutcome::Show(model)
+        }
+        other => other,
+    }
+}
+
+/// The inputs of `form` the page shows again: what `collect` asks for and the name on the card,
+/// never the card's number, expiry or code.
+fn kept_inputs(form: &[(String, String)]) -> Vec<(String, String)> {
+    form.iter()
+        .filter(|(name, _)| name == "cardName" || is_collected_input(name))
+        .cloned()
+        .collect()
 }
 
 /// The page after the processor's answer to a payment of `session`.
@@ -222,6 +296,7 @@ async fn charged(
     merchant: Merchant,
     now: Timestamp,
     outcome: ChargeOutcome,
+    collected: Option<Collected>,
 ) -> Result<PageOutcome, ApiError> {
     match outcome {
         ChargeOutcome::Approved(details) => {
@@ -232,6 +307,7 @@ async fn charged(
                 now,
                 SessionStatus::Completed,
                 details,
+                collected,
             )
             .await
         }
@@ -243,11 +319,16 @@ async fn charged(
                 now,
                 SessionStatus::Processing,
                 details,
+                collected,
             )
             .await
         }
         ChargeOutcome::RequiresAuthentication(card) => {
-            if app.store.await_authentication(&session, &card, now).await? {
+            if app
+                .store
+                .await_authentication(&session, &card, collected.as_ref(), now)
+                .await?
+            {
                 tracing::info!(session_id = %session.id, "payment awaits 3-D Secure");
                 Ok(page_again(&session.id))
             } else {
@@ -298,9 +379,11 @@ async fn take(
     now: Timestamp,
     to: SessionStatus,
     details: PaymentDetails,
+    collected: Option<Collected>,
 ) -> Result<PageOutcome, ApiError> {
     let mut paid = session.ended(to, now);
     paid.payment = Some(details);
+    paid.collected = collected;
     let event = announce(app, &paid, now)?;
     match app.store.take_payment(&session, &paid, &event, now).await? {
         ChangeOutcome::Changed(paid) => {

@@ -31,7 +31,8 @@ const UPDATABLE: [&str; 10] = [
 ];
 
 /// Create fields that are fixed once the session exists.
-const FIXED: [&str; 6] = [
+const FIXED: [&str; 7] = [
+    "collect",
     "currency",
     "orderId",
     "paymentMethods",
@@ -154,6 +155,7 @@ fn create_fields(session: &CheckoutSession) -> Result<BTreeMap<String, Box<RawVa
         "webhookUrl": session.webhook_url,
         "paymentMethods": session.payment_methods,
         "allowedAssets": session.allowed_assets,
+        "collect": session.collect,
     });
     if session.line_items.is_empty()
         && let Some(object) = fields.as_object_mut()

@@ -1,6 +1,7 @@
 //! Request-level domain types that can only hold valid values. Each `parse` checks one rule set;
 //! the caller attaches the field path to any [`Invalid`] it returns.
 
+mod collect;
 mod customer;
 mod expiry;
 mod idempotency_key;
@@ -12,6 +13,10 @@ mod payment_methods;
 mod text;
 mod urls;
 
+pub use collect::{
+    Address, Collect, Collected, Consent, CustomField, CustomerDetails, DropdownOption, FieldType,
+    FieldValue, Requirement, TermsRequirement,
+};
 pub use customer::Customer;
 pub use expiry::{Expiry, ExpiryWindow};
 pub use idempotency_key::IdempotencyKey;
