@@ -66,11 +66,13 @@ axe_core_js() {
 }
 
 ensure_chromium() {
-  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then return; fi
-  log "installing Debian's chromium and chromium-driver for the browser test"
+  # The Japanese page's screenshots need a font with its characters (IPA Gothic, 8 MB).
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+    && [ -d /usr/share/fonts/opentype/ipafont-gothic ]; then return; fi
+  log "installing Debian's chromium, chromium-driver and a Japanese font for the browser test"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    chromium chromium-driver >/dev/null
+    chromium chromium-driver fonts-ipafont-gothic >/dev/null
 }
 
 ensure_venv() {

@@ -553,6 +553,20 @@ impl TestEnv {
         }
     }
 
+    /// `GET` of the page at `path` from a browser whose languages are `accept_language`.
+    pub async fn page_in(&self, path: &str, accept_language: &str) -> PageResponse {
+        let mut request = page_request(path, None);
+        if let Ok(value) = lambda_http::http::HeaderValue::from_str(accept_language) {
+            request.headers_mut().insert("accept-language", value);
+        }
+        let response = checkout_page::handle(&self.app, &self.processor(), request).await;
+        PageResponse {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: String::from_utf8_lossy(response.body().as_ref()).into_owned(),
+        }
+    }
+
     /// Opens session `id`'s page and pays there with card `number` (valid expiry, CVC and name),
     /// as a payer would; the page's answer.
     pub async fn pay_card(&self, id: &str, number: &str) -> PageResponse {

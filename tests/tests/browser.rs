@@ -92,6 +92,24 @@ async fn fill(client: &Client, id: &str, text: &str) {
         .expect("typed");
 }
 
+/// Types card `number` with a valid expiry and code into the card form and sends it.
+async fn submit_card(client: &Client, number: &str) {
+    for (id, text) in [
+        ("cardNumber", number),
+        ("cardExpiry", "12/34"),
+        ("cardCvc", "123"),
+    ] {
+        fill(client, id, text).await;
+    }
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("the pay button")
+        .click()
+        .await
+        .expect("clicked");
+}
+
 /// A shop served over real HTTP on a free port: the app it is served by (checkout URLs under
 /// its address), that address, and the key of a merchant whose success and cancel URLs land on
 /// pages of that address no route serves (a browser still shows where it landed).
@@ -573,20 +591,7 @@ async fn a_payer_gives_what_the_shop_collects_fixes_a_refused_field_and_pays() {
         .expect("seats");
     seats.clear().await.expect("cleared");
     fill(&client, "card-customFields-seats", "2").await;
-    for (id, text) in [
-        ("cardNumber", "4242 4242 4242 4242"),
-        ("cardExpiry", "12/34"),
-        ("cardCvc", "123"),
-    ] {
-        fill(&client, id, text).await;
-    }
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("the pay button")
-        .click()
-        .await
-        .expect("clicked");
+    submit_card(&client, "4242 4242 4242 4242").await;
     let success = landed(&client).await;
     assert!(success.contains("status=completed"), "{success}");
     let paid = env.get(&key, &id).await.body;
@@ -596,5 +601,91 @@ async fn a_payer_gives_what_the_shop_collects_fixes_a_refused_field_and_pays() {
         json!([{"key": "seats", "value": "2"}, {"key": "grind", "value": "whole"}])
     );
     assert_eq!(paid["consent"]["termsOfService"], "accepted");
+    client.close().await.expect("the browser closes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
+    let env = TestEnv::new().await;
+    let (app, base, key) = shop(&env).await;
+    let (_driver, webdriver) = start_chromedriver();
+    let client = browser(&webdriver).await;
+    for (locale, currency, unit, declined, total) in [
+        (
+            "de",
+            "EUR",
+            "14.50",
+            "Ihre Karte wurde abgelehnt.",
+            "29,00\u{a0}€",
+        ),
+        ("ja", "JPY", "1450", "カードが拒否されました。", "￥2,900"),
+    ] {
+        let id = created(
+            &app,
+            &key,
+            &json!({
+                "currency": currency,
+                "locale": locale,
+                "lineItems": [{"name": "Yirgacheffe 250 g", "unitAmount": unit, "quantity": 2}]
+            }),
+        )
+        .await["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
+        client
+            .goto(&format!("{base}/pay/{id}"))
+            .await
+            .expect("the page loads");
+        let lang = client
+            .find(Locator::Css("html"))
+            .await
+            .expect("the document")
+            .attr("lang")
+            .await
+            .expect("attr");
+        assert_eq!(lang.as_deref(), Some(locale));
+        let shown = client
+            .find(Locator::Css("[data-testid=total]"))
+            .await
+            .expect("the total")
+            .text()
+            .await
+            .expect("text");
+        assert_eq!(shown.replace(' ', "\u{a0}"), total);
+        screenshots(
+            &client,
+            &format!("checkout-page-{locale}"),
+            "form button[type=submit]",
+        )
+        .await;
+        fill(&client, "cardName", "Erika Mustermann").await;
+        submit_card(&client, "4000 0000 0000 0002").await;
+        let error = client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("[data-testid=error]"))
+            .await
+            .expect("the decline");
+        assert!(error.text().await.expect("text").contains(declined));
+        let name = client
+            .find(Locator::Id("cardName"))
+            .await
+            .expect("the name");
+        assert_eq!(
+            name.prop("value").await.expect("value").as_deref(),
+            Some("Erika Mustermann"),
+            "the name is kept"
+        );
+        screenshots(
+            &client,
+            &format!("checkout-page-{locale}-declined"),
+            "[data-testid=error]",
+        )
+        .await;
+        submit_card(&client, "4242 4242 4242 4242").await;
+        let success = landed(&client).await;
+        assert!(success.contains("status=completed"), "{success}");
+    }
     client.close().await.expect("the browser closes");
 }

@@ -1,12 +1,15 @@
 //! The hosted checkout page: `GET /pay/{id}`, `POST /pay/{id}` (pay), `POST /pay/{id}/cancel`,
 //! and `GET /pay/{id}/recover` (an expired session's recovery URL).
-//! Server-rendered HTML from auto-escaping templates; works without JavaScript.
+//! Server-rendered HTML from auto-escaping templates, in the payer's language; works without
+//! JavaScript.
 
+mod i18n;
 mod page;
 
 use checkout_api::payments::PaymentProcessor;
 use checkout_api::service::hosted_checkout::{self, PageOutcome};
 use checkout_api::{ApiError, App, http};
+use checkout_domain::values::Locale;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
@@ -17,41 +20,44 @@ pub async fn handle<P: PaymentProcessor>(
     request: Request,
 ) -> Response<Body> {
     let request_id = http::request_id(&request);
+    let accept_language = http::header(&request, "accept-language");
+    // Pages with no session to take a language from speak the browser's.
+    let browser = Locale::Auto.resolve(accept_language);
     let outcome = route(app, processor, &request).await;
     let mut response = match outcome {
-        Ok(PageOutcome::Show(model)) => {
-            page::checkout(&model, &hosted_checkout::quotes(processor, &model.session))
-        }
+        Ok(PageOutcome::Show(model)) => page::checkout(
+            &model,
+            &hosted_checkout::quotes(processor, &model.session),
+            page::language(&model, accept_language),
+        ),
         Ok(PageOutcome::Redirect(location)) => page::redirect(&location),
         Ok(PageOutcome::NotFound) => page::message(
             StatusCode::NOT_FOUND,
-            "Payment not found",
-            "This payment link is not valid.",
+            browser,
+            "notfound-title",
+            "notfound-text",
+            "",
         ),
-        Ok(PageOutcome::RecoveryLapsed) => page::message(
-            StatusCode::GONE,
-            "This payment link has expired",
-            "It can no longer be started again. Return to the shop to place the order anew.",
-        ),
+        Ok(PageOutcome::RecoveryLapsed) => {
+            page::message(StatusCode::GONE, browser, "lapsed-title", "lapsed-text", "")
+        }
         Ok(PageOutcome::Forbidden) => page::message(
             StatusCode::FORBIDDEN,
-            "Please try again",
-            "This form has expired or was not sent from the payment page. Reload the page and try again.",
+            browser,
+            "forbidden-title",
+            "forbidden-text",
+            "",
         ),
         Ok(PageOutcome::MerchantInactive { display_name }) => page::message(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Payments are unavailable",
-            &format!(
-                "{display_name} cannot take payments at the moment. Nothing was charged; please contact the shop."
-            ),
+            browser,
+            "inactive-title",
+            "inactive-text",
+            &display_name,
         ),
         Err(err) => {
             http::log_failure(&request_id, &err);
-            page::message(
-                err.status(),
-                "Something went wrong",
-                "We could not process this page. Nothing was charged; please try again in a moment.",
-            )
+            page::message(err.status(), browser, "failure-title", "failure-text", "")
         }
     };
     // Like every API answer, every page says which request it answers, for support and logs.

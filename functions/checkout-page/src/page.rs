@@ -1,17 +1,18 @@
-//! Rendering: the checkout page and its small siblings, with the security headers of SPEC §9.
+//! Rendering: the checkout page and its small siblings, in the payer's language, with the
+//! security headers of SPEC §9.
 
 use askama::Template;
 use checkout_api::page_policy::content_security_policy;
 use checkout_api::payments::CryptoQuote;
 use checkout_api::service::hosted_checkout::{MAX_DECLINES, PageModel, redirect_url};
 use checkout_domain::merchant::is_brand_color;
-use checkout_domain::money::{Amount, Currency};
-use checkout_domain::session::PaymentDetails;
-use checkout_domain::session::SessionStatus;
-use checkout_domain::values::{FieldType, Origin, PaymentMethod, Requirement};
+use checkout_domain::session::{PaymentDetails, SessionStatus};
+use checkout_domain::values::{FieldType, Locale, Origin, PaymentMethod, Requirement};
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{HeaderValue, LOCATION};
 use lambda_http::{Body, Response};
+
+use crate::i18n::Texts;
 
 /// The stylesheet, inlined so the page needs no second request; its hash goes in the CSP.
 #[derive(Template)]
@@ -34,8 +35,7 @@ struct Deposit {
     network: String,
     address: String,
     tx_hash: String,
-    confirmations: u32,
-    confirmations_required: u32,
+    confirmations: String,
 }
 
 /// One input the page collects besides payment (SPEC §20), as the template shows it.
@@ -51,13 +51,13 @@ struct Input {
     /// A dropdown's `(value, label, selected)`.
     options: Vec<(String, String, bool)>,
     required: bool,
-    error: Option<&'static str>,
+    error: Option<String>,
     autocomplete: &'static str,
 }
 
-/// The inputs `model`'s session collects, filled with what the payer typed and marked where
-/// they were refused.
-fn inputs(model: &PageModel) -> Vec<Input> {
+/// The inputs `model`'s session collects, labelled in `tr`'s language, filled with what the payer
+/// typed and marked where they were refused.
+fn inputs(model: &PageModel, tr: Texts) -> Vec<Input> {
     let Some(collect) = &model.session.collect else {
         return Vec::new();
     };
@@ -69,50 +69,50 @@ fn inputs(model: &PageModel) -> Vec<Input> {
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let input = |name: &str, label: &str, kind, required, autocomplete| Input {
+    let input = |name: &str, label: String, kind, required, autocomplete| Input {
         name: name.to_owned(),
         id: name.replace('.', "-"),
-        label: label.to_owned(),
+        label,
         kind,
         value: kept(name),
         options: Vec::new(),
         required,
-        error: model.field_errors.get(name).copied(),
+        error: model.field_errors.get(name).map(|id| tr.t(id)),
         autocomplete,
     };
     let mut inputs = Vec::new();
     if let Some(phone) = collect.phone {
-        inputs.push(input(
-            "phone",
-            "Phone",
-            "tel",
-            phone == Requirement::Required,
-            "tel",
-        ));
+        let required = phone == Requirement::Required;
+        let label = if required {
+            tr.t("phone")
+        } else {
+            tr.t1("optional-field", "label", &tr.t("phone"))
+        };
+        inputs.push(input("phone", label, "tel", required, "tel"));
     }
     if let Some(address) = collect.billing_address {
         let required = address == Requirement::Required;
-        let line1 = if required {
-            "Billing address"
+        let line1 = tr.t(if required {
+            "billing-address"
         } else {
-            "Billing address (optional)"
-        };
+            "billing-address-optional"
+        });
         for (name, label, required, autocomplete) in [
             ("line1", line1, required, "billing address-line1"),
             (
                 "line2",
-                "Address line 2 (optional)",
+                tr.t("address-line2"),
                 false,
                 "billing address-line2",
             ),
-            ("city", "City", required, "billing address-level2"),
-            ("postalCode", "Postal code", required, "billing postal-code"),
+            ("city", tr.t("city"), required, "billing address-level2"),
             (
-                "country",
-                "Country code (e.g. DE)",
+                "postalCode",
+                tr.t("postal-code"),
                 required,
-                "billing country",
+                "billing postal-code",
             ),
+            ("country", tr.t("country"), required, "billing country"),
         ] {
             inputs.push(input(
                 &format!("billingAddress.{name}"),
@@ -126,7 +126,7 @@ fn inputs(model: &PageModel) -> Vec<Input> {
     for field in &collect.custom_fields {
         let name = format!("customFields.{}", field.key);
         let label = if field.optional {
-            format!("{} (optional)", field.label)
+            tr.t1("optional-field", "label", &field.label)
         } else {
             field.label.clone()
         };
@@ -135,7 +135,7 @@ fn inputs(model: &PageModel) -> Vec<Input> {
             FieldType::Numeric => "numeric",
             FieldType::Dropdown => "select",
         };
-        let mut custom = input(&name, &label, kind, !field.optional, "off");
+        let mut custom = input(&name, label, kind, !field.optional, "off");
         custom.options = field
             .options
             .iter()
@@ -146,7 +146,7 @@ fn inputs(model: &PageModel) -> Vec<Input> {
     if collect.terms_of_service.is_some() {
         inputs.push(input(
             "termsOfService",
-            "I accept the terms of service",
+            String::new(),
             "checkbox",
             true,
             "off",
@@ -158,27 +158,35 @@ fn inputs(model: &PageModel) -> Vec<Input> {
 struct Line {
     name: String,
     description: Option<String>,
-    quantity: u32,
+    quantity: String,
+    unit: String,
     total: String,
 }
 
 #[derive(Template)]
 #[template(path = "checkout.html")]
 struct CheckoutPage<'a> {
+    tr: Texts,
+    title: String,
     style: &'a str,
     merchant: &'a str,
     initial: String,
+    shop_url: Option<String>,
     amount: String,
     description: Option<&'a str>,
     reference: &'a str,
     lines: Vec<Line>,
+    subtotal: Option<String>,
     state: &'static str,
-    headline: &'static str,
+    headline: String,
     detail: String,
+    paid_summary: Option<String>,
     recovery_url: Option<String>,
     time_left: String,
-    error: Option<&'a str>,
-    notice: Option<&'a str>,
+    error: Option<String>,
+    card_error: bool,
+    declined: bool,
+    notice: Option<String>,
     attempts_left: u32,
     session_id: &'a str,
     token: &'a str,
@@ -197,6 +205,7 @@ struct CheckoutPage<'a> {
 #[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage<'a> {
+    lang: &'static str,
     style: &'a str,
     title: &'a str,
     text: &'a str,
@@ -225,39 +234,19 @@ fn text_on(color: &str) -> &'static str {
     }
 }
 
-/// `$1,234.50`, `¥1,000`, `€10.50`.
-pub fn format_money(amount: Amount, currency: Currency) -> String {
-    let symbol = match currency {
-        Currency::Usd => "$",
-        Currency::Eur => "€",
-        Currency::Gbp => "£",
-        Currency::Aud => "A$",
-        Currency::Cad => "C$",
-        Currency::Jpy => "¥",
-    };
-    let text = amount.to_string();
-    let (integer, fraction) = text
-        .split_once('.')
-        .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::new();
-    for (i, digit) in integer.chars().enumerate() {
-        if i > 0 && (integer.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    match fraction {
-        Some(fraction) => format!("{symbol}{grouped}.{fraction}"),
-        None => format!("{symbol}{grouped}"),
-    }
-}
-
-fn time_left(seconds: i64) -> String {
+fn time_left(tr: Texts, seconds: i64) -> String {
     let minutes = (seconds / 60).max(0);
-    match (minutes / 60 / 24, minutes / 60 % 24, minutes % 60) {
-        (0, 0, m) => format!("{m} min"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, h, _) => format!("{d} d {h} h"),
+    let (days, hours, minutes) = (minutes / 60 / 24, minutes / 60 % 24, minutes % 60);
+    match (days, hours) {
+        (0, 0) => tr.with("time-minutes", &[("minutes", minutes.into())]),
+        (0, hours) => tr.with(
+            "time-hours",
+            &[("hours", hours.into()), ("minutes", minutes.into())],
+        ),
+        (days, hours) => tr.with(
+            "time-days",
+            &[("days", days.into()), ("hours", hours.into())],
+        ),
     }
 }
 
@@ -280,6 +269,8 @@ fn html(status: StatusCode, body: String, style: &str, form_targets: &[Origin]) 
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     headers.insert("cache-control", HeaderValue::from_static("no-store"));
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    // The page's language follows the payer's Accept-Language when the session leaves it open.
+    headers.insert("vary", HeaderValue::from_static("accept-language"));
     response
 }
 
@@ -289,21 +280,72 @@ fn render<T: Template>(template: &T) -> String {
     })
 }
 
-fn deposit(payment: Option<&PaymentDetails>) -> Option<Deposit> {
+fn deposit(tr: Texts, payment: Option<&PaymentDetails>) -> Option<Deposit> {
     let payment = payment?;
     Some(Deposit {
-        asset_amount: format!("{} {}", payment.asset_amount?, payment.asset?.code()),
+        asset_amount: format!(
+            "{} {}",
+            tr.number(&payment.asset_amount?.to_string()),
+            payment.asset?.code()
+        ),
         network: payment.network.clone()?,
         address: payment.deposit_address.clone()?,
         tx_hash: payment.tx_hash.clone()?,
-        confirmations: payment.confirmations.unwrap_or(0),
-        confirmations_required: payment.confirmations_required?,
+        confirmations: tr.with(
+            "confirmations-of",
+            &[
+                ("seen", payment.confirmations.unwrap_or(0).into()),
+                ("required", payment.confirmations_required?.into()),
+            ],
+        ),
     })
 }
 
-/// The checkout page of `model`: the form while it can be paid (with the crypto `quotes`), its
-/// state otherwise.
-pub fn checkout(model: &PageModel, quotes: &[CryptoQuote]) -> Response<Body> {
+/// What a paid session was paid with, in words.
+fn paid_summary(tr: Texts, amount: &str, payment: &PaymentDetails) -> Option<String> {
+    match (&payment.brand, &payment.last4, payment.asset) {
+        (Some(brand), Some(last4), _) => Some(tr.with(
+            "paid-with-card",
+            &[
+                ("amount", amount.to_owned().into()),
+                ("brand", capitalized(brand).into()),
+                ("last4", last4.clone().into()),
+            ],
+        )),
+        (_, _, Some(asset)) => Some(tr.with(
+            "paid-with-crypto",
+            &[
+                ("amount", amount.to_owned().into()),
+                ("asset", asset.code().into()),
+            ],
+        )),
+        _ => None,
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The language of `model`'s page for a payer whose browser sends `accept_language`: the
+/// session's, else the account's, else the browser's.
+pub fn language(model: &PageModel, accept_language: Option<&str>) -> Locale {
+    model
+        .session
+        .locale
+        .or(model.merchant.locale)
+        .unwrap_or_default()
+        .resolve(accept_language)
+}
+
+/// The checkout page of `model` in `locale`: the form while it can be paid (with the crypto
+/// `quotes`), its state otherwise.
+pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Response<Body> {
+    let tr = Texts::new(locale);
     let session = &model.session;
     let brand = brand_color(model.merchant.brand_color.as_deref());
     let style = render(&Style {
@@ -313,83 +355,104 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote]) -> Response<Body> {
     let (state, headline, detail, status) = match model.status {
         SessionStatus::Pending if session.awaiting_authentication.is_some() => (
             "challenge",
-            "Confirm this payment with your bank",
-            "Test mode: this card asks for 3-D Secure. Approve to pay, or fail the check to see a decline."
-                .to_owned(),
+            "challenge-headline",
+            "challenge-detail",
             StatusCode::OK,
         ),
-        SessionStatus::Pending => ("pay", "", String::new(), StatusCode::OK),
+        SessionStatus::Pending => ("pay", "", "", StatusCode::OK),
         SessionStatus::Processing => (
             "processing",
-            "Payment sent, waiting for confirmations",
-            "The shop is told as soon as the network confirms it. You can close this page."
-                .to_owned(),
+            "processing-headline",
+            "processing-detail",
             StatusCode::OK,
         ),
-        SessionStatus::Completed => (
-            "done",
-            "Payment received",
-            "Thank you. You can close this page.".to_owned(),
-            StatusCode::OK,
-        ),
+        SessionStatus::Completed => ("done", "paid-headline", "paid-detail", StatusCode::OK),
         SessionStatus::Refunded => (
             "done",
-            "Payment refunded",
-            "This payment was refunded.".to_owned(),
+            "refunded-headline",
+            "refunded-detail",
             StatusCode::OK,
         ),
         SessionStatus::Expired => (
             "ended",
-            "This payment link has expired",
-            "Return to the shop to start again.".to_owned(),
+            "expired-headline",
+            "expired-detail",
             StatusCode::GONE,
         ),
         SessionStatus::Cancelled => (
             "ended",
-            "Payment cancelled",
-            "Nothing was charged.".to_owned(),
+            "cancelled-headline",
+            "cancelled-detail",
             StatusCode::OK,
         ),
-        SessionStatus::Failed => (
-            "ended",
-            "Payment failed",
-            "The payment could not be completed. Nothing was charged.".to_owned(),
-            StatusCode::OK,
-        ),
+        SessionStatus::Failed => ("ended", "failed-headline", "failed-detail", StatusCode::OK),
     };
     let recovery_url = session.recovery_url(model.now, "");
     let detail = if recovery_url.is_some() {
-        "You can start it again for the same order.".to_owned()
+        "recoverable-detail"
     } else {
         detail
     };
+    let merchant = model.merchant.display_name.as_str();
+    let amount = tr.money(session.amount, session.currency);
+    let lines: Vec<Line> = session
+        .line_items
+        .iter()
+        .map(|item| Line {
+            name: item.name.as_ref().to_owned(),
+            description: item.description.as_ref().map(|d| d.as_ref().to_owned()),
+            quantity: tr.number(&item.quantity.to_string()),
+            unit: tr.money(item.unit_amount, session.currency),
+            total: item
+                .total()
+                .map(|t| tr.money(t, session.currency))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let subtotal = (lines.len() > 1).then(|| amount.clone());
+    let error = model.error.as_deref();
     let page = CheckoutPage {
+        tr,
+        title: tr.with(
+            "page-title",
+            &[
+                ("merchant", merchant.to_owned().into()),
+                ("amount", amount.clone().into()),
+            ],
+        ),
         style: &style,
-        merchant: &model.merchant.display_name,
-        initial: model.merchant.display_name.chars().take(1).collect(),
-        amount: format_money(session.amount, session.currency),
+        merchant,
+        initial: merchant.chars().take(1).collect(),
+        shop_url: session
+            .cancel_url
+            .origin()
+            .map(|o| format!("{}/", o.as_ref())),
         description: session.description.as_ref().map(AsRef::as_ref),
         reference: &session.reference,
-        lines: session
-            .line_items
-            .iter()
-            .map(|item| Line {
-                name: item.name.as_ref().to_owned(),
-                description: item.description.as_ref().map(|d| d.as_ref().to_owned()),
-                quantity: item.quantity,
-                total: item
-                    .total()
-                    .map(|t| format_money(t, session.currency))
-                    .unwrap_or_default(),
-            })
-            .collect(),
+        lines,
+        subtotal,
         state,
-        headline,
-        detail,
+        headline: if headline.is_empty() {
+            String::new()
+        } else {
+            tr.t(headline)
+        },
+        detail: if detail.is_empty() {
+            String::new()
+        } else {
+            tr.t(detail)
+        },
+        paid_summary: session
+            .payment
+            .as_ref()
+            .filter(|_| state == "done")
+            .and_then(|payment| paid_summary(tr, &amount, payment)),
         recovery_url,
-        time_left: time_left(session.expires_at.since(model.now).whole_seconds()),
-        error: model.error.as_deref(),
-        notice: model.notice,
+        time_left: time_left(tr, session.expires_at.since(model.now).whole_seconds()),
+        card_error: error.is_some_and(|id| id.starts_with("card-")),
+        declined: error.is_some_and(|id| id.starts_with("decline-")),
+        error: error.map(|id| tr.t(id)),
+        notice: model.notice.map(|id| tr.t(id)),
         attempts_left: MAX_DECLINES.saturating_sub(session.decline_count),
         session_id: session.id.as_str(),
         token: &session.form_token,
@@ -400,7 +463,7 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote]) -> Response<Body> {
             .iter()
             .map(|quote| Quote {
                 code: quote.asset.code(),
-                amount: quote.asset_amount.to_string(),
+                amount: tr.number(&quote.asset_amount.to_string()),
                 network: quote.network,
             })
             .collect(),
@@ -408,10 +471,10 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote]) -> Response<Body> {
             .awaiting_authentication
             .as_ref()
             .and_then(|card| card.last4.clone()),
-        deposit: deposit(session.payment.as_ref()).filter(|_| state == "processing"),
+        deposit: deposit(tr, session.payment.as_ref()).filter(|_| state == "processing"),
         continue_url: (state == "processing")
             .then(|| redirect_url(&session.success_url, &session.id, SessionStatus::Processing)),
-        inputs: inputs(model),
+        inputs: inputs(model, tr),
         terms_url: model.merchant.terms_url.as_ref().map(AsRef::as_ref),
         card_name: model
             .kept
@@ -419,6 +482,7 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote]) -> Response<Body> {
             .find(|(name, _)| name == "cardName")
             .map(|(_, value)| value.clone())
             .unwrap_or_default(),
+        amount,
     };
     let status = if model.error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -434,18 +498,29 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote]) -> Response<Body> {
     html(status, render(&page), &style, &targets)
 }
 
-/// A short page with a title and a sentence.
-pub fn message(status: StatusCode, title: &str, text: &str) -> Response<Body> {
+/// A short page with a title and a sentence, both message ids of `locale` (`merchant` fills a
+/// `{ $merchant }` in the sentence).
+pub fn message(
+    status: StatusCode,
+    locale: Locale,
+    title: &str,
+    text: &str,
+    merchant: &str,
+) -> Response<Body> {
+    let tr = Texts::new(locale);
     let style = render(&Style {
         brand: brand_color(None),
         on_brand: "#ffffff",
     });
+    let title = tr.t(title);
+    let text = tr.t1(text, "merchant", merchant);
     html(
         status,
         render(&MessagePage {
+            lang: tr.lang(),
             style: &style,
-            title,
-            text,
+            title: &title,
+            text: &text,
         }),
         &style,
         &[],
@@ -464,27 +539,6 @@ pub fn redirect(location: &str) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_is_formatted_for_its_currency() {
-        let amount = |text, currency| Amount::parse(text, currency).expect("valid");
-        assert_eq!(
-            format_money(amount("1234.5", Currency::Usd), Currency::Usd),
-            "$1,234.50"
-        );
-        assert_eq!(
-            format_money(amount("1000", Currency::Jpy), Currency::Jpy),
-            "¥1,000"
-        );
-        assert_eq!(
-            format_money(amount("999999.99", Currency::Eur), Currency::Eur),
-            "€999,999.99"
-        );
-        assert_eq!(
-            format_money(amount("0.50", Currency::Gbp), Currency::Gbp),
-            "£0.50"
-        );
-    }
 
     #[test]
     fn button_text_contrasts_with_the_brand_colour() {

@@ -7,7 +7,7 @@ use crate::money::{Amount, Currency};
 use crate::timestamp::Timestamp;
 use crate::values::{
     BoundedText, Collect, Collected, Consent, CryptoAsset, Customer, CustomerDetails, FieldValue,
-    HttpUrl, LineItem, Metadata, OrderId, PaymentMethod,
+    HttpUrl, LineItem, Locale, Metadata, OrderId, PaymentMethod,
 };
 
 /// Where a session is in its life. `pending` and `processing` are the non-terminal statuses
@@ -194,6 +194,9 @@ pub struct CheckoutSession {
     /// When it was refunded in full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<Timestamp>,
+    /// The page's language (SPEC §20); none: the account's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
     /// What the hosted page asks the payer for besides payment (SPEC §20).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collect: Option<Collect>,
@@ -416,6 +419,7 @@ impl CheckoutSession {
             payment: self.payment.as_ref(),
             failed_at: self.failed_at,
             failure_code: self.failure_code.as_deref(),
+            locale: self.locale,
             collect: self.collect.as_ref(),
             customer_details: self
                 .collected
@@ -468,6 +472,7 @@ pub struct SessionResource<'a> {
     payment: Option<&'a PaymentDetails>,
     failed_at: Option<Timestamp>,
     failure_code: Option<&'a str>,
+    locale: Option<Locale>,
     collect: Option<&'a Collect>,
     customer_details: Option<&'a CustomerDetails>,
     custom_fields: &'a [FieldValue],

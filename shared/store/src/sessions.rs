@@ -441,8 +441,9 @@ impl Store {
 
 /// What a merchant's update may change (SPEC §17), as stored; every other attribute of the
 /// session is left as it is.
-const UPDATED_ATTRIBUTES: [&str; 15] = [
+const UPDATED_ATTRIBUTES: [&str; 16] = [
     "amount",
+    "locale",
     "fee",
     "netAmount",
     "lineItems",

@@ -10,6 +10,7 @@ mod defects;
 mod endpoints;
 mod lifecycle;
 mod listing;
+mod locales;
 mod openapi;
 mod outage;
 mod partial_refunds;

@@ -30,12 +30,12 @@ pub enum CardProblem {
 }
 
 impl CardProblem {
-    /// What the payer is told.
-    pub fn message(self) -> &'static str {
+    /// The id of what the payer is told, in the page's catalogs.
+    pub fn message_id(self) -> &'static str {
         match self {
-            Self::InvalidNumber => "The card number is not valid.",
-            Self::InvalidExpiry => "The expiry date is not valid or has passed.",
-            Self::InvalidCvc => "The security code must be 3 or 4 digits.",
+            Self::InvalidNumber => "card-invalid-number",
+            Self::InvalidExpiry => "card-invalid-expiry",
+            Self::InvalidCvc => "card-invalid-cvc",
         }
     }
 }

@@ -116,14 +116,14 @@ impl DeclineReason {
         }
     }
 
-    /// What the payer is told.
-    pub fn message(self) -> &'static str {
+    /// The id of what the payer is told, in the page's catalogs.
+    pub fn message_id(self) -> &'static str {
         match self {
-            Self::CardDeclined => "Your card was declined.",
-            Self::InsufficientFunds => "Your card has insufficient funds.",
-            Self::ExpiredCard => "Your card has expired.",
-            Self::IncorrectCvc => "Your card's security code is incorrect.",
-            Self::AuthenticationFailed => "Your card could not be authenticated.",
+            Self::CardDeclined => "decline-card_declined",
+            Self::InsufficientFunds => "decline-insufficient_funds",
+            Self::ExpiredCard => "decline-expired_card",
+            Self::IncorrectCvc => "decline-incorrect_cvc",
+            Self::AuthenticationFailed => "decline-authentication_failed",
         }
     }
 }

@@ -11,7 +11,7 @@ use checkout_domain::merchant::Merchant;
 use checkout_domain::money::{Amount, Currency, Invalid};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{
-    BoundedText, Collect, CryptoAsset, Customer, Expiry, HttpUrl, IdempotencyKey, LineItem,
+    BoundedText, Collect, CryptoAsset, Customer, Expiry, HttpUrl, IdempotencyKey, LineItem, Locale,
     Metadata, OrderId, PaymentMethod,
 };
 
@@ -95,6 +95,8 @@ pub struct CreateSessionRequest {
     pub recovery: bool,
     /// What the page collects besides payment.
     pub collect: Option<Collect>,
+    /// The page's language; none: the account's default.
+    pub locale: Option<Locale>,
 }
 
 const DESCRIPTION_MAX: usize = 500;
@@ -156,6 +158,9 @@ impl CreateSessionRequest {
         let allowed_assets = parse_assets(&mut object, &payment_methods, &mut v);
         let recovery = parse_after_expiration(&mut object, &mut v);
         let collect = parse_collect(&mut object, merchant, &mut v);
+        let locale = object
+            .string("locale", &mut v)
+            .and_then(|text| Locale::parse(&text).map_err(|e| v.push("locale", e)).ok());
         check_idempotency_key(&mut object, header_key, &mut v);
         object.finish(&mut v);
         v.into_result(())?;
@@ -183,6 +188,7 @@ impl CreateSessionRequest {
             allowed_assets,
             recovery,
             collect,
+            locale,
         })
     }
 }

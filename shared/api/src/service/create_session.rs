@@ -112,6 +112,7 @@ fn new_session(
         amount_refunded: None,
         recovery: request.recovery,
         collect: request.collect.clone(),
+        locale: request.locale,
         collected: None,
         recovered_from: None,
         recovered_by: None,

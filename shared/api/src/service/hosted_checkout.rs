@@ -31,11 +31,12 @@ pub struct PageModel {
     pub status: SessionStatus,
     /// When the page was rendered.
     pub now: Timestamp,
-    /// Why the last attempt did not go through, for the payer.
+    /// Why the last attempt did not go through: the id of the payer's message in the page's
+    /// catalogs.
     pub error: Option<String>,
-    /// What the payer should know before trying again (the session changed).
+    /// What the payer should know before trying again (the session changed): a message id.
     pub notice: Option<&'static str>,
-    /// The inputs the page collects that were refused, each with why.
+    /// The inputs the page collects that were refused, each with the id of why.
     pub field_errors: BTreeMap<String, &'static str>,
     /// What the payer had typed into the inputs the page collects, to show again.
     pub kept: Vec<(String, String)>,
@@ -108,7 +109,7 @@ fn show_refused(
     match show(session, merchant, now, card_problem.map(str::to_owned)) {
         PageOutcome::Show(mut model) => {
             if model.error.is_none() && !field_errors.is_empty() {
-                model.error = Some("Check the fields marked below.".to_owned());
+                model.error = Some("error-check-fields".to_owned());
             }
             model.field_errors = field_errors;
             model.kept = kept;
@@ -193,8 +194,8 @@ async fn acting_on(
     Ok(Ok((session, merchant, now)))
 }
 
-/// What the page tells a payer whose form was for an older version of the session.
-pub const CHANGED_NOTICE: &str = "This payment was updated by the shop since the page was opened. Nothing was charged; check the amount and pay again.";
+/// The message (id) for a payer whose form was for an older version of the session.
+pub const CHANGED_NOTICE: &str = "notice-changed";
 
 /// The version of the session the posted form was rendered for: none when the form does not
 /// say (a client of the stage-one form), and one no session has when it is not a number.
@@ -248,7 +249,7 @@ pub async fn pay<P: PaymentProcessor>(
                 "approve" => true,
                 "fail" => false,
                 _ => {
-                    let problem = "Approve the payment or fail the authentication.";
+                    let problem = "error-challenge-answer";
                     return Ok(show(session, merchant, now, Some(problem.to_owned())));
                 }
             };
@@ -258,7 +259,7 @@ pub async fn pay<P: PaymentProcessor>(
                     session.collected.clone(),
                 ),
                 None => {
-                    let problem = "The authentication step has ended. Please pay again.";
+                    let problem = "error-challenge-ended";
                     return Ok(show(session, merchant, now, Some(problem.to_owned())));
                 }
             }
@@ -357,7 +358,7 @@ async fn charged(
                         declined,
                         merchant,
                         now,
-                        Some(reason.message().to_owned()),
+                        Some(reason.message_id().to_owned()),
                     ))
                 }
                 None => reshow_after_refusal(app, &session, merchant, now).await,
@@ -455,10 +456,9 @@ fn instrument(
     form: &[(String, String)],
     now: Timestamp,
 ) -> Result<PaymentInstrument, &'static str> {
-    let method =
-        PaymentMethod::parse(field(form, "method")).map_err(|_| "Choose a payment method.")?;
+    let method = PaymentMethod::parse(field(form, "method")).map_err(|_| "error-choose-method")?;
     if !session.payment_methods.contains(&method) {
-        return Err("This payment method is not offered for this payment.");
+        return Err("error-method-not-offered");
     }
     match method {
         PaymentMethod::Card => CardDetails::parse(
@@ -468,13 +468,14 @@ fn instrument(
             now.date(),
         )
         .map(PaymentInstrument::Card)
-        .map_err(|problem| problem.message()),
+        .map_err(|problem| problem.message_id()),
         PaymentMethod::Crypto => {
-            let asset = CryptoAsset::parse(field(form, "asset")).map_err(|_| "Choose an asset.")?;
+            let asset =
+                CryptoAsset::parse(field(form, "asset")).map_err(|_| "error-choose-asset")?;
             if session.allowed_assets.is_empty() || session.allowed_assets.contains(&asset) {
                 Ok(PaymentInstrument::Crypto(asset))
             } else {
-                Err("This asset is not accepted for this payment.")
+                Err("error-asset-not-accepted")
             }
         }
     }

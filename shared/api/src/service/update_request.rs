@@ -17,8 +17,9 @@ use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::ExpiryWindow;
 
 /// Fields a patch may change.
-const UPDATABLE: [&str; 10] = [
+const UPDATABLE: [&str; 11] = [
     "amount",
+    "locale",
     "lineItems",
     "description",
     "customer",
@@ -121,6 +122,7 @@ pub fn patched(
         description: request.description,
         customer: request.customer,
         metadata: request.metadata,
+        locale: request.locale,
         success_url: request.success_url,
         cancel_url: request.cancel_url,
         webhook_url: request.webhook_url,
@@ -156,6 +158,7 @@ fn create_fields(session: &CheckoutSession) -> Result<BTreeMap<String, Box<RawVa
         "paymentMethods": session.payment_methods,
         "allowedAssets": session.allowed_assets,
         "collect": session.collect,
+        "locale": session.locale,
     });
     if session.line_items.is_empty()
         && let Some(object) = fields.as_object_mut()

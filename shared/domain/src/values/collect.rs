@@ -254,7 +254,8 @@ impl Collect {
     }
 
     /// Reads the page's inputs (`phone`, `billingAddress.line1`…, `customFields.<key>`,
-    /// `termsOfService`) through `input`: what was collected, or each input at fault with why.
+    /// `termsOfService`) through `input`: what was collected, or each input at fault with the id
+    /// of the message that says why (the page's catalogs hold them, `collect-…`).
     pub fn read<'a>(
         &self,
         input: impl Fn(&str) -> &'a str,
@@ -268,14 +269,11 @@ impl Collect {
             ) {
                 (_, true) if requirement == Requirement::Optional => {}
                 (_, true) => {
-                    errors.insert("phone".to_owned(), "Enter your phone number.");
+                    errors.insert("phone".to_owned(), "collect-phone-required");
                 }
                 (Some(phone), false) => details.phone = Some(phone),
                 (None, false) => {
-                    errors.insert(
-                        "phone".to_owned(),
-                        "Enter a phone number of 7 to 15 digits, with its country code.",
-                    );
+                    errors.insert("phone".to_owned(), "collect-phone-invalid");
                 }
             }
         }
@@ -292,22 +290,16 @@ impl Collect {
                     }
                     value.to_owned()
                 };
-                let line1 = check("line1", LINE_MAX, "Enter the street address.");
-                let city = check("city", CITY_MAX, "Enter the city.");
-                let postal_code = check("postalCode", POSTAL_CODE_MAX, "Enter the postal code.");
+                let line1 = check("line1", LINE_MAX, "collect-line1");
+                let city = check("city", CITY_MAX, "collect-city");
+                let postal_code = check("postalCode", POSTAL_CODE_MAX, "collect-postal-code");
                 let country = part("country").to_ascii_uppercase();
                 if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-                    errors.insert(
-                        "billingAddress.country".to_owned(),
-                        "Choose the country (two letters, e.g. DE).",
-                    );
+                    errors.insert("billingAddress.country".to_owned(), "collect-country");
                 }
                 let line2 = part("line2");
                 if line2.chars().count() > LINE_MAX {
-                    errors.insert(
-                        "billingAddress.line2".to_owned(),
-                        "Shorten the second line.",
-                    );
+                    errors.insert("billingAddress.line2".to_owned(), "collect-line2");
                 }
                 details.billing_address = Some(Address {
                     line1,
@@ -324,7 +316,7 @@ impl Collect {
             let value = input(&name).trim();
             if value.is_empty() {
                 if !field.optional {
-                    errors.insert(name, "Fill in this field.");
+                    errors.insert(name, "collect-required");
                 }
                 continue;
             }
@@ -344,16 +336,16 @@ impl Collect {
                 errors.insert(
                     name,
                     match field.kind {
-                        FieldType::Text => "Shorten this to 255 characters.",
-                        FieldType::Numeric => "Enter digits only.",
-                        FieldType::Dropdown => "Choose one of the options.",
+                        FieldType::Text => "collect-text-long",
+                        FieldType::Numeric => "collect-numeric",
+                        FieldType::Dropdown => "collect-dropdown",
                     },
                 );
             }
         }
         let consent = match self.terms_of_service {
             Some(TermsRequirement::Required) if input("termsOfService").is_empty() => {
-                errors.insert("termsOfService".to_owned(), "Accept the terms to pay.");
+                errors.insert("termsOfService".to_owned(), "collect-terms");
                 None
             }
             Some(TermsRequirement::Required) => Some(Consent {
