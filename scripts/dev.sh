@@ -11,6 +11,7 @@ cd "$ROOT"
 
 DYNAMODB_PORT=8000
 API_PORT=9000
+DEMO_PAGES_PORT=9001
 DATA="$LOCAL/dynamodb-data"
 DEMO="$DATA/demo-merchant.json"
 
@@ -56,8 +57,8 @@ checkoutctl table create >/dev/null
 if [ ! -s "$DEMO" ]; then
   log "seeding the demo merchant"
   checkoutctl merchant create --name "Demo Shop" \
-    --success-url "http://127.0.0.1:$API_PORT/demo/success?session={CHECKOUT_SESSION_ID}" \
-    --cancel-url "http://127.0.0.1:$API_PORT/demo/cancel" \
+    --success-url "http://127.0.0.1:$DEMO_PAGES_PORT/demo/success" \
+    --cancel-url "http://127.0.0.1:$DEMO_PAGES_PORT/demo/cancel" \
     --webhook-url "http://127.0.0.1:4000/hook" >"$DEMO.tmp"
   mv "$DEMO.tmp" "$DEMO"
 fi
@@ -74,6 +75,14 @@ cargo lambda watch ${DEV_WATCH_FLAGS:-} --invoke-address 127.0.0.1 --invoke-port
   --env-file "$LOCAL/functions.env" &
 started+=("$!")
 wait_for_port "$API_PORT" "cargo lambda watch"
+
+# The demo merchant's own success and cancel pages: what came back, and the session it names.
+python3 scripts/demo_pages.py "$DEMO_PAGES_PORT" "http://127.0.0.1:$API_PORT" "$API_KEY" &
+started+=("$!")
+# A demo merchant seeded before these pages existed is pointed at them too.
+curl -s -o /dev/null -X PATCH "http://127.0.0.1:$API_PORT/v1/account" \
+  -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
+  -d "{\"successUrl\": \"http://127.0.0.1:$DEMO_PAGES_PORT/demo/success\", \"cancelUrl\": \"http://127.0.0.1:$DEMO_PAGES_PORT/demo/cancel\"}" || true
 
 # The deployed dispatcher also runs on the table's stream; locally its scheduled mode, every two
 # seconds, delivers new events as well (it takes every event that is due, new ones included).
@@ -96,6 +105,7 @@ started+=("$!")
 cat <<INFO
 
   Checkout API:     http://127.0.0.1:$API_PORT
+  Demo shop pages:  http://127.0.0.1:$DEMO_PAGES_PORT/demo/success and /demo/cancel (where payers return)
   DynamoDB Local:   $DYNAMODB_ENDPOINT   (table $TABLE_NAME)
   Demo merchant:    $(cat "$DEMO")
 
