@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use checkoutctl::merchants::MerchantOptions;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use integration_tests::{TestEnv, local_server};
@@ -57,7 +58,8 @@ fn start_chromedriver() -> (Driver, String) {
     (driver, format!("http://127.0.0.1:{port}"))
 }
 
-async fn browser(webdriver: &str) -> Client {
+/// A headless Chromium session, with JavaScript or without.
+async fn browser(webdriver: &str, javascript: bool) -> Client {
     let profile = std::env::temp_dir().join(format!(
         "checkout-chromium-{}",
         uuid::Uuid::new_v4().simple()
@@ -72,7 +74,10 @@ async fn browser(webdriver: &str) -> Client {
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--window-size=430,1100",
                 format!("--user-data-dir={}", profile.display()),
-            ]
+            ],
+            "prefs": {
+                "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }
+            }
         }),
     );
     ClientBuilder::new(HttpConnector::new())
@@ -174,7 +179,7 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
     };
 
     let (_driver, webdriver) = start_chromedriver();
-    let client = browser(&webdriver).await;
+    let client = browser(&webdriver, true).await;
 
     // Pay with the success card.
     let url = create(json!({
@@ -388,7 +393,7 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
         }
     };
     let (_driver, webdriver) = start_chromedriver();
-    let client = browser(&webdriver).await;
+    let client = browser(&webdriver, true).await;
 
     // The crypto form quotes each asset; paying sends the payer to the page that waits.
     let id = create(json!({
@@ -525,7 +530,7 @@ async fn a_payer_gives_what_the_shop_collects_fixes_a_refused_field_and_pays() {
         .expect("an id")
         .to_owned();
     let (_driver, webdriver) = start_chromedriver();
-    let client = browser(&webdriver).await;
+    let client = browser(&webdriver, true).await;
     client
         .goto(&format!("{base}/pay/{id}"))
         .await
@@ -609,7 +614,7 @@ async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
     let env = TestEnv::new().await;
     let (app, base, key) = shop(&env).await;
     let (_driver, webdriver) = start_chromedriver();
-    let client = browser(&webdriver).await;
+    let client = browser(&webdriver, true).await;
     for (locale, currency, unit, declined, total) in [
         (
             "de",
@@ -687,5 +692,137 @@ async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
         let success = landed(&client).await;
         assert!(success.contains("status=completed"), "{success}");
     }
+    client.close().await.expect("the browser closes");
+}
+
+/// Presses `key` in whatever has the focus.
+async fn press(client: &Client, key: Key) {
+    client
+        .active_element()
+        .await
+        .expect("a focused element")
+        .send_keys(&key.to_string())
+        .await
+        .expect("pressed");
+}
+
+/// The id of the element that has the focus.
+async fn focused(client: &Client) -> Option<String> {
+    client
+        .active_element()
+        .await
+        .expect("a focused element")
+        .attr("id")
+        .await
+        .expect("attr")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payer_pays_with_the_keyboard_alone_and_with_javascript_off() {
+    let env = TestEnv::new().await;
+    let (app, base, key) = shop(&env).await;
+    let (_driver, webdriver) = start_chromedriver();
+    let one_item = json!({"expiresIn": "PT30M", "lineItems": [{"name": "Tasting box", "unitAmount": "24.00", "quantity": 1}]});
+
+    // With JavaScript: a one-item order's pay button shows without scrolling on a phone, and the
+    // time left counts down.
+    let client = browser(&webdriver, true).await;
+    client.set_window_size(390, 844).await.expect("a phone");
+    let id = created(&app, &key, &one_item).await["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    client
+        .goto(&format!("{base}/pay/{id}"))
+        .await
+        .expect("the page loads");
+    let above_the_fold = client
+        .execute(
+            "const b = document.querySelector('form button[type=submit]').getBoundingClientRect();
+             return [b.bottom, window.innerHeight];",
+            vec![],
+        )
+        .await
+        .expect("measured");
+    let (bottom, height) = (above_the_fold[0].as_f64(), above_the_fold[1].as_f64());
+    assert!(
+        bottom
+            .zip(height)
+            .is_some_and(|(bottom, height)| bottom <= height),
+        "the pay button is above the fold: {above_the_fold}"
+    );
+    let countdown = client
+        .find(Locator::Id("countdown"))
+        .await
+        .expect("the time left")
+        .text()
+        .await
+        .expect("text");
+    assert!(countdown.contains(':'), "counting down: {countdown}");
+
+    // The keyboard alone: Tab to each field, type, Enter pays.
+    for _ in 0..10 {
+        if focused(&client).await.as_deref() == Some("cardNumber") {
+            break;
+        }
+        press(&client, Key::Tab).await;
+    }
+    for (id, text) in [
+        ("cardNumber", "4242 4242 4242 4242"),
+        ("cardExpiry", "12/34"),
+        ("cardCvc", "123"),
+        ("cardName", "Kim Keyboard"),
+    ] {
+        assert_eq!(
+            focused(&client).await.as_deref(),
+            Some(id),
+            "Tab reaches {id}"
+        );
+        client
+            .active_element()
+            .await
+            .expect("focused")
+            .send_keys(text)
+            .await
+            .expect("typed");
+        if id != "cardName" {
+            press(&client, Key::Tab).await;
+        }
+    }
+    press(&client, Key::Enter).await;
+    assert!(landed(&client).await.contains("status=completed"));
+    client.close().await.expect("the browser closes");
+
+    // Without JavaScript: the time left is the static text, and paying works the same.
+    let client = browser(&webdriver, false).await;
+    let id = created(&app, &key, &one_item).await["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    client
+        .goto(&format!("{base}/pay/{id}"))
+        .await
+        .expect("the page loads");
+    let countdown = client
+        .find(Locator::Id("countdown"))
+        .await
+        .expect("the time left")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        countdown.contains("min") || countdown.contains(" h"),
+        "{countdown}"
+    );
+    fill(&client, "cardName", "Noah Noscript").await;
+    submit_card(&client, "4000 0000 0000 0002").await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("[data-testid=error]"))
+        .await
+        .expect("the decline, without JavaScript");
+    submit_card(&client, "4242 4242 4242 4242").await;
+    assert!(landed(&client).await.contains("status=completed"));
     client.close().await.expect("the browser closes");
 }

@@ -3,6 +3,7 @@ test-banner = Testmodus: Es wird kein echtes Geld bewegt.
 test-banner-card = Zahlen Sie mit der Karte { $card }.
 reference = Referenz
 expires-in = Läuft ab in { $time }
+time-under-minute = weniger als einer Minute
 time-minutes = { $minutes } Min.
 time-hours = { $hours } Std. { $minutes } Min.
 time-days = { $days } T. { $hours } Std.

@@ -3,6 +3,7 @@ test-banner = Test mode: no real money moves.
 test-banner-card = Pay with card { $card }.
 reference = Reference
 expires-in = Expires in { $time }
+time-under-minute = under a minute
 time-minutes = { $minutes } min
 time-hours = { $hours } h { $minutes } min
 time-days = { $days } d { $hours } h

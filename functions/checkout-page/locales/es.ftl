@@ -3,6 +3,7 @@ test-banner = Modo de prueba: no se mueve dinero real.
 test-banner-card = Paga con la tarjeta { $card }.
 reference = Referencia
 expires-in = Caduca en { $time }
+time-under-minute = menos de un minuto
 time-minutes = { $minutes } min
 time-hours = { $hours } h { $minutes } min
 time-days = { $days } d { $hours } h

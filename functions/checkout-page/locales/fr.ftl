@@ -3,6 +3,7 @@ test-banner = Mode test : aucun argent réel n’est débité.
 test-banner-card = Payez avec la carte { $card }.
 reference = Référence
 expires-in = Expire dans { $time }
+time-under-minute = moins d’une minute
 time-minutes = { $minutes } min
 time-hours = { $hours } h { $minutes } min
 time-days = { $days } j { $hours } h

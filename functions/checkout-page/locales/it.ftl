@@ -3,6 +3,7 @@ test-banner = Modalità di prova: nessun movimento di denaro reale.
 test-banner-card = Paga con la carta { $card }.
 reference = Riferimento
 expires-in = Scade tra { $time }
+time-under-minute = meno di un minuto
 time-minutes = { $minutes } min
 time-hours = { $hours } h { $minutes } min
 time-days = { $days } g { $hours } h

@@ -3,6 +3,7 @@ test-banner = テストモード：実際のお金は動きません。
 test-banner-card = カード { $card } でお支払いください。
 reference = 参照番号
 expires-in = 有効期限まで { $time }
+time-under-minute = 1 分未満
 time-minutes = { $minutes } 分
 time-hours = { $hours } 時間 { $minutes } 分
 time-days = { $days } 日 { $hours } 時間

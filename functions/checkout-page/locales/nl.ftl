@@ -3,6 +3,7 @@ test-banner = Testmodus: er wordt geen echt geld verplaatst.
 test-banner-card = Betaal met kaart { $card }.
 reference = Referentie
 expires-in = Verloopt over { $time }
+time-under-minute = minder dan een minuut
 time-minutes = { $minutes } min
 time-hours = { $hours } u { $minutes } min
 time-days = { $days } d { $hours } u

@@ -3,6 +3,7 @@ test-banner = Modo de teste: nenhum dinheiro real é movimentado.
 test-banner-card = Pague com o cartão { $card }.
 reference = Referência
 expires-in = Expira em { $time }
+time-under-minute = menos de um minuto
 time-minutes = { $minutes } min
 time-hours = { $hours } h { $minutes } min
 time-days = { $days } d { $hours } h

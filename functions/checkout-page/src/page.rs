@@ -22,6 +22,27 @@ struct Style<'a> {
     on_brand: &'a str,
 }
 
+/// Counts the last hour down every second from the time left the server said (so that neither
+/// clock's skew matters) and loads the page again when it runs out; without JavaScript the page
+/// shows the time left when it was served. Allowed by its hash in the CSP.
+const COUNTDOWN: &str = "(function () {\
+var el = document.getElementById('countdown');\
+if (!el) { return; }\
+var left = Number(el.getAttribute('data-left'));\
+if (!(left > 0)) { return; }\
+var end = Date.now() + left * 1000;\
+var format = el.getAttribute('data-format');\
+function tick() {\
+var s = Math.max(0, Math.ceil((end - Date.now()) / 1000));\
+if (s === 0) { window.location.replace(window.location.pathname); return; }\
+if (s > 3600) { window.setTimeout(tick, Math.min(s - 3600, 3600) * 1000); return; }\
+var m = Math.floor(s / 60), r = s % 60;\
+el.textContent = format.replace('{}', m + ':' + (r < 10 ? '0' : '') + r);\
+window.setTimeout(tick, 1000);\
+}\
+tick();\
+})();";
+
 /// One asset the payer can pay in, at its locked rate.
 struct Quote {
     code: &'static str,
@@ -183,8 +204,13 @@ struct CheckoutPage<'a> {
     paid_summary: Option<String>,
     recovery_url: Option<String>,
     time_left: String,
+    seconds_left: i64,
+    countdown_format: String,
+    countdown: &'static str,
     error: Option<String>,
-    card_error: bool,
+    number_error: Option<String>,
+    expiry_error: Option<String>,
+    cvc_error: Option<String>,
     declined: bool,
     notice: Option<String>,
     attempts_left: u32,
@@ -238,6 +264,7 @@ fn time_left(tr: Texts, seconds: i64) -> String {
     let minutes = (seconds / 60).max(0);
     let (days, hours, minutes) = (minutes / 60 / 24, minutes / 60 % 24, minutes % 60);
     match (days, hours) {
+        (0, 0) if minutes == 0 => tr.t("time-under-minute"),
         (0, 0) => tr.with("time-minutes", &[("minutes", minutes.into())]),
         (0, hours) => tr.with(
             "time-hours",
@@ -250,8 +277,14 @@ fn time_left(tr: Texts, seconds: i64) -> String {
     }
 }
 
-fn html(status: StatusCode, body: String, style: &str, form_targets: &[Origin]) -> Response<Body> {
-    let csp = content_security_policy(style, form_targets);
+fn html(
+    status: StatusCode,
+    body: String,
+    style: &str,
+    script: Option<&str>,
+    form_targets: &[Origin],
+) -> Response<Body> {
+    let csp = content_security_policy(style, script, form_targets);
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -410,6 +443,7 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Re
         })
         .collect();
     let subtotal = (lines.len() > 1).then(|| amount.clone());
+    let seconds_left = session.expires_at.since(model.now).whole_seconds().max(0);
     let error = model.error.as_deref();
     let page = CheckoutPage {
         tr,
@@ -448,8 +482,13 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Re
             .filter(|_| state == "done")
             .and_then(|payment| paid_summary(tr, &amount, payment)),
         recovery_url,
-        time_left: time_left(tr, session.expires_at.since(model.now).whole_seconds()),
-        card_error: error.is_some_and(|id| id.starts_with("card-")),
+        time_left: time_left(tr, seconds_left),
+        seconds_left,
+        countdown_format: tr.t1("expires-in", "time", "{}"),
+        countdown: COUNTDOWN,
+        number_error: model.field_errors.get("cardNumber").map(|id| tr.t(id)),
+        expiry_error: model.field_errors.get("cardExpiry").map(|id| tr.t(id)),
+        cvc_error: model.field_errors.get("cardCvc").map(|id| tr.t(id)),
         declined: error.is_some_and(|id| id.starts_with("decline-")),
         error: error.map(|id| tr.t(id)),
         notice: model.notice.map(|id| tr.t(id)),
@@ -495,7 +534,8 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Re
         .into_iter()
         .flatten()
         .collect();
-    html(status, render(&page), &style, &targets)
+    let script = (state == "pay").then_some(COUNTDOWN);
+    html(status, render(&page), &style, script, &targets)
 }
 
 /// A short page with a title and a sentence, both message ids of `locale` (`merchant` fills a
@@ -523,13 +563,14 @@ pub fn message(
             text: &text,
         }),
         &style,
+        None,
         &[],
     )
 }
 
 /// `303 See Other` to `location`.
 pub fn redirect(location: &str) -> Response<Body> {
-    let mut response = html(StatusCode::SEE_OTHER, String::new(), "", &[]);
+    let mut response = html(StatusCode::SEE_OTHER, String::new(), "", None, &[]);
     if let Ok(value) = HeaderValue::from_str(location) {
         response.headers_mut().insert(LOCATION, value);
     }

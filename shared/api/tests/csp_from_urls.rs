@@ -45,7 +45,7 @@ proptest! {
         };
         let targets: Vec<Origin> = [success.origin(), cancel.origin()].into_iter().flatten().collect();
         prop_assert_eq!(targets.len(), 2, "every accepted URL has an origin");
-        let policy = content_security_policy("body{}", &targets);
+        let policy = content_security_policy("body{}", None, &targets);
         let parsed = directives(&policy);
         prop_assert!(parsed.is_some(), "a directive repeats in {}", policy);
         let parsed = parsed.unwrap_or_default();

@@ -84,10 +84,13 @@ async fn the_page_shows_what_is_paid_for_under_strict_headers() {
         csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
         "{csp}"
     );
+    // The one script is the countdown, allowed by its hash alone.
     assert!(
-        !csp.contains("unsafe-inline") && !csp.contains("script-src"),
+        !csp.contains("unsafe-inline") && csp.contains("script-src 'sha256-"),
         "{csp}"
     );
+    let scripts = page.body.matches("<script>").count();
+    assert_eq!(scripts, 1, "the countdown is the page's only script");
     assert!(
         csp.contains("https://shop.example"),
         "form-action allows the redirect targets: {csp}"

@@ -138,6 +138,7 @@ async fn the_page_policy_has_exactly_its_directives_and_the_redirect_origins() {
         names,
         [
             "default-src",
+            "script-src",
             "style-src",
             "img-src",
             "form-action",

@@ -95,5 +95,36 @@ async fn a_decline_and_a_refused_field_are_explained_in_the_pages_language() {
     assert!(declined.body.contains("U kunt het nog 2 keer proberen."));
     let typo = env.pay_card(&id, "4242424242424241").await;
     assert!(typo.body.contains("Het kaartnummer is ongeldig."));
-    assert!(typo.body.contains("aria-describedby=\"card-error\""));
+    assert!(typo.body.contains("aria-describedby=\"cardNumber-error\""));
+
+    // A wrong number and a past expiry together: both marked at once.
+    let path = format!("/pay/{id}");
+    let token = env.page(&path, None).await.token();
+    let both = env
+        .page(
+            &path,
+            Some(&[
+                ("method", "card"),
+                ("token", token.as_str()),
+                ("cardNumber", "4242424242424241"),
+                ("cardExpiry", "01/20"),
+                ("cardCvc", "123"),
+            ]),
+        )
+        .await;
+    assert_eq!(both.status, 422);
+    for field in ["cardNumber", "cardExpiry"] {
+        assert!(
+            both.body
+                .contains(&format!("aria-describedby=\"{field}-error\""))
+                && both.body.contains(&format!("id=\"{field}-error\"")),
+            "{field} is marked"
+        );
+    }
+    assert!(both.body.contains("Het kaartnummer is ongeldig."));
+    assert!(
+        both.body
+            .contains("De vervaldatum is ongeldig of verstreken.")
+    );
+    assert!(!both.body.contains("cardCvc-error"), "the code was fine");
 }

@@ -30,6 +30,15 @@ pub enum CardProblem {
 }
 
 impl CardProblem {
+    /// The page input at fault.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::InvalidNumber => "cardNumber",
+            Self::InvalidExpiry => "cardExpiry",
+            Self::InvalidCvc => "cardCvc",
+        }
+    }
+
     /// The id of what the payer is told, in the page's catalogs.
     pub fn message_id(self) -> &'static str {
         match self {
@@ -38,6 +47,35 @@ impl CardProblem {
             Self::InvalidCvc => "card-invalid-cvc",
         }
     }
+}
+
+/// The card number's digits, if 12 to 19 of them pass the Luhn check.
+fn valid_number(number: &str) -> Option<String> {
+    let number: String = number
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    let digits: Vec<u8> = number.bytes().map(|b| b.wrapping_sub(b'0')).collect();
+    ((12..=19).contains(&digits.len()) && digits.iter().all(|d| *d <= 9) && luhn_valid(&digits))
+        .then_some(number)
+}
+
+/// Month and four-digit year of an `MM/YY` (or `MM/YYYY`) expiry not before `today`'s month.
+fn valid_expiry(expiry: &str, today: Date) -> Option<(u8, u16)> {
+    let (month, year) = expiry.trim().split_once('/')?;
+    let exp_month: u8 = month.trim().parse().ok()?;
+    let year: u16 = year.trim().parse().ok()?;
+    let exp_year = if year < 100 { 2000 + year } else { year };
+    let month = Month::try_from(exp_month).ok()?;
+    let current = (today.year(), u8::from(today.month()));
+    ((i32::from(exp_year), u8::from(month)) >= current).then_some((exp_month, exp_year))
+}
+
+/// A security code of 3 or 4 digits.
+fn valid_cvc(cvc: &str) -> Option<String> {
+    let cvc = cvc.trim();
+    ((3..=4).contains(&cvc.len()) && cvc.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| cvc.to_owned())
 }
 
 fn luhn_valid(digits: &[u8]) -> bool {
@@ -59,47 +97,34 @@ fn luhn_valid(digits: &[u8]) -> bool {
 }
 
 impl CardDetails {
-    /// Checks number (spaces allowed, Luhn), expiry (`MM/YY`, not before `today`'s month) and CVC.
-    pub fn parse(number: &str, expiry: &str, cvc: &str, today: Date) -> Result<Self, CardProblem> {
-        let number: String = number
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .collect();
-        let digits: Vec<u8> = number.bytes().map(|b| b.wrapping_sub(b'0')).collect();
-        if !(12..=19).contains(&digits.len())
-            || digits.iter().any(|d| *d > 9)
-            || !luhn_valid(&digits)
-        {
-            return Err(CardProblem::InvalidNumber);
+    /// Checks number (spaces allowed, Luhn), expiry (`MM/YY`, not before `today`'s month) and CVC;
+    /// every problem at once, so the payer fixes them in one go.
+    pub fn parse(
+        number: &str,
+        expiry: &str,
+        cvc: &str,
+        today: Date,
+    ) -> Result<Self, Vec<CardProblem>> {
+        match (
+            valid_number(number),
+            valid_expiry(expiry, today),
+            valid_cvc(cvc),
+        ) {
+            (Some(number), Some((exp_month, exp_year)), Some(cvc)) => Ok(Self {
+                number,
+                exp_month,
+                exp_year,
+                cvc,
+            }),
+            (number, expiry, cvc) => Err([
+                (number.is_none(), CardProblem::InvalidNumber),
+                (expiry.is_none(), CardProblem::InvalidExpiry),
+                (cvc.is_none(), CardProblem::InvalidCvc),
+            ]
+            .into_iter()
+            .filter_map(|(bad, problem)| bad.then_some(problem))
+            .collect()),
         }
-        let (month, year) = expiry
-            .trim()
-            .split_once('/')
-            .ok_or(CardProblem::InvalidExpiry)?;
-        let exp_month: u8 = month
-            .trim()
-            .parse()
-            .map_err(|_| CardProblem::InvalidExpiry)?;
-        let year: u16 = year
-            .trim()
-            .parse()
-            .map_err(|_| CardProblem::InvalidExpiry)?;
-        let exp_year = if year < 100 { 2000 + year } else { year };
-        let month = Month::try_from(exp_month).map_err(|_| CardProblem::InvalidExpiry)?;
-        let current = (today.year(), u8::from(today.month()));
-        if (i32::from(exp_year), u8::from(month)) < current {
-            return Err(CardProblem::InvalidExpiry);
-        }
-        let cvc = cvc.trim();
-        if !(3..=4).contains(&cvc.len()) || !cvc.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(CardProblem::InvalidCvc);
-        }
-        Ok(Self {
-            number,
-            exp_month,
-            exp_year,
-            cvc: cvc.to_owned(),
-        })
     }
 
     /// The full number, for the processor only.
@@ -166,25 +191,29 @@ mod tests {
 
     #[test]
     fn luhn_failures_past_expiry_and_bad_cvc_are_refused_before_any_charge() {
+        let problems = |number, expiry, cvc| CardDetails::parse(number, expiry, cvc, TODAY).err();
+        use CardProblem::{InvalidCvc, InvalidExpiry, InvalidNumber};
         assert_eq!(
-            CardDetails::parse("4242424242424241", "12/34", "123", TODAY).err(),
-            Some(CardProblem::InvalidNumber)
+            problems("4242424242424241", "12/34", "123"),
+            Some(vec![InvalidNumber])
+        );
+        assert_eq!(problems("4242", "12/34", "123"), Some(vec![InvalidNumber]));
+        assert_eq!(
+            problems("4242424242424242", "10/26", "123"),
+            Some(vec![InvalidExpiry])
         );
         assert_eq!(
-            CardDetails::parse("4242", "12/34", "123", TODAY).err(),
-            Some(CardProblem::InvalidNumber)
+            problems("4242424242424242", "13/30", "123"),
+            Some(vec![InvalidExpiry])
         );
         assert_eq!(
-            CardDetails::parse("4242424242424242", "10/26", "123", TODAY).err(),
-            Some(CardProblem::InvalidExpiry)
+            problems("4242424242424242", "12/34", "12"),
+            Some(vec![InvalidCvc])
         );
         assert_eq!(
-            CardDetails::parse("4242424242424242", "13/30", "123", TODAY).err(),
-            Some(CardProblem::InvalidExpiry)
-        );
-        assert_eq!(
-            CardDetails::parse("4242424242424242", "12/34", "12", TODAY).err(),
-            Some(CardProblem::InvalidCvc)
+            problems("4242424242424241", "01/20", "x"),
+            Some(vec![InvalidNumber, InvalidExpiry, InvalidCvc]),
+            "every problem at once"
         );
     }
 }

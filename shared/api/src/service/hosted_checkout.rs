@@ -231,8 +231,11 @@ pub async fn pay<P: PaymentProcessor>(
             let (instrument, collected) = match (instrument(&session, form, now), collected) {
                 (Ok(instrument), Ok(collected)) => (instrument, collected),
                 (instrument, collected) => {
-                    let problem = instrument.err();
-                    let errors = collected.err().unwrap_or_default();
+                    let mut errors = collected.err().unwrap_or_default();
+                    let problem = instrument.err().map(|refused| {
+                        errors.extend(refused.fields);
+                        refused.message
+                    });
                     return Ok(show_refused(session, merchant, now, form, problem, errors));
                 }
             };
@@ -455,10 +458,11 @@ fn instrument(
     session: &CheckoutSession,
     form: &[(String, String)],
     now: Timestamp,
-) -> Result<PaymentInstrument, &'static str> {
-    let method = PaymentMethod::parse(field(form, "method")).map_err(|_| "error-choose-method")?;
+) -> Result<PaymentInstrument, Refused> {
+    let method = PaymentMethod::parse(field(form, "method"))
+        .map_err(|_| Refused::of("error-choose-method"))?;
     if !session.payment_methods.contains(&method) {
-        return Err("error-method-not-offered");
+        return Err(Refused::of("error-method-not-offered"));
     }
     match method {
         PaymentMethod::Card => CardDetails::parse(
@@ -468,15 +472,41 @@ fn instrument(
             now.date(),
         )
         .map(PaymentInstrument::Card)
-        .map_err(|problem| problem.message_id()),
+        .map_err(|problems| Refused {
+            // One problem is named in the message too; several point to the marked fields.
+            message: match problems.as_slice() {
+                [one] => one.message_id(),
+                _ => "error-check-fields",
+            },
+            fields: problems
+                .iter()
+                .map(|problem| (problem.field().to_owned(), problem.message_id()))
+                .collect(),
+        }),
         PaymentMethod::Crypto => {
-            let asset =
-                CryptoAsset::parse(field(form, "asset")).map_err(|_| "error-choose-asset")?;
+            let asset = CryptoAsset::parse(field(form, "asset"))
+                .map_err(|_| Refused::of("error-choose-asset"))?;
             if session.allowed_assets.is_empty() || session.allowed_assets.contains(&asset) {
                 Ok(PaymentInstrument::Crypto(asset))
             } else {
-                Err("error-asset-not-accepted")
+                Err(Refused::of("error-asset-not-accepted"))
             }
+        }
+    }
+}
+
+/// Why a form cannot be charged: the message above its button (an id in the page's catalogs)
+/// and the inputs at fault, each with the id of why.
+struct Refused {
+    message: &'static str,
+    fields: BTreeMap<String, &'static str>,
+}
+
+impl Refused {
+    fn of(message: &'static str) -> Self {
+        Self {
+            message,
+            fields: BTreeMap::new(),
         }
     }
 }
