@@ -543,13 +543,38 @@ impl TestEnv {
     pub async fn page(&self, path: &str, form: Option<&[(&str, &str)]>) -> PageResponse {
         let response =
             checkout_page::handle(&self.app, &self.processor(), page_request(path, form)).await;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
-        PageResponse {
-            status,
-            headers,
-            body,
+        let answer = PageResponse {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: String::from_utf8_lossy(response.body().as_ref()).into_owned(),
+        };
+        // A form the page refused redirects back to the page with what it has to say in a
+        // cookie; a browser follows, and so does this.
+        let flash = answer
+            .header("set-cookie")
+            .and_then(|cookie| cookie.split(';').next())
+            .filter(|pair| {
+                pair.starts_with("checkout_flash=") && pair.len() > "checkout_flash=".len()
+            })
+            .map(str::to_owned);
+        match flash {
+            Some(cookie) if answer.status == 303 => {
+                let page = path
+                    .trim_end_matches('/')
+                    .trim_end_matches("/cancel")
+                    .to_owned();
+                let mut request = page_request(&page, None);
+                if let Ok(value) = lambda_http::http::HeaderValue::from_str(&cookie) {
+                    request.headers_mut().insert("cookie", value);
+                }
+                let shown = checkout_page::handle(&self.app, &self.processor(), request).await;
+                PageResponse {
+                    status: shown.status().as_u16(),
+                    headers: shown.headers().clone(),
+                    body: String::from_utf8_lossy(shown.body().as_ref()).into_owned(),
+                }
+            }
+            _ => answer,
         }
     }
 
@@ -788,6 +813,15 @@ pub struct PageResponse {
 }
 
 impl PageResponse {
+    /// Whether the page sent the payer on to the shop (`303` to the merchant's own URL), as a
+    /// payment or a cancellation does; every other form is answered with `303` back to the page.
+    pub fn left_for_the_shop(&self) -> bool {
+        self.status == 303
+            && self
+                .header("location")
+                .is_some_and(|l| l.starts_with("http"))
+    }
+
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())

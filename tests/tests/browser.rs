@@ -688,6 +688,19 @@ async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
             "[data-testid=error]",
         )
         .await;
+        // The decline was answered by a redirect: reloading shows the page afresh and sends
+        // nothing again.
+        let url = client.current_url().await.expect("a URL");
+        assert_eq!(url.path(), format!("/pay/{id}"));
+        client.refresh().await.expect("reloaded");
+        assert!(
+            client
+                .find(Locator::Css("[data-testid=error]"))
+                .await
+                .is_err(),
+            "the decline is shown once"
+        );
+        fill(&client, "cardName", "Erika Mustermann").await;
         submit_card(&client, "4242 4242 4242 4242").await;
         let success = landed(&client).await;
         assert!(success.contains("status=completed"), "{success}");

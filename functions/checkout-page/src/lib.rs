@@ -7,9 +7,12 @@ mod i18n;
 mod page;
 
 use checkout_api::payments::PaymentProcessor;
-use checkout_api::service::hosted_checkout::{self, PageOutcome};
+use checkout_api::service::hosted_checkout::{self, Flash, PageOutcome};
 use checkout_api::{ApiError, App, http};
+use checkout_domain::hashing::hmac_sha256;
 use checkout_domain::values::Locale;
+use lambda_http::http::HeaderValue;
+use lambda_http::http::header::SET_COOKIE;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
@@ -24,12 +27,63 @@ pub async fn handle<P: PaymentProcessor>(
     // Pages with no session to take a language from speak the browser's.
     let browser = Locale::Auto.resolve(accept_language);
     let outcome = route(app, processor, &request).await;
+    let flash_key = flash_key(app);
     let mut response = match outcome {
-        Ok(PageOutcome::Show(model)) => page::checkout(
-            &model,
-            &hosted_checkout::quotes(processor, &model.session),
-            page::language(&model, accept_language),
-        ),
+        // Redirect after every POST: the page a form leads back to is shown by a GET, so Back
+        // and reload never send the form again; what it has to say travels in a cookie.
+        Ok(PageOutcome::Show(model)) if request.method() == Method::POST => {
+            let location = if request
+                .uri()
+                .path()
+                .trim_end_matches('/')
+                .ends_with("/cancel")
+            {
+                format!("../{}", model.session.id)
+            } else {
+                model.session.id.to_string()
+            };
+            let mut response = page::redirect(&location);
+            if let Some(flash) = Flash::of(&model) {
+                let secure = if app.config.public_base_url.starts_with("http://") {
+                    ""
+                } else {
+                    "; Secure"
+                };
+                let cookie = format!(
+                    "{FLASH_COOKIE}={}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax{secure}",
+                    flash.encode(&flash_key)
+                );
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().insert(SET_COOKIE, value);
+                }
+            }
+            response
+        }
+        Ok(PageOutcome::Show(mut model)) => {
+            let flash = http::header(&request, "cookie").and_then(|cookies| {
+                cookies
+                    .split(';')
+                    .find_map(|cookie| cookie.trim().strip_prefix(FLASH_COOKIE)?.strip_prefix('='))
+            });
+            if let Some(flash) = flash.and_then(|value| Flash::decode(value, &flash_key)) {
+                flash.apply_to(&mut model);
+            }
+            let mut response = page::checkout(
+                &model,
+                &hosted_checkout::quotes(processor, &model.session),
+                page::language(&model, accept_language),
+            );
+            if flash.is_some() {
+                // Shown once: a reload shows the page as it is.
+                response.headers_mut().insert(
+                    SET_COOKIE,
+                    HeaderValue::from_static(
+                        "checkout_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
+                    ),
+                );
+            }
+            response
+        }
         Ok(PageOutcome::Redirect(location)) => page::redirect(&location),
         Ok(PageOutcome::NotFound) => page::message(
             StatusCode::NOT_FOUND,
@@ -65,6 +119,15 @@ pub async fn handle<P: PaymentProcessor>(
         response.headers_mut().insert("request-id", value);
     }
     response
+}
+
+/// The cookie that carries a form's answer to the page it redirects to.
+const FLASH_COOKIE: &str = "checkout_flash";
+
+/// The key flashes are signed with: derived from the deployment's cursor secret, for this use
+/// alone.
+fn flash_key(app: &App) -> [u8; 32] {
+    hmac_sha256(&app.config.cursor_secret, b"checkout-page flash")
 }
 
 async fn route<P: PaymentProcessor>(

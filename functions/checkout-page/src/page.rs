@@ -491,7 +491,7 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Re
         cvc_error: model.field_errors.get("cardCvc").map(|id| tr.t(id)),
         declined: error.is_some_and(|id| id.starts_with("decline-")),
         error: error.map(|id| tr.t(id)),
-        notice: model.notice.map(|id| tr.t(id)),
+        notice: model.notice.as_deref().map(|id| tr.t(id)),
         attempts_left: MAX_DECLINES.saturating_sub(session.decline_count),
         session_id: session.id.as_str(),
         token: &session.form_token,

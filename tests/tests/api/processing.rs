@@ -193,8 +193,16 @@ async fn a_processing_session_is_never_expired_cancelled_or_paid_again() {
         ("cardCvc", "123"),
     ];
     let again = env.page(&path, Some(&card)).await;
-    assert_eq!(again.status, 200, "the page shows it waiting");
-    assert!(again.body.contains(r#"data-state="processing""#));
+    assert_eq!(
+        (again.status, again.header("location")),
+        (303, Some(id.as_str())),
+        "back to the page"
+    );
+    let waiting = env.page(&path, None).await;
+    assert!(
+        waiting.body.contains(r#"data-state="processing""#),
+        "the page shows it waiting"
+    );
     assert_eq!(
         env.get(&key, &id).await.body["version"],
         2,

@@ -336,13 +336,15 @@ async fn a_patch_racing_payments_never_lets_one_pay_an_amount_not_shown() {
         for _ in 0..10 {
             let (env, path, token) = (env.clone(), path.clone(), token.clone());
             payments.push(tokio::spawn(async move {
-                env.page(&path, Some(&card_form(&token, "1"))).await.status
+                env.page(&path, Some(&card_form(&token, "1")))
+                    .await
+                    .left_for_the_shop()
             }));
         }
         let update = early.unwrap_or_else(spawn_update);
         let mut paid = 0;
         for payment in payments {
-            paid += usize::from(payment.await.expect("ran") == 303);
+            paid += usize::from(payment.await.expect("ran"));
         }
         let update = update.await.expect("ran");
         let session = env.get(&key, &id).await.body;

@@ -9,7 +9,11 @@ use crate::payments::{
     CardDetails, ChargeOutcome, ChargeRequest, CryptoQuote, PaymentInstrument, PaymentProcessor,
 };
 use crate::service::transition::{announce, end_with_event, fail_with_event};
-use checkout_domain::hashing::constant_time_eq;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use checkout_domain::hashing::{constant_time_eq, hmac_sha256};
 use checkout_domain::ids::SessionId;
 use checkout_domain::merchant::Merchant;
 use checkout_domain::session::{CheckoutSession, PaymentDetails, SessionStatus};
@@ -35,9 +39,9 @@ pub struct PageModel {
     /// catalogs.
     pub error: Option<String>,
     /// What the payer should know before trying again (the session changed): a message id.
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
     /// The inputs the page collects that were refused, each with the id of why.
-    pub field_errors: BTreeMap<String, &'static str>,
+    pub field_errors: BTreeMap<String, String>,
     /// What the payer had typed into the inputs the page collects, to show again.
     pub kept: Vec<(String, String)>,
 }
@@ -111,11 +115,88 @@ fn show_refused(
             if model.error.is_none() && !field_errors.is_empty() {
                 model.error = Some("error-check-fields".to_owned());
             }
-            model.field_errors = field_errors;
+            model.field_errors = field_errors
+                .into_iter()
+                .map(|(name, id)| (name, id.to_owned()))
+                .collect();
             model.kept = kept;
             PageOutcome::Show(model)
         }
         other => other,
+    }
+}
+
+/// What a form's answer leaves for the page it redirects to (redirect after every POST, so that
+/// Back and reload never send a form again): the message ids and what the payer typed, never
+/// card data. It travels in a short-lived `HttpOnly` cookie, signed so that only a page this
+/// deployment answered can leave one, and is shown once, for the session and version it was made
+/// for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Flash {
+    session_id: String,
+    version: u32,
+    error: Option<String>,
+    notice: Option<String>,
+    field_errors: BTreeMap<String, String>,
+    kept: Vec<(String, String)>,
+}
+
+/// Longest kept value: a cookie holds about 4 KB.
+const FLASH_VALUE_MAX: usize = 255;
+
+impl Flash {
+    /// What `model`'s page would have said, if it says anything.
+    pub fn of(model: &PageModel) -> Option<Self> {
+        let says =
+            model.error.is_some() || model.notice.is_some() || !model.field_errors.is_empty();
+        says.then(|| Self {
+            session_id: model.session.id.as_str().to_owned(),
+            version: model.session.version,
+            error: model.error.clone(),
+            notice: model.notice.clone(),
+            field_errors: model.field_errors.clone(),
+            kept: model
+                .kept
+                .iter()
+                .map(|(name, value)| (name.clone(), value.chars().take(FLASH_VALUE_MAX).collect()))
+                .collect(),
+        })
+    }
+
+    /// The cookie value: the flash and its HMAC under `secret`, both base64url.
+    pub fn encode(&self, secret: &[u8]) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        let tag = hmac_sha256(secret, &json);
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(json),
+            URL_SAFE_NO_PAD.encode(tag)
+        )
+    }
+
+    /// The flash a cookie value holds, if this deployment signed it.
+    pub fn decode(value: &str, secret: &[u8]) -> Option<Self> {
+        let (json, tag) = value.split_once('.')?;
+        let json = URL_SAFE_NO_PAD.decode(json).ok()?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        constant_time_eq(&tag, &hmac_sha256(secret, &json))
+            .then(|| serde_json::from_slice(&json).ok())
+            .flatten()
+    }
+
+    /// Shows the flash on `model`'s page when it was made for that session as it still is, and
+    /// it can still be paid.
+    pub fn apply_to(self, model: &mut PageModel) {
+        let current = model.session.id.as_str() == self.session_id
+            && model.session.version == self.version
+            && model.status == SessionStatus::Pending;
+        if current {
+            model.error = self.error;
+            model.notice = self.notice;
+            model.field_errors = self.field_errors;
+            model.kept = self.kept;
+        }
     }
 }
 
@@ -433,7 +514,7 @@ async fn reshow_after_refusal(
 fn show_changed(session: CheckoutSession, merchant: Merchant, now: Timestamp) -> PageOutcome {
     let mut page = show(session, merchant, now, None);
     if let PageOutcome::Show(model) = &mut page {
-        model.notice = Some(CHANGED_NOTICE);
+        model.notice = Some(CHANGED_NOTICE.to_owned());
     }
     page
 }
@@ -619,5 +700,35 @@ mod tests {
             ),
             "https://shop.example/cart?sessionId=cs_1&status=cancelled"
         );
+    }
+}
+
+#[cfg(test)]
+mod flash_tests {
+    use super::*;
+
+    #[test]
+    fn a_flash_reads_back_only_under_its_key_and_untouched() {
+        let flash = Flash {
+            session_id: "cs_abc".into(),
+            version: 3,
+            error: Some("decline-card_declined".into()),
+            notice: None,
+            field_errors: BTreeMap::from([("phone".into(), "collect-phone-invalid".into())]),
+            kept: vec![("cardName".into(), "Zoë Müller".into())],
+        };
+        let value = flash.encode(b"key");
+        assert!(
+            value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)),
+            "a cookie-safe value: {value}"
+        );
+        assert_eq!(Flash::decode(&value, b"key"), Some(flash));
+        assert_eq!(Flash::decode(&value, b"another key"), None);
+        let (json, tag) = value.split_once('.').expect("two parts");
+        let forged = format!("{}A.{tag}", &json[..json.len() - 1]);
+        assert_eq!(Flash::decode(&forged, b"key"), None);
+        assert_eq!(Flash::decode("not a flash", b"key"), None);
     }
 }
