@@ -615,15 +615,23 @@ async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
     let (app, base, key) = shop(&env).await;
     let (_driver, webdriver) = start_chromedriver();
     let client = browser(&webdriver, true).await;
-    for (locale, currency, unit, declined, total) in [
+    for (locale, currency, unit, declined, invalid, total) in [
         (
             "de",
             "EUR",
             "14.50",
             "Ihre Karte wurde abgelehnt.",
+            "Die Kartennummer ist ungültig.",
             "29,00\u{a0}€",
         ),
-        ("ja", "JPY", "1450", "カードが拒否されました。", "￥2,900"),
+        (
+            "ja",
+            "JPY",
+            "1450",
+            "カードが拒否されました。",
+            "カード番号が正しくありません。",
+            "￥2,900",
+        ),
     ] {
         let id = created(
             &app,
@@ -664,7 +672,30 @@ async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
             "form button[type=submit]",
         )
         .await;
+        // A mistyped number is marked on its field, in the page's language; the payer fixes it.
         fill(&client, "cardName", "Erika Mustermann").await;
+        submit_card(&client, "4242 4242 4242 4241").await;
+        let marked = client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("#cardNumber[aria-invalid=true]"))
+            .await
+            .expect("the number is marked");
+        let message = client
+            .find(Locator::Id("cardNumber-error"))
+            .await
+            .expect("its message")
+            .text()
+            .await
+            .expect("text");
+        assert!(message.contains(invalid), "{message}");
+        screenshots(
+            &client,
+            &format!("checkout-page-{locale}-refused"),
+            "#cardNumber",
+        )
+        .await;
+        marked.clear().await.expect("cleared");
         submit_card(&client, "4000 0000 0000 0002").await;
         let error = client
             .wait()
@@ -735,107 +766,114 @@ async fn a_payer_pays_with_the_keyboard_alone_and_with_javascript_off() {
     let env = TestEnv::new().await;
     let (app, base, key) = shop(&env).await;
     let (_driver, webdriver) = start_chromedriver();
-    let one_item = json!({"expiresIn": "PT30M", "lineItems": [{"name": "Tasting box", "unitAmount": "24.00", "quantity": 1}]});
+    // In English, German and Japanese alike.
+    for (locale, served) in [("en", "30 min"), ("de", "30 Min."), ("ja", "30 分")] {
+        let one_item = json!({
+            "locale": locale,
+            "expiresIn": "PT30M",
+            "lineItems": [{"name": "Tasting box", "unitAmount": "24.00", "quantity": 1}]
+        });
 
-    // With JavaScript: a one-item order's pay button shows without scrolling on a phone, and the
-    // time left counts down.
-    let client = browser(&webdriver, true).await;
-    client.set_window_size(390, 844).await.expect("a phone");
-    let id = created(&app, &key, &one_item).await["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
-    client
-        .goto(&format!("{base}/pay/{id}"))
-        .await
-        .expect("the page loads");
-    let above_the_fold = client
-        .execute(
-            "const b = document.querySelector('form button[type=submit]').getBoundingClientRect();
-             return [b.bottom, window.innerHeight];",
-            vec![],
-        )
-        .await
-        .expect("measured");
-    let (bottom, height) = (above_the_fold[0].as_f64(), above_the_fold[1].as_f64());
-    assert!(
-        bottom
-            .zip(height)
-            .is_some_and(|(bottom, height)| bottom <= height),
-        "the pay button is above the fold: {above_the_fold}"
-    );
-    let countdown = client
-        .find(Locator::Id("countdown"))
-        .await
-        .expect("the time left")
-        .text()
-        .await
-        .expect("text");
-    assert!(countdown.contains(':'), "counting down: {countdown}");
-
-    // The keyboard alone: Tab to each field, type, Enter pays.
-    for _ in 0..10 {
-        if focused(&client).await.as_deref() == Some("cardNumber") {
-            break;
-        }
-        press(&client, Key::Tab).await;
-    }
-    for (id, text) in [
-        ("cardNumber", "4242 4242 4242 4242"),
-        ("cardExpiry", "12/34"),
-        ("cardCvc", "123"),
-        ("cardName", "Kim Keyboard"),
-    ] {
-        assert_eq!(
-            focused(&client).await.as_deref(),
-            Some(id),
-            "Tab reaches {id}"
-        );
+        // With JavaScript: a one-item order's pay button shows without scrolling on a phone, and the
+        // time left counts down.
+        let client = browser(&webdriver, true).await;
+        client.set_window_size(390, 844).await.expect("a phone");
+        let id = created(&app, &key, &one_item).await["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
         client
-            .active_element()
+            .goto(&format!("{base}/pay/{id}"))
             .await
-            .expect("focused")
-            .send_keys(text)
+            .expect("the page loads");
+        let above_the_fold = client
+            .execute(
+                "const b = document.querySelector('form button[type=submit]').getBoundingClientRect();
+                 return [b.bottom, window.innerHeight];",
+                vec![],
+            )
             .await
-            .expect("typed");
-        if id != "cardName" {
+            .expect("measured");
+        let (bottom, height) = (above_the_fold[0].as_f64(), above_the_fold[1].as_f64());
+        assert!(
+            bottom
+                .zip(height)
+                .is_some_and(|(bottom, height)| bottom <= height),
+            "the pay button is above the fold: {above_the_fold}"
+        );
+        let countdown = client
+            .find(Locator::Id("countdown"))
+            .await
+            .expect("the time left")
+            .text()
+            .await
+            .expect("text");
+        assert!(countdown.contains(':'), "counting down: {countdown}");
+
+        // The keyboard alone: Tab to each field, type, Enter pays.
+        for _ in 0..10 {
+            if focused(&client).await.as_deref() == Some("cardNumber") {
+                break;
+            }
             press(&client, Key::Tab).await;
         }
-    }
-    press(&client, Key::Enter).await;
-    assert!(landed(&client).await.contains("status=completed"));
-    client.close().await.expect("the browser closes");
+        for (id, text) in [
+            ("cardNumber", "4242 4242 4242 4242"),
+            ("cardExpiry", "12/34"),
+            ("cardCvc", "123"),
+            ("cardName", "Kim Keyboard"),
+        ] {
+            assert_eq!(
+                focused(&client).await.as_deref(),
+                Some(id),
+                "Tab reaches {id}"
+            );
+            client
+                .active_element()
+                .await
+                .expect("focused")
+                .send_keys(text)
+                .await
+                .expect("typed");
+            if id != "cardName" {
+                press(&client, Key::Tab).await;
+            }
+        }
+        press(&client, Key::Enter).await;
+        assert!(landed(&client).await.contains("status=completed"));
+        client.close().await.expect("the browser closes");
 
-    // Without JavaScript: the time left is the static text, and paying works the same.
-    let client = browser(&webdriver, false).await;
-    let id = created(&app, &key, &one_item).await["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
-    client
-        .goto(&format!("{base}/pay/{id}"))
-        .await
-        .expect("the page loads");
-    let countdown = client
-        .find(Locator::Id("countdown"))
-        .await
-        .expect("the time left")
-        .text()
-        .await
-        .expect("text");
-    assert!(
-        countdown.contains("min") || countdown.contains(" h"),
-        "{countdown}"
-    );
-    fill(&client, "cardName", "Noah Noscript").await;
-    submit_card(&client, "4000 0000 0000 0002").await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css("[data-testid=error]"))
-        .await
-        .expect("the decline, without JavaScript");
-    submit_card(&client, "4242 4242 4242 4242").await;
-    assert!(landed(&client).await.contains("status=completed"));
-    client.close().await.expect("the browser closes");
+        // Without JavaScript: the time left is the static text, and paying works the same.
+        let client = browser(&webdriver, false).await;
+        let id = created(&app, &key, &one_item).await["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
+        client
+            .goto(&format!("{base}/pay/{id}"))
+            .await
+            .expect("the page loads");
+        let countdown = client
+            .find(Locator::Id("countdown"))
+            .await
+            .expect("the time left")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            countdown.ends_with(served),
+            "the time left as served, without JavaScript: {countdown}"
+        );
+        fill(&client, "cardName", "Noah Noscript").await;
+        submit_card(&client, "4000 0000 0000 0002").await;
+        client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css("[data-testid=error]"))
+            .await
+            .expect("the decline, without JavaScript");
+        submit_card(&client, "4242 4242 4242 4242").await;
+        assert!(landed(&client).await.contains("status=completed"));
+        client.close().await.expect("the browser closes");
+    }
 }
