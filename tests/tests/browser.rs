@@ -267,6 +267,12 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
         cancelled.contains("/landing/cancel") && cancelled.contains("status=cancelled"),
         "{cancelled}"
     );
+    client.goto(&url).await.expect("the page loads");
+    client
+        .find(Locator::Css("[data-testid=ended-on]"))
+        .await
+        .expect("when it was cancelled");
+    screenshots(&client, "checkout-page-cancelled", "[data-testid=state]").await;
 
     // An expired link shows that it expired, with no form.
     let url = create(json!({"amount": "9.00", "expiresIn": "PT1M"})).await;
@@ -461,6 +467,15 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
         state.attr("data-state").await.expect("attr").as_deref(),
         Some("done")
     );
+    let paid = client
+        .find(Locator::Css("[data-testid=paid]"))
+        .await
+        .expect("what was paid")
+        .text()
+        .await
+        .expect("text");
+    assert!(paid.starts_with("Paid $45.00 in ETH on "), "{paid}");
+    screenshots(&client, "checkout-page-paid", "[data-testid=state]").await;
 
     // The 3-D Secure card asks for the challenge; approving pays.
     let id = create(json!({"amount": "18.00"})).await;

@@ -5,10 +5,14 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use checkout_domain::money::{Amount, Currency};
+use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::Locale;
 use fixed_decimal::Decimal;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use icu_calendar::{Date, Gregorian};
+use icu_datetime::FixedCalendarDateTimeFormatter;
+use icu_datetime::fieldsets::YMD;
 use icu_decimal::DecimalFormatter;
 use icu_experimental::dimension::currency::CurrencyType;
 use icu_experimental::dimension::currency::formatter::CurrencyFormatter;
@@ -138,6 +142,23 @@ impl Texts {
         formatted.unwrap_or_else(|| value.to_owned())
     }
 
+    /// The day of `at` (UTC) as the locale writes a date (`Dec 2, 2026`, `02.12.2026`,
+    /// `2026/12/02`), from CLDR.
+    pub fn date(&self, at: Timestamp) -> String {
+        let day = at.date();
+        let formatted = self.icu_locale().and_then(|locale| {
+            let date =
+                Date::try_new_gregorian(day.year(), u8::from(day.month()), day.day()).ok()?;
+            let formatter = FixedCalendarDateTimeFormatter::<Gregorian, YMD>::try_new(
+                (&locale).into(),
+                YMD::medium(),
+            )
+            .ok()?;
+            Some(formatter.format(&date).write_to_string().into_owned())
+        });
+        formatted.unwrap_or_else(|| day.to_string())
+    }
+
     fn icu_locale(&self) -> Option<icu_locale_core::Locale> {
         icu_locale_core::Locale::try_from_str(self.locale.as_str()).ok()
     }
@@ -172,7 +193,7 @@ mod tests {
                 let mut args = FluentArgs::new();
                 for name in [
                     "merchant", "amount", "time", "card", "network", "last4", "label", "brand",
-                    "asset",
+                    "asset", "date",
                 ] {
                     args.set(name, "x");
                 }
@@ -214,6 +235,35 @@ mod tests {
         );
         assert_eq!(money(Locale::En, "10.50", Currency::Gbp), "£10.50");
         assert_eq!(Texts::new(Locale::De).number("0.01500000"), "0,01500000");
+        // Every language with every currency: CLDR data for each pair, the amount's digits in it.
+        for (locale, _) in CATALOGS {
+            for currency in [
+                Currency::Usd,
+                Currency::Eur,
+                Currency::Gbp,
+                Currency::Aud,
+                Currency::Cad,
+                Currency::Jpy,
+            ] {
+                let (amount, digits) = if currency == Currency::Jpy {
+                    ("1234", "1234")
+                } else {
+                    ("1234.5", "123450")
+                };
+                let text = money(locale, amount, currency);
+                let shown: String = text.chars().filter(char::is_ascii_digit).collect();
+                assert_eq!(shown, digits, "{} {currency:?}: {text}", locale.as_str());
+                assert!(
+                    text.chars()
+                        .any(|c| !c.is_ascii_digit() && !",. \u{a0}\u{202f}".contains(c)),
+                    "a currency sign: {text}"
+                );
+            }
+        }
+        let day = Timestamp::parse_rfc3339("2026-12-02T23:59:00Z").expect("a time");
+        assert_eq!(Texts::new(Locale::En).date(day), "Dec 2, 2026");
+        assert_eq!(Texts::new(Locale::De).date(day), "02.12.2026");
+        assert_eq!(Texts::new(Locale::Ja).date(day), "2026/12/02");
     }
 
     #[test]

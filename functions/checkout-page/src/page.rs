@@ -7,6 +7,7 @@ use checkout_api::payments::CryptoQuote;
 use checkout_api::service::hosted_checkout::{MAX_DECLINES, PageModel, redirect_url};
 use checkout_domain::merchant::is_brand_color;
 use checkout_domain::session::{PaymentDetails, SessionStatus};
+use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{FieldType, Locale, Origin, PaymentMethod, Requirement};
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{HeaderValue, LOCATION};
@@ -202,6 +203,7 @@ struct CheckoutPage<'a> {
     headline: String,
     detail: String,
     paid_summary: Option<String>,
+    ended_on: Option<String>,
     recovery_url: Option<String>,
     time_left: String,
     seconds_left: i64,
@@ -335,7 +337,13 @@ fn deposit(tr: Texts, payment: Option<&PaymentDetails>) -> Option<Deposit> {
 }
 
 /// What a paid session was paid with, in words.
-fn paid_summary(tr: Texts, amount: &str, payment: &PaymentDetails) -> Option<String> {
+fn paid_summary(
+    tr: Texts,
+    amount: &str,
+    payment: &PaymentDetails,
+    on: Timestamp,
+) -> Option<String> {
+    let date = tr.date(on);
     match (&payment.brand, &payment.last4, payment.asset) {
         (Some(brand), Some(last4), _) => Some(tr.with(
             "paid-with-card",
@@ -343,6 +351,7 @@ fn paid_summary(tr: Texts, amount: &str, payment: &PaymentDetails) -> Option<Str
                 ("amount", amount.to_owned().into()),
                 ("brand", capitalized(brand).into()),
                 ("last4", last4.clone().into()),
+                ("date", date.into()),
             ],
         )),
         (_, _, Some(asset)) => Some(tr.with(
@@ -350,6 +359,7 @@ fn paid_summary(tr: Texts, amount: &str, payment: &PaymentDetails) -> Option<Str
             &[
                 ("amount", amount.to_owned().into()),
                 ("asset", asset.code().into()),
+                ("date", date.into()),
             ],
         )),
         _ => None,
@@ -480,7 +490,18 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Re
             .payment
             .as_ref()
             .filter(|_| state == "done")
-            .and_then(|payment| paid_summary(tr, &amount, payment)),
+            .and_then(|payment| {
+                let on = session.completed_at.or(session.processing_at)?;
+                paid_summary(tr, &amount, payment, on)
+            }),
+        ended_on: match model.status {
+            SessionStatus::Cancelled => session.cancelled_at,
+            SessionStatus::Failed => session.failed_at,
+            SessionStatus::Expired => session.expired_at.or(Some(session.expires_at)),
+            SessionStatus::Refunded => session.refunded_at,
+            _ => None,
+        }
+        .map(|at| tr.date(at)),
         recovery_url,
         time_left: time_left(tr, seconds_left),
         seconds_left,

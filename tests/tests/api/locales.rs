@@ -37,6 +37,25 @@ async fn the_session_the_account_or_the_browser_chooses_the_language_of_the_page
         "CLDR: comma, no-break space, sign after"
     );
     assert_eq!(page.header("vary"), Some("accept-language"));
+    assert!(
+        env.pay_card(id, "4242424242424242")
+            .await
+            .left_for_the_shop()
+    );
+    let paid = env.page_in(&format!("/pay/{id}"), "ja").await;
+    let today = env.app.now().date();
+    let date = format!(
+        "{:02}.{:02}.{}",
+        today.day(),
+        u8::from(today.month()),
+        today.year()
+    );
+    assert!(
+        paid.body.contains(&format!(
+            "10,50\u{a0}€ bezahlt am {date} mit Visa mit Endziffern 4242."
+        )),
+        "what was paid, when and with which card, in German"
+    );
 
     let auto = env
         .created_id(&key, &json!({"amount": "9200", "currency": "JPY"}))
