@@ -97,6 +97,27 @@ async fn fill(client: &Client, id: &str, text: &str) {
         .expect("typed");
 }
 
+/// Sends the page's first form with its pay button.
+async fn click_pay(client: &Client) {
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .expect("the pay button")
+        .click()
+        .await
+        .expect("clicked");
+}
+
+/// The element `css` selects, once the page shows it (within 15 s).
+async fn appearing(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} is shown: {e}"))
+}
+
 /// Types card `number` with a valid expiry and code into the card form and sends it.
 async fn submit_card(client: &Client, number: &str) {
     for (id, text) in [
@@ -106,13 +127,7 @@ async fn submit_card(client: &Client, number: &str) {
     ] {
         fill(client, id, text).await;
     }
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("the pay button")
-        .click()
-        .await
-        .expect("clicked");
+    click_pay(client).await;
 }
 
 /// A shop served over real HTTP on a free port: the app it is served by (checkout URLs under
@@ -204,13 +219,7 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
     fill(&client, "cardCvc", "123").await;
     fill(&client, "cardName", "Jane Payer").await;
     screenshots(&client, "checkout-page", "form button[type=submit]").await;
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("the pay button")
-        .click()
-        .await
-        .expect("clicked");
+    click_pay(&client).await;
     let success = landed(&client).await;
     assert!(
         success.contains("/landing/success") && success.contains("status=completed"),
@@ -235,12 +244,7 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
         .click()
         .await
         .expect("clicked");
-    let error = client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css("[data-testid=error]"))
-        .await
-        .expect("the decline is shown");
+    let error = appearing(&client, "[data-testid=error]").await;
     assert!(
         error
             .text()
@@ -437,12 +441,8 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
         .click()
         .await
         .expect("clicked");
-    let address = client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css("[data-testid=deposit-address]"))
+    let address = appearing(&client, "[data-testid=deposit-address]")
         .await
-        .expect("the deposit address")
         .text()
         .await
         .expect("text");
@@ -486,19 +486,8 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
     fill(&client, "cardNumber", "4000 0027 6000 3184").await;
     fill(&client, "cardExpiry", "12/34").await;
     fill(&client, "cardCvc", "123").await;
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("the pay button")
-        .click()
-        .await
-        .expect("clicked");
-    let approve = client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css("[data-testid=approve]"))
-        .await
-        .expect("the challenge");
+    click_pay(&client).await;
+    let approve = appearing(&client, "[data-testid=approve]").await;
     screenshots(&client, "checkout-page-3ds", "[data-testid=approve]").await;
     approve.click().await.expect("approved");
     let success = landed(&client).await;
@@ -568,19 +557,8 @@ async fn a_payer_gives_what_the_shop_collects_fixes_a_refused_field_and_pays() {
             .await
             .expect("clicked");
     }
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .expect("the pay button")
-        .click()
-        .await
-        .expect("clicked");
-    let phone = client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css("#card-phone[aria-invalid=true]"))
-        .await
-        .expect("the phone is marked");
+    click_pay(&client).await;
+    let phone = appearing(&client, "#card-phone[aria-invalid=true]").await;
     assert_eq!(
         phone
             .attr("aria-describedby")
@@ -690,12 +668,7 @@ async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
         // A mistyped number is marked on its field, in the page's language; the payer fixes it.
         fill(&client, "cardName", "Erika Mustermann").await;
         submit_card(&client, "4242 4242 4242 4241").await;
-        let marked = client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css("#cardNumber[aria-invalid=true]"))
-            .await
-            .expect("the number is marked");
+        let marked = appearing(&client, "#cardNumber[aria-invalid=true]").await;
         let message = client
             .find(Locator::Id("cardNumber-error"))
             .await
@@ -712,12 +685,7 @@ async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
         .await;
         marked.clear().await.expect("cleared");
         submit_card(&client, "4000 0000 0000 0002").await;
-        let error = client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css("[data-testid=error]"))
-            .await
-            .expect("the decline");
+        let error = appearing(&client, "[data-testid=error]").await;
         assert!(error.text().await.expect("text").contains(declined));
         let name = client
             .find(Locator::Id("cardName"))
@@ -881,12 +849,7 @@ async fn a_payer_pays_with_the_keyboard_alone_and_with_javascript_off() {
         );
         fill(&client, "cardName", "Noah Noscript").await;
         submit_card(&client, "4000 0000 0000 0002").await;
-        client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css("[data-testid=error]"))
-            .await
-            .expect("the decline, without JavaScript");
+        appearing(&client, "[data-testid=error]").await;
         submit_card(&client, "4242 4242 4242 4242").await;
         assert!(landed(&client).await.contains("status=completed"));
         client.close().await.expect("the browser closes");
