@@ -169,6 +169,22 @@ async fn created(
     response.body
 }
 
+/// The id of the session `body` creates with `key`.
+async fn created_id(app: &checkout_api::App, key: &str, body: &serde_json::Value) -> String {
+    created(app, key, body).await["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
+/// Opens session `id`'s page on the shop at `base`.
+async fn open_page(client: &Client, base: &str, id: &str) {
+    client
+        .goto(&format!("{base}/pay/{id}"))
+        .await
+        .expect("the page loads");
+}
+
 async fn landed(client: &Client) -> String {
     client
         .wait()
@@ -395,12 +411,7 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
     let (app, base, key) = shop(&env).await;
     let create = |body: serde_json::Value| {
         let (app, key) = (app.clone(), key.clone());
-        async move {
-            created(&app, &key, &body).await["id"]
-                .as_str()
-                .expect("an id")
-                .to_owned()
-        }
+        async move { created_id(&app, &key, &body).await }
     };
     let (_driver, webdriver) = start_chromedriver();
     let client = browser(&webdriver, true).await;
@@ -412,10 +423,7 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
         "paymentMethods": ["card", "crypto"]
     }))
     .await;
-    client
-        .goto(&format!("{base}/pay/{id}"))
-        .await
-        .expect("the page loads");
+    open_page(&client, &base, &id).await;
     let eth = client
         .find(Locator::Css("[data-testid=quote-ETH]"))
         .await
@@ -479,10 +487,7 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
 
     // The 3-D Secure card asks for the challenge; approving pays.
     let id = create(json!({"amount": "18.00"})).await;
-    client
-        .goto(&format!("{base}/pay/{id}"))
-        .await
-        .expect("the page loads");
+    open_page(&client, &base, &id).await;
     fill(&client, "cardNumber", "4000 0027 6000 3184").await;
     fill(&client, "cardExpiry", "12/34").await;
     fill(&client, "cardCvc", "123").await;
@@ -511,7 +516,7 @@ async fn a_payer_gives_what_the_shop_collects_fixes_a_refused_field_and_pays() {
         )
         .await;
     assert_eq!(terms.status, 200);
-    let id = created(
+    let id = created_id(
         &app,
         &key,
         &json!({
@@ -529,16 +534,10 @@ async fn a_payer_gives_what_the_shop_collects_fixes_a_refused_field_and_pays() {
             }
         }),
     )
-    .await["id"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
+    .await;
     let (_driver, webdriver) = start_chromedriver();
     let client = browser(&webdriver, true).await;
-    client
-        .goto(&format!("{base}/pay/{id}"))
-        .await
-        .expect("the page loads");
+    open_page(&client, &base, &id).await;
     fill(&client, "cardNumber", "4242 4242 4242 4242").await;
     fill(&client, "cardExpiry", "12/34").await;
     fill(&client, "cardCvc", "123").await;
@@ -626,7 +625,7 @@ async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
             "￥2,900",
         ),
     ] {
-        let id = created(
+        let id = created_id(
             &app,
             &key,
             &json!({
@@ -635,14 +634,8 @@ async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
                 "lineItems": [{"name": "Yirgacheffe 250 g", "unitAmount": unit, "quantity": 2}]
             }),
         )
-        .await["id"]
-            .as_str()
-            .expect("an id")
-            .to_owned();
-        client
-            .goto(&format!("{base}/pay/{id}"))
-            .await
-            .expect("the page loads");
+        .await;
+        open_page(&client, &base, &id).await;
         let lang = client
             .find(Locator::Css("html"))
             .await
@@ -761,14 +754,8 @@ async fn a_payer_pays_with_the_keyboard_alone_and_with_javascript_off() {
         // time left counts down.
         let client = browser(&webdriver, true).await;
         client.set_window_size(390, 844).await.expect("a phone");
-        let id = created(&app, &key, &one_item).await["id"]
-            .as_str()
-            .expect("an id")
-            .to_owned();
-        client
-            .goto(&format!("{base}/pay/{id}"))
-            .await
-            .expect("the page loads");
+        let id = created_id(&app, &key, &one_item).await;
+        open_page(&client, &base, &id).await;
         let above_the_fold = client
             .execute(
                 "const b = document.querySelector('form button[type=submit]').getBoundingClientRect();
@@ -828,14 +815,8 @@ async fn a_payer_pays_with_the_keyboard_alone_and_with_javascript_off() {
 
         // Without JavaScript: the time left is the static text, and paying works the same.
         let client = browser(&webdriver, false).await;
-        let id = created(&app, &key, &one_item).await["id"]
-            .as_str()
-            .expect("an id")
-            .to_owned();
-        client
-            .goto(&format!("{base}/pay/{id}"))
-            .await
-            .expect("the page loads");
+        let id = created_id(&app, &key, &one_item).await;
+        open_page(&client, &base, &id).await;
         let countdown = client
             .find(Locator::Id("countdown"))
             .await
