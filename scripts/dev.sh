@@ -102,9 +102,16 @@ invoke() {
 ) &
 started+=("$!")
 
+MERCHANT_ID="$(sed -n 's/.*"merchantId": *"\([^"]*\)".*/\1/p' "$DEMO")"
+DASHBOARD_LINK="$(checkoutctl dashboard link "$MERCHANT_ID" --base-url "http://127.0.0.1:$API_PORT" |
+  sed -n 's/.*"url": *"\([^"]*\)".*/\1/p')"
+
 cat <<INFO
 
   Checkout API:     http://127.0.0.1:$API_PORT
+  Dashboard:        http://127.0.0.1:$API_PORT/dashboard/   (sign in with the key below)
+    one-time link:  $DASHBOARD_LINK
+                    (works once, for 15 minutes; another: checkoutctl dashboard link $MERCHANT_ID)
   Demo shop pages:  http://127.0.0.1:$DEMO_PAGES_PORT/demo/success and /demo/cancel (where payers return)
   DynamoDB Local:   $DYNAMODB_ENDPOINT   (table $TABLE_NAME)
   Demo merchant:    $(cat "$DEMO")

@@ -2,6 +2,7 @@
 //! fresh table per test built from `template.yaml`, and the real function handlers driven by the
 //! sample events in `events/`.
 
+pub mod dashboard_client;
 pub mod local_server;
 
 use std::collections::HashMap;

@@ -36,6 +36,7 @@ enum Function {
     WebhookEndpoints,
     EventDeliveries,
     CheckoutPage,
+    Dashboard,
 }
 
 /// The function of `method` and `path`, and the `{id}` in the path if it has one.
@@ -79,6 +80,7 @@ fn route(method: &Method, path: &str) -> Option<(Function, Option<String>)> {
         (&Method::GET | &Method::POST, ["pay", s])
         | (&Method::POST, ["pay", s, "cancel"])
         | (&Method::GET, ["pay", s, "recover"]) => (Function::CheckoutPage, id(s)),
+        (&Method::GET | &Method::POST, ["dashboard", ..]) => (Function::Dashboard, None),
         _ => return None,
     };
     // API Gateway routes no empty path parameter.
@@ -201,6 +203,7 @@ async fn answer(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>> 
         Function::ApiKeys => api_keys::handle(app, request).await,
         Function::WebhookEndpoints => webhook_endpoints::handle(app, request).await,
         Function::EventDeliveries => event_deliveries::handle(app, request).await,
+        Function::Dashboard => dashboard::handle(app, request).await,
         Function::CheckoutPage => {
             checkout_page::handle(
                 app,

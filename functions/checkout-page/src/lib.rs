@@ -7,9 +7,11 @@ mod i18n;
 mod page;
 
 use checkout_api::payments::PaymentProcessor;
-use checkout_api::service::hosted_checkout::{self, Flash, PageOutcome};
+use checkout_api::service::hosted_checkout::{self, Flash, PageModel, PageOutcome};
 use checkout_api::{ApiError, App, http};
 use checkout_domain::hashing::hmac_sha256;
+use checkout_domain::merchant::Merchant;
+use checkout_domain::session::CheckoutSession;
 use checkout_domain::values::Locale;
 use lambda_http::http::HeaderValue;
 use lambda_http::http::header::SET_COOKIE;
@@ -159,4 +161,38 @@ async fn route<P: PaymentProcessor>(
         }
         _ => Ok(PageOutcome::NotFound),
     }
+}
+
+/// The checkout page of `session` (stored nowhere) for `merchant` in `locale`, as a payer would
+/// see it, for the dashboard's preview: it may be framed by the dashboard and its forms post
+/// nowhere.
+pub fn preview(merchant: Merchant, session: CheckoutSession, locale: Locale) -> Response<Body> {
+    let model = PageModel {
+        status: session.status,
+        now: session.created_at,
+        session,
+        merchant,
+        error: None,
+        notice: None,
+        field_errors: Default::default(),
+        kept: Vec::new(),
+    };
+    let mut response = page::checkout(&model, &[], locale);
+    let headers = response.headers_mut();
+    let policy = headers
+        .get("content-security-policy")
+        .and_then(|value| value.to_str().ok())
+        .map(|policy| {
+            policy
+                .split("; ")
+                .filter(|d| !d.starts_with("form-action") && !d.starts_with("frame-ancestors"))
+                .chain(["form-action 'none'", "frame-ancestors 'self'"])
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
+    if let Some(value) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
+        headers.insert("content-security-policy", value);
+    }
+    headers.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
+    response
 }

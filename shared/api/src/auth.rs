@@ -159,6 +159,20 @@ pub async fn authenticate_key(
     Ok(found)
 }
 
+/// The active merchant of the usable merchant key `plaintext`, read from the table (never from
+/// this container's memory: signing in to the dashboard must see a revocation at once). A
+/// platform's key or an access token names no one merchant and is refused.
+pub async fn key_owner(app: &App, plaintext: &str) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+    if !plaintext.starts_with(TEST_KEY_PREFIX) {
+        return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
+    }
+    let (merchant, key) = read_key_holder(app, &hash_api_key(plaintext), None).await?;
+    if !key.is_usable_at(app.now()) {
+        return Err(ApiError::Unauthenticated(AuthFailure::ExpiredApiKey));
+    }
+    Ok((merchant, key))
+}
+
 /// The active merchant of the unrevoked key whose hash is `hash` (or the one `named` that a
 /// platform's key acts for), as this container last saw them if that was within
 /// `AUTH_CACHE_SECONDS`.

@@ -5,6 +5,7 @@
 
 pub mod api_key;
 pub mod clock;
+pub mod dashboard;
 pub mod delivery;
 pub mod event;
 pub mod hashing;

@@ -17,7 +17,7 @@ use checkout_domain::ids::MerchantId;
 use checkout_domain::timestamp::Timestamp;
 
 #[derive(Debug, Serialize, Deserialize)]
-struct ApiKeyItem {
+pub(super) struct ApiKeyItem {
     pk: String,
     sk: String,
     /// Absent on keys made before keys were listed, until their next use writes it.
@@ -26,7 +26,7 @@ struct ApiKeyItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     gsi1sk: Option<String>,
     #[serde(flatten)]
-    record: ApiKeyRecord,
+    pub(super) record: ApiKeyRecord,
 }
 
 impl ApiKeyItem {

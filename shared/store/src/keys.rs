@@ -133,6 +133,16 @@ pub fn order_sessions(merchant_id: &MerchantId, order_id: &str) -> String {
     format!("MERCHANT#{merchant_id}#ORDER#{order_id}")
 }
 
+/// `gsi4pk` of a merchant's session by its reference (the payer reads it out; any case).
+pub fn reference_sessions(merchant_id: &MerchantId, reference: &str) -> String {
+    format!("MERCHANT#{merchant_id}#REF#{}", reference.to_uppercase())
+}
+
+/// `gsi5pk` of a merchant's sessions of one customer e-mail (any case).
+pub fn email_sessions(merchant_id: &MerchantId, email: &str) -> String {
+    format!("MERCHANT#{merchant_id}#EMAIL#{}", email.to_lowercase())
+}
+
 /// `gsi1sk`/`gsi2sk`: creation order, ties broken by id.
 pub fn created_sort_key(created_at: &str, id: &str) -> String {
     format!("{created_at}#{id}")

@@ -19,6 +19,7 @@
 mod api_keys;
 mod attributes;
 mod conditions;
+mod dashboard;
 mod deflate;
 mod due;
 mod endpoints;
@@ -39,6 +40,7 @@ mod transact;
 use aws_sdk_dynamodb::Client;
 
 pub use api_keys::KeyChange;
+pub use dashboard::{DashboardAccess, SessionSearch};
 pub use due::{DuePage, DueStart, event_shards, session_shards, settlement_shards};
 pub use endpoints::EndpointWrite;
 pub use errors::{StoreError, storage_error};
@@ -71,6 +73,12 @@ pub mod index {
     /// What is due at a time, write-sharded: pending sessions by expiry (`gsi3pk = PENDING#<n>`)
     /// and undelivered events by next attempt (`DELIVERY#<n>`); `gsi3sk` is the instant.
     pub const DUE_BY_TIME: &str = "due-by-time";
+    /// A merchant's session by its reference (`gsi4pk = MERCHANT#<id>#REF#<reference>`), keys
+    /// only.
+    pub const BY_REFERENCE: &str = "by-reference";
+    /// A merchant's sessions of one customer e-mail (`gsi5pk = MERCHANT#<id>#EMAIL#<email>`),
+    /// newest first by `gsi5sk = <createdAt>#<id>`, keys only.
+    pub const BY_EMAIL: &str = "by-email";
 }
 
 impl Store {

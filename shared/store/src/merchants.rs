@@ -22,11 +22,11 @@ struct PlatformItem {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
-struct MerchantItem {
+pub(super) struct MerchantItem {
     pk: String,
     sk: String,
     #[serde(flatten)]
-    merchant: Merchant,
+    pub(super) merchant: Merchant,
 }
 
 impl Store {

@@ -6,6 +6,7 @@ mod checkout;
 mod collect;
 mod concurrency;
 mod create;
+mod dashboard;
 mod defects;
 mod endpoints;
 mod lifecycle;

@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: EventCommand,
     },
+    /// The merchant dashboard.
+    Dashboard {
+        #[command(subcommand)]
+        command: DashboardCommand,
+    },
     /// Receiving webhooks, for demos.
     Webhook {
         #[command(subcommand)]
@@ -95,6 +100,17 @@ enum WebhookCommand {
         /// The merchant's `whsec_…` secret; without it signatures are not checked.
         #[arg(long, env = "WEBHOOK_SECRET")]
         secret: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DashboardCommand {
+    /// Prints a one-time link that signs in to a merchant's dashboard (once, within 15 minutes).
+    Link {
+        merchant_id: String,
+        /// Where the API is served.
+        #[arg(long, env = "PUBLIC_BASE_URL", default_value = checkout_api::config::DEFAULT_PUBLIC_BASE_URL)]
+        base_url: String,
     },
 }
 
@@ -206,6 +222,22 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
         } => {
             merchants::redeliver_event(&store, &parse_event_id(&event_id)?).await?;
             json!({ "eventId": event_id, "deliveryStatus": "pending" })
+        }
+        Command::Dashboard {
+            command:
+                DashboardCommand::Link {
+                    merchant_id,
+                    base_url,
+                },
+        } => {
+            let url = merchants::dashboard_link(
+                &store,
+                &parse_merchant_id(&merchant_id)?,
+                &base_url,
+                checkout_domain::timestamp::Timestamp::now(),
+            )
+            .await?;
+            json!({ "merchantId": merchant_id, "url": url, "expiresInSeconds": 900 })
         }
         Command::Webhook { .. } => json!({}),
     })

@@ -82,6 +82,19 @@ pub async fn update_account(
     merchant: &Merchant,
     body: &[u8],
 ) -> Result<Merchant, ApiError> {
+    let updated = patched(merchant, body)?;
+    if updated != *merchant {
+        if !app.store.update_account(&updated).await? {
+            return Err(ApiError::NotFound);
+        }
+        app.auth_cache.forget_merchant(&merchant.id);
+    }
+    Ok(updated)
+}
+
+/// `merchant` with the JSON merge patch `body` applied, written nowhere: what the dashboard
+/// previews before it is saved, checked as a save is.
+pub fn patched(merchant: &Merchant, body: &[u8]) -> Result<Merchant, ApiError> {
     let mut object = JsonObject::parse_body(body)?;
     let mut v = Violations::default();
     let mut updated = merchant.clone();
@@ -144,14 +157,7 @@ pub async fn update_account(
         }
     }
     object.finish(&mut v);
-    v.into_result(())?;
-    if updated != *merchant {
-        if !app.store.update_account(&updated).await? {
-            return Err(ApiError::NotFound);
-        }
-        app.auth_cache.forget_merchant(&merchant.id);
-    }
-    Ok(updated)
+    v.into_result(updated)
 }
 
 /// Field `name` when present: `Some(None)` for `null`, `Some(Some(text))` for a string; a value

@@ -73,6 +73,17 @@ pub async fn create_session(
         .await
 }
 
+/// A session of `merchant` made from the create request `body` and stored nowhere: what the
+/// dashboard shows its checkout page with while the merchant changes its branding.
+pub fn unsaved_session(
+    merchant: &Merchant,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<CheckoutSession, ApiError> {
+    let request = CreateSessionRequest::parse(KeyedBody::read(body, None)?, None, merchant, now)?;
+    Ok(new_session(&request, merchant, now))
+}
+
 fn new_session(
     request: &CreateSessionRequest,
     merchant: &Merchant,

@@ -4,6 +4,7 @@ pub mod account;
 pub mod api_keys;
 pub mod create_request;
 mod create_session;
+pub mod dashboard;
 pub mod dispatch;
 mod due_pass;
 pub mod events;
@@ -21,7 +22,7 @@ mod update_request;
 mod update_session;
 pub mod webhook_endpoints;
 
-pub use create_session::{CREATE_SESSION_ENDPOINT, create_session};
+pub use create_session::{CREATE_SESSION_ENDPOINT, create_session, unsaved_session};
 pub use idempotent::Created;
 pub use list_events::{DeliveryResource, EventList, EventResource, list_events};
 pub use list_sessions::{SessionList, list_sessions};

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{Amount, Invalid};
 
 /// A currency we take payments in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Currency {
     /// US dollar.

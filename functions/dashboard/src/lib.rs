@@ -1,0 +1,241 @@
+//! The merchant dashboard (SPEC §19), under `/dashboard/`: sign-in with an API key or a one-time
+//! link, then the overview, sessions, a session's timeline with refund and cancel, webhook
+//! endpoints, API keys and settings. Server-rendered HTML from auto-escaping templates, usable
+//! without JavaScript. Every read and change goes through the services the API calls.
+
+mod charts;
+mod cookies;
+mod pages;
+mod views;
+
+use checkout_api::service::dashboard::{self, SignedIn};
+use checkout_api::{ApiError, App, http};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+
+use crate::views::Chrome;
+
+/// Handles one dashboard request.
+pub async fn handle(app: &App, request: Request) -> Response<Body> {
+    match route(app, &request).await {
+        Ok(response) => response,
+        Err(err) => {
+            http::log_failure(&http::request_id(&request), &err);
+            views::failure(&err)
+        }
+    }
+}
+
+/// The path below `/dashboard`, split at its slashes.
+fn segments(request: &Request) -> Vec<&str> {
+    request
+        .uri()
+        .path()
+        .strip_prefix("/dashboard")
+        .unwrap_or_default()
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .collect()
+}
+
+async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
+    let path = segments(request);
+    let method = request.method();
+    let session_cookie = cookies::read(request, cookies::SESSION);
+    let signed_in = match session_cookie {
+        Some(value) => match dashboard::signed_in(app, value).await {
+            Ok(signed_in) => Some(signed_in),
+            Err(ApiError::Unauthenticated(_)) => None,
+            Err(other) => return Err(other),
+        },
+        None => None,
+    };
+    let Some(signed_in) = signed_in else {
+        return signed_out(app, request, method, &path, session_cookie.is_some()).await;
+    };
+    let visit = Visit {
+        app,
+        request,
+        csrf: signed_in.csrf_token(app),
+        signed_in,
+    };
+    if method == Method::GET {
+        return match path.as_slice() {
+            [] => pages::overview(&visit).await,
+            ["sessions"] => pages::sessions(&visit).await,
+            ["sessions", id] => pages::session(&visit, id, None).await,
+            ["webhooks"] => pages::webhooks(&visit, None).await,
+            ["keys"] => pages::keys(&visit, None).await,
+            ["settings"] => pages::settings(&visit, None).await,
+            ["settings", "preview"] => pages::preview(&visit),
+            ["link" | "login"] => Ok(views::redirect("/dashboard/")),
+            _ => Ok(views::not_found(&visit.chrome("Not found", ""))),
+        };
+    }
+    if method != Method::POST {
+        return Ok(views::not_found(&visit.chrome("Not found", "")));
+    }
+    let form = Form(http::form_fields(request)?);
+    if !visit
+        .signed_in
+        .cookie
+        .csrf_matches(&dashboard::signing_key(app), form.get("csrfToken"))
+    {
+        return Ok(views::forbidden(
+            &visit.chrome("Form expired", ""),
+            "This form was not sent from a page of this dashboard, or the page is too old. Nothing was changed: open the page again and retry.",
+        ));
+    }
+    if path.as_slice() == ["logout"] {
+        dashboard::sign_out(app, &visit.signed_in).await?;
+        let mut response = views::redirect("/dashboard/");
+        cookies::clear(&mut response, cookies::SESSION);
+        return Ok(response);
+    }
+    if path.as_slice() == ["settings"] && form.get("intent") == "preview" {
+        return pages::preview_typed(&visit, &form).await;
+    }
+    if !visit.signed_in.may_write() {
+        return Ok(views::forbidden(
+            &visit.chrome("Read-only", ""),
+            "You signed in with a read-only key: this dashboard can show everything but change nothing. Sign in with a full key to act.",
+        ));
+    }
+    match path.as_slice() {
+        ["sessions", id, "refunds"] => pages::refund(&visit, id, &form).await,
+        ["sessions", id, "cancel"] => pages::cancel(&visit, id).await,
+        ["events", id, "redeliver"] => pages::redeliver(&visit, id, &form).await,
+        ["webhooks"] => pages::add_endpoint(&visit, &form).await,
+        ["webhooks", id] => pages::edit_endpoint(&visit, id, &form).await,
+        ["webhooks", id, action] => pages::endpoint_action(&visit, id, action).await,
+        ["keys"] => pages::create_key(&visit, &form).await,
+        ["keys", id, action] => pages::key_action(&visit, id, action).await,
+        ["settings"] => pages::save_settings(&visit, &form).await,
+        _ => Ok(views::not_found(&visit.chrome("Not found", ""))),
+    }
+}
+
+/// What a visitor without a working session gets: the sign-in forms, or a way back to them.
+async fn signed_out(
+    app: &App,
+    request: &Request,
+    method: &Method,
+    path: &[&str],
+    had_cookie: bool,
+) -> Result<Response<Body>, ApiError> {
+    let key = dashboard::signing_key(app);
+    let nonce = cookies::read(request, cookies::SIGN_IN).map(str::to_owned);
+    let mut response = match (method, path) {
+        (&Method::GET, []) => views::sign_in(app, None, None, nonce.as_deref()),
+        (&Method::GET, ["link"]) => {
+            let token = http::query_params(request)
+                .into_iter()
+                .find(|(name, _)| name == "token")
+                .map(|(_, value)| value)
+                .unwrap_or_default();
+            views::sign_in(app, Some(&token), None, nonce.as_deref())
+        }
+        (&Method::POST, ["login" | "link"]) => {
+            let form = Form(http::form_fields(request)?);
+            let nonce = nonce.unwrap_or_default();
+            if !checkout_domain::dashboard::sign_in_token_matches(
+                &key,
+                &nonce,
+                form.get("csrfToken"),
+            ) {
+                return Ok(views::sign_in_refused(
+                    app,
+                    StatusCode::FORBIDDEN,
+                    "This sign-in form has expired. Nothing was done: try again.",
+                    None,
+                ));
+            }
+            let opened = if path == ["login"] {
+                dashboard::sign_in_with_key(app, form.get("apiKey")).await
+            } else {
+                dashboard::sign_in_with_link(app, form.get("token")).await
+            };
+            match opened {
+                Ok(cookie) => {
+                    let mut response = views::redirect("/dashboard/");
+                    cookies::set_session(&mut response, &cookie.encode(&key));
+                    cookies::clear(&mut response, cookies::SIGN_IN);
+                    return Ok(response);
+                }
+                Err(ApiError::Unauthenticated(_) | ApiError::MerchantRequired) => {
+                    let why = if path == ["login"] {
+                        "That key does not open a dashboard: it is unknown, revoked or expired, or it is a platform's key. Paste a merchant's secret key (sk_test_…)."
+                    } else {
+                        "This sign-in link was used before, has expired, or was never made. Ask for a new one."
+                    };
+                    return Ok(views::sign_in_refused(
+                        app,
+                        StatusCode::UNAUTHORIZED,
+                        why,
+                        Some(&nonce),
+                    ));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        (&Method::GET, _) => views::redirect("/dashboard/"),
+        _ => views::unauthenticated(),
+    };
+    if had_cookie {
+        cookies::clear(&mut response, cookies::SESSION);
+    }
+    Ok(response)
+}
+
+/// One signed-in request.
+pub(crate) struct Visit<'a> {
+    app: &'a App,
+    request: &'a Request,
+    signed_in: SignedIn,
+    csrf: String,
+}
+
+impl Visit<'_> {
+    /// The frame every page of this visit is drawn in.
+    fn chrome(&self, title: &str, nav: &'static str) -> Chrome {
+        Chrome {
+            title: title.to_owned(),
+            nav,
+            merchant: self.signed_in.merchant.display_name.clone(),
+            merchant_id: self.signed_in.merchant.id.as_str().to_owned(),
+            csrf: self.csrf.clone(),
+            read_only: !self.signed_in.may_write(),
+            notice: None,
+            error: None,
+            secret: None,
+        }
+    }
+
+    /// The query parameters of the request.
+    fn params(&self) -> Vec<(String, String)> {
+        http::query_params(self.request)
+    }
+}
+
+/// A posted form's fields.
+pub(crate) struct Form(Vec<(String, String)>);
+
+impl Form {
+    /// The first value of `name`, or `""`.
+    fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default()
+    }
+
+    /// Every value of `name`.
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+            .collect()
+    }
+}

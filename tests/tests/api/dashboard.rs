@@ -1,0 +1,587 @@
+//! The merchant dashboard (SPEC §19) through its handler, as a browser without JavaScript uses
+//! it: signing in and out, its cookie and anti-forgery tokens, what another merchant's URL
+//! shows, read-only keys, search, the overview's figures against the API, and its forms acting
+//! through the API's services.
+
+use std::collections::BTreeMap;
+
+use integration_tests::TestEnv;
+use integration_tests::dashboard_client::DashboardClient;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+const PAID_CARD: &str = "4242424242424242";
+
+#[tokio::test]
+async fn signing_in_with_a_key_gives_a_strict_http_only_cookie_that_is_not_the_key() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let mut browser = DashboardClient::new(&env);
+    let form = browser.get("/dashboard/").await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("name=\"apiKey\""), "the sign-in form");
+    assert!(!form.csrf().is_empty(), "the sign-in form carries a token");
+
+    let answer = browser
+        .post(
+            "/dashboard/login",
+            &[("csrfToken", &form.csrf()), ("apiKey", &merchant.api_key)],
+        )
+        .await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.location.as_deref(), Some("/dashboard/"));
+    let cookie = answer
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("dashboard_session="))
+        .expect("a session cookie");
+    for attribute in [
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        "Max-Age=28800",
+        "Path=/dashboard",
+    ] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let secret_part = &merchant.api_key["sk_test_".len()..];
+    assert!(
+        !cookie.contains(secret_part),
+        "the key never leaves in the cookie"
+    );
+
+    let overview = browser.get("/dashboard/").await;
+    assert_eq!(overview.status, 200);
+    assert!(
+        overview.body.contains("Acme Test Shop"),
+        "{}",
+        overview.body
+    );
+    assert!(overview.body.contains("Sign out"));
+
+    let wrong = DashboardClient::new(&env);
+    let mut wrong = wrong;
+    let form = wrong.get("/dashboard/").await;
+    let refused = wrong
+        .post(
+            "/dashboard/login",
+            &[("csrfToken", &form.csrf()), ("apiKey", "sk_test_madeup")],
+        )
+        .await;
+    assert_eq!(refused.status, 401);
+    assert!(!wrong.cookies.contains_key("dashboard_session"));
+}
+
+#[tokio::test]
+async fn another_merchants_session_by_url_is_a_404() {
+    let env = TestEnv::new().await;
+    let mine = env.merchant().await;
+    let theirs = env.merchant().await;
+    let their_id = env
+        .created_id(&theirs.api_key, &json!({"amount": "5.00"}))
+        .await;
+    let my_id = env
+        .created_id(&mine.api_key, &json!({"amount": "6.00"}))
+        .await;
+    let mut browser = DashboardClient::signed_in(&env, &mine.api_key).await;
+
+    assert_eq!(
+        browser
+            .get(&format!("/dashboard/sessions/{my_id}"))
+            .await
+            .status,
+        200
+    );
+    let page = browser
+        .get(&format!("/dashboard/sessions/{their_id}"))
+        .await;
+    assert_eq!(page.status, 404);
+    assert!(!page.body.contains(&their_id[3..]));
+    let csrf = browser.get("/dashboard/sessions").await.csrf();
+    let cancel = browser
+        .post(
+            &format!("/dashboard/sessions/{their_id}/cancel"),
+            &[("csrfToken", &csrf)],
+        )
+        .await;
+    assert_eq!(cancel.status, 404);
+    let theirs_now = env.get(&theirs.api_key, &their_id).await;
+    assert_eq!(theirs_now.body["status"], "pending", "nothing changed");
+}
+
+#[tokio::test]
+async fn a_form_without_its_token_is_a_403_and_changes_nothing() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let other = env.merchant().await;
+    let id = env
+        .created_id(&merchant.api_key, &json!({"amount": "5.00"}))
+        .await;
+    let mut browser = DashboardClient::signed_in(&env, &merchant.api_key).await;
+    let mut stranger = DashboardClient::signed_in(&env, &other.api_key).await;
+    let their_token = stranger.get("/dashboard/sessions").await.csrf();
+    let path = format!("/dashboard/sessions/{id}/cancel");
+
+    for form in [
+        vec![],
+        vec![("csrfToken", "")],
+        vec![("csrfToken", their_token.as_str())],
+    ] {
+        let answer = browser.post(&path, &form).await;
+        assert_eq!(answer.status, 403, "{form:?}");
+    }
+    let keys = browser.post("/dashboard/keys", &[("scope", "full")]).await;
+    assert_eq!(keys.status, 403);
+    assert_eq!(
+        env.get(&merchant.api_key, &id).await.body["status"],
+        "pending"
+    );
+    let listed = env
+        .call_with(
+            "list-api-keys",
+            integration_tests::Call::event("list-api-keys").key(Some(&merchant.api_key)),
+        )
+        .await;
+    assert_eq!(
+        listed.body["data"].as_array().map(Vec::len),
+        Some(1),
+        "no key was made"
+    );
+
+    let token = browser
+        .get(&format!("/dashboard/sessions/{id}"))
+        .await
+        .csrf();
+    let cancelled = browser.post(&path, &[("csrfToken", &token)]).await;
+    assert_eq!(cancelled.status, 303, "{}", cancelled.body);
+    assert_eq!(
+        env.get(&merchant.api_key, &id).await.body["status"],
+        "cancelled"
+    );
+}
+
+#[tokio::test]
+async fn a_cookie_kept_after_sign_out_opens_nothing() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let id = env
+        .created_id(&merchant.api_key, &json!({"amount": "5.00"}))
+        .await;
+    let mut browser = DashboardClient::signed_in(&env, &merchant.api_key).await;
+    let csrf = browser.get("/dashboard/sessions").await.csrf();
+    let stolen = browser.cookies.clone();
+
+    let out = browser
+        .post("/dashboard/logout", &[("csrfToken", &csrf)])
+        .await;
+    assert_eq!(out.status, 303);
+    assert!(
+        out.set_cookies
+            .iter()
+            .any(|c| c.starts_with("dashboard_session=;") && c.contains("Max-Age=0")),
+        "{:?}",
+        out.set_cookies
+    );
+
+    let mut thief = DashboardClient::new(&env);
+    thief.cookies = stolen.clone();
+    let page = thief.get("/dashboard/sessions").await;
+    assert_eq!(page.status, 303, "sent to sign in");
+    assert_eq!(page.location.as_deref(), Some("/dashboard/"));
+    let home = thief.get("/dashboard/").await;
+    assert!(
+        home.body.contains("name=\"apiKey\""),
+        "the sign-in form, no data"
+    );
+    assert!(!home.body.contains(&id));
+    let mut replay = DashboardClient::new(&env);
+    replay.cookies = stolen;
+    let answer = replay
+        .post(
+            &format!("/dashboard/sessions/{id}/cancel"),
+            &[("csrfToken", &csrf)],
+        )
+        .await;
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    assert_eq!(
+        env.get(&merchant.api_key, &id).await.body["status"],
+        "pending"
+    );
+}
+
+#[tokio::test]
+async fn a_read_only_key_opens_a_dashboard_that_shows_and_changes_nothing() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let created = env
+        .call_with(
+            "create-api-key",
+            integration_tests::Call::event("create-api-key")
+                .key(Some(&merchant.api_key))
+                .json(&json!({"name": "Support", "scope": "read_only"})),
+        )
+        .await;
+    let read_only = created.body["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+    let id = env
+        .created_id(&merchant.api_key, &json!({"amount": "5.00"}))
+        .await;
+    let mut browser = DashboardClient::signed_in(&env, &read_only).await;
+
+    let page = browser.get(&format!("/dashboard/sessions/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("read-only key"), "it says so");
+    assert!(!page.body.contains("/cancel\""), "no cancel form");
+    for path in ["/dashboard/webhooks", "/dashboard/keys"] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            !page
+                .body
+                .contains("method=\"post\" action=\"/dashboard/keys\"")
+        );
+    }
+    let csrf = page.csrf();
+    let cancel = browser
+        .post(
+            &format!("/dashboard/sessions/{id}/cancel"),
+            &[("csrfToken", &csrf)],
+        )
+        .await;
+    assert_eq!(cancel.status, 403);
+    assert_eq!(
+        env.get(&merchant.api_key, &id).await.body["status"],
+        "pending"
+    );
+    let out = browser
+        .post("/dashboard/logout", &[("csrfToken", &csrf)])
+        .await;
+    assert_eq!(out.status, 303, "a read-only session may still sign out");
+}
+
+#[tokio::test]
+async fn a_one_time_link_signs_in_once_and_revoking_the_key_ends_its_sessions() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let url = checkoutctl::merchants::dashboard_link(
+        &env.app.store,
+        &merchant.merchant_id,
+        "https://checkout.example",
+        env.app.now(),
+    )
+    .await
+    .expect("a link");
+    let path = url
+        .strip_prefix("https://checkout.example")
+        .expect("under the base URL")
+        .to_owned();
+    let token = path
+        .split_once("token=")
+        .map(|(_, t)| t.to_owned())
+        .expect("a token");
+
+    let mut browser = DashboardClient::new(&env);
+    let confirm = browser.get(&path).await;
+    assert_eq!(confirm.status, 200);
+    assert_eq!(confirm.input_value("token"), token);
+    let form = [("csrfToken", confirm.csrf()), ("token", token.clone())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let opened = browser.post("/dashboard/link", &form).await;
+    assert_eq!(opened.status, 303);
+    assert_eq!(browser.get("/dashboard/keys").await.status, 200);
+
+    let mut again = DashboardClient::new(&env);
+    let confirm = again.get(&path).await;
+    let form = [("csrfToken", confirm.csrf()), ("token", token)];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let second = again.post("/dashboard/link", &form).await;
+    assert_eq!(second.status, 401, "a link works once");
+    assert!(!again.cookies.contains_key("dashboard_session"));
+
+    // A session opened with a key ends when the key is revoked.
+    let second_key = env
+        .call_with(
+            "create-api-key",
+            integration_tests::Call::event("create-api-key")
+                .key(Some(&merchant.api_key))
+                .json(&json!({"name": "Temporary"})),
+        )
+        .await;
+    let plaintext = second_key.body["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let key_id = second_key.body["id"].as_str().expect("id").to_owned();
+    let mut with_key = DashboardClient::signed_in(&env, &plaintext).await;
+    assert_eq!(with_key.get("/dashboard/keys").await.status, 200);
+    let revoked = env
+        .call_with(
+            "revoke-api-key",
+            integration_tests::Call::event("revoke-api-key")
+                .key(Some(&merchant.api_key))
+                .id(&key_id),
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    assert_eq!(
+        with_key.get("/dashboard/keys").await.status,
+        303,
+        "signed out"
+    );
+}
+
+#[tokio::test]
+async fn search_finds_sessions_by_order_id_reference_or_customer_email() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let key = &merchant.api_key;
+    let ada = env
+        .create(key, &json!({"amount": "5.00", "orderId": "order-7", "customer": {"email": "Ada@Example.com"}}))
+        .await;
+    let ada_id = ada.body["id"].as_str().expect("id").to_owned();
+    let reference = ada.body["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let bob_id = env
+        .created_id(key, &json!({"amount": "6.00", "orderId": "order-8", "customer": {"email": "bob@example.com"}}))
+        .await;
+    let ada_again = env
+        .created_id(
+            key,
+            &json!({"amount": "7.00", "customer": {"email": "ada@example.com"}}),
+        )
+        .await;
+    let stranger = env.merchant().await;
+    let theirs = env
+        .created_id(&stranger.api_key, &json!({"amount": "8.00", "orderId": "order-7", "customer": {"email": "ada@example.com"}}))
+        .await;
+    let mut browser = DashboardClient::signed_in(&env, key).await;
+
+    let rows = |body: &str| -> Vec<String> {
+        body.split("data-session=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('"').map(|(id, _)| id.to_owned()))
+            .collect()
+    };
+    let by_order = browser.get("/dashboard/sessions?q=order-7").await;
+    assert_eq!(rows(&by_order.body), vec![ada_id.clone()]);
+    let by_reference = browser
+        .get(&format!(
+            "/dashboard/sessions?q={}",
+            reference.to_lowercase()
+        ))
+        .await;
+    assert_eq!(rows(&by_reference.body), vec![ada_id.clone()]);
+    let by_email = browser.get("/dashboard/sessions?q=ADA%40example.com").await;
+    assert_eq!(
+        rows(&by_email.body),
+        vec![ada_again.clone(), ada_id.clone()]
+    );
+    let all = rows(&browser.get("/dashboard/sessions").await.body);
+    assert_eq!(all.len(), 3);
+    assert!(all.contains(&bob_id) && !all.contains(&theirs));
+    let bad = browser.get("/dashboard/sessions?from=yesterday").await;
+    assert_eq!(bad.status, 400, "a bad filter is refused, not ignored");
+}
+
+#[tokio::test]
+async fn a_partial_refund_from_the_dashboard_shows_in_the_timeline_with_its_event() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let key = &merchant.api_key;
+    let id = env
+        .created_id(key, &json!({"amount": "20.00", "currency": "EUR"}))
+        .await;
+    assert_eq!(env.pay_card(&id, PAID_CARD).await.status, 303);
+    let mut browser = DashboardClient::signed_in(&env, key).await;
+    let page = browser.get(&format!("/dashboard/sessions/{id}")).await;
+    assert!(page.body.contains("up to 20.00"), "{}", page.body);
+    let form = |amount: &str| {
+        vec![
+            ("csrfToken".to_owned(), page.csrf()),
+            (
+                "idempotencyKey".to_owned(),
+                page.input_value("idempotencyKey"),
+            ),
+            ("amount".to_owned(), amount.to_owned()),
+            ("reason".to_owned(), "requested_by_customer".to_owned()),
+        ]
+    };
+    let post = |fields: &Vec<(String, String)>| -> Vec<(String, String)> { fields.clone() };
+    let bad = post(&form("lots"));
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refused = browser
+        .post(&format!("/dashboard/sessions/{id}/refunds"), &bad)
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("amount"), "names the field");
+    let listed = env.refunds(key, &id, &[]).await;
+    assert_eq!(
+        listed.body["data"].as_array().map(Vec::len),
+        Some(0),
+        "nothing written"
+    );
+
+    let good = post(&form("7.50"));
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let done = browser
+        .post(&format!("/dashboard/sessions/{id}/refunds"), &good)
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    // The same form sent twice is one refund.
+    let twice = browser
+        .post(&format!("/dashboard/sessions/{id}/refunds"), &good)
+        .await;
+    assert_eq!(twice.status, 303);
+    let listed = env.refunds(key, &id, &[]).await;
+    assert_eq!(listed.body["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed.body["data"][0]["amount"], "7.50");
+
+    let shown = browser
+        .get(done.location.as_deref().expect("back to the session"))
+        .await;
+    assert!(shown.body.contains("Refund created."));
+    assert!(
+        shown.body.contains("of 7.50 EUR"),
+        "the refund in the timeline"
+    );
+    assert!(
+        shown.body.contains("Event refund.created"),
+        "its event in the timeline"
+    );
+    assert!(shown.body.contains("up to 12.50"), "what is left");
+}
+
+fn figures_of(body: &str, currency: &str) -> BTreeMap<String, (u32, u32, Decimal)> {
+    let section = body
+        .split(&format!("id=\"cur-{currency}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_default();
+    section
+        .split("<tr data-day=\"")
+        .skip(1)
+        .filter_map(|row| {
+            let (day, rest) = row.split_once('"')?;
+            let cells: Vec<&str> = rest
+                .split("<td class=\"num\">")
+                .skip(1)
+                .filter_map(|cell| cell.split_once("</td>").map(|(v, _)| v))
+                .collect();
+            let volume = cells.get(2)?.split(' ').next()?.parse().ok()?;
+            Some((
+                day.to_owned(),
+                (
+                    cells.first()?.parse().ok()?,
+                    cells.get(1)?.parse().ok()?,
+                    volume,
+                ),
+            ))
+        })
+        .filter(|(_, (created, _, _))| *created > 0)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_overviews_figures_equal_what_the_api_lists_for_the_same_days() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let key = &merchant.api_key;
+    // Three days apart on the test clock: paid, left to expire, refunded, in two currencies.
+    let plan: [&[(&str, &str, bool)]; 3] = [
+        &[
+            ("12.00", "USD", true),
+            ("3.00", "USD", false),
+            ("9.99", "EUR", true),
+        ],
+        &[("40.00", "USD", true), ("5.50", "EUR", false)],
+        &[
+            ("1.25", "USD", true),
+            ("2.00", "USD", true),
+            ("8.00", "EUR", false),
+        ],
+    ];
+    let mut refunded = None;
+    for (index, day) in plan.iter().enumerate() {
+        if index > 0 {
+            env.clock
+                .advance(time::Duration::days(if index == 1 { 1 } else { 3 }));
+        }
+        for (amount, currency, pay) in *day {
+            let id = env
+                .created_id(key, &json!({"amount": amount, "currency": currency}))
+                .await;
+            if *pay {
+                assert_eq!(env.pay_card(&id, PAID_CARD).await.status, 303);
+                refunded.get_or_insert(id);
+            }
+        }
+    }
+    let refunded = refunded.expect("a paid session");
+    assert_eq!(
+        env.refund(key, &refunded, None).await.status,
+        200,
+        "refunded counts as paid"
+    );
+    env.clock.advance(time::Duration::hours(2));
+
+    let mut browser = DashboardClient::signed_in(&env, key).await;
+    let overview = browser.get("/dashboard/").await;
+    assert_eq!(overview.status, 200);
+    for currency in ["USD", "EUR"] {
+        let shown = figures_of(&overview.body, currency);
+        let mut listed = BTreeMap::new();
+        let days: Vec<String> = shown.keys().cloned().collect();
+        assert!(!days.is_empty(), "{currency} has days");
+        for day in &days {
+            let page = env
+                .list(
+                    key,
+                    &[
+                        ("limit", "100"),
+                        ("createdFrom", &format!("{day}T00:00:00Z")),
+                        ("createdTo", &format!("{day}T23:59:59.999Z")),
+                    ],
+                )
+                .await;
+            let sessions: Vec<&Value> = page.body["data"]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .filter(|s| s["currency"] == currency)
+                .collect();
+            let paid: Vec<&&Value> = sessions
+                .iter()
+                .filter(|s| s["status"] == "completed" || s["status"] == "refunded")
+                .collect();
+            let volume: Decimal = paid
+                .iter()
+                .map(|s| {
+                    s["amount"]
+                        .as_str()
+                        .and_then(|a| a.parse::<Decimal>().ok())
+                        .unwrap_or_default()
+                })
+                .sum();
+            listed.insert(
+                day.clone(),
+                (sessions.len() as u32, paid.len() as u32, volume),
+            );
+        }
+        assert_eq!(shown, listed, "{currency}");
+    }
+    let usd = figures_of(&overview.body, "USD");
+    assert_eq!(usd.len(), 3, "three days with USD sessions");
+    assert_eq!(usd.values().map(|f| f.0).sum::<u32>(), 5);
+    assert_eq!(
+        usd.values().map(|f| f.2).sum::<Decimal>(),
+        "55.25".parse::<Decimal>().expect("d")
+    );
+    assert!(
+        overview.body.contains("<svg class=\"chart\""),
+        "drawn as SVG"
+    );
+}
