@@ -836,3 +836,147 @@ async fn a_payer_pays_with_the_keyboard_alone_and_with_javascript_off() {
         client.close().await.expect("the browser closes");
     }
 }
+
+/// Clicks the button whose text is `text`.
+async fn click_button(client: &Client, text: &str) {
+    client
+        .find(Locator::XPath(&format!(
+            "//button[normalize-space()='{text}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("a {text} button: {e}"))
+        .click()
+        .await
+        .expect("clicked");
+}
+
+/// The text of the first secret the page shows once.
+async fn shown_secret(client: &Client) -> String {
+    appearing(client, ".secret code")
+        .await
+        .text()
+        .await
+        .expect("the secret's text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_signs_in_finds_an_order_refunds_part_rotates_a_secret_and_signs_out() {
+    let env = TestEnv::new().await;
+    let (app, base, key) = shop(&env).await;
+    let id = created_id(
+        &app,
+        &key,
+        &json!({"amount": "30.00", "currency": "EUR", "orderId": "order-1042",
+                "customer": {"email": "ada@example.com"},
+                "lineItems": [{"name": "Espresso beans", "quantity": 2, "unitAmount": "15.00"}]}),
+    )
+    .await;
+    assert_eq!(env.pay_card(&id, "4242424242424242").await.status, 303);
+    created_id(
+        &app,
+        &key,
+        &json!({"amount": "9.00", "currency": "EUR", "orderId": "order-1043"}),
+    )
+    .await;
+    let (_driver, webdriver) = start_chromedriver();
+    let client = browser(&webdriver, true).await;
+
+    client
+        .goto(&format!("{base}/dashboard/"))
+        .await
+        .expect("the dashboard loads");
+    fill(&client, "apiKey", &key).await;
+    screenshots(&client, "dashboard-sign-in", "form").await;
+    click_button(&client, "Sign in").await;
+    appearing(&client, "[data-figure=volume]").await;
+    let volume = client
+        .find(Locator::Css("[data-figure=volume]"))
+        .await
+        .expect("the volume")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(volume, "30.00 EUR");
+    screenshots(&client, "dashboard-overview", "svg.chart").await;
+
+    client
+        .goto(&format!("{base}/dashboard/sessions"))
+        .await
+        .expect("sessions");
+    fill(&client, "q", "order-1042").await;
+    click_button(&client, "Show").await;
+    let row = appearing(&client, &format!("tr[data-session='{id}'] a")).await;
+    let rows = client
+        .find_all(Locator::Css("tr[data-session]"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 1, "only order-1042");
+    screenshots(&client, "dashboard-sessions", "table").await;
+    row.click().await.expect("opens the session");
+
+    let amount = appearing(&client, "#amount").await;
+    amount.clear().await.expect("cleared");
+    amount.send_keys("12.00").await.expect("typed");
+    client
+        .find(Locator::Css("#reason option[value=requested_by_customer]"))
+        .await
+        .expect("a reason")
+        .click()
+        .await
+        .expect("chosen");
+    click_button(&client, "Refund").await;
+    appearing(&client, ".notice").await;
+    let timeline = client
+        .find(Locator::Css(".timeline"))
+        .await
+        .expect("the timeline")
+        .text()
+        .await
+        .expect("its text");
+    assert!(timeline.contains("of 12.00 EUR"), "{timeline}");
+    assert!(timeline.contains("Event refund.created"), "{timeline}");
+    screenshots(&client, "dashboard-session", ".timeline").await;
+
+    client
+        .goto(&format!("{base}/dashboard/webhooks"))
+        .await
+        .expect("webhooks");
+    fill(&client, "new-url", &format!("{base}/landing/hooks")).await;
+    click_button(&client, "Add endpoint").await;
+    let first = shown_secret(&client).await;
+    assert!(first.starts_with("whsec_"), "{first}");
+    click_button(&client, "Rotate secret").await;
+    appearing(&client, ".notice").await;
+    let rotated = shown_secret(&client).await;
+    assert!(rotated.starts_with("whsec_") && rotated != first);
+    screenshots(&client, "dashboard-webhooks", ".secret").await;
+
+    for (path, name, focus) in [
+        ("keys", "dashboard-keys", "table"),
+        ("settings", "dashboard-settings", "iframe"),
+    ] {
+        client
+            .goto(&format!("{base}/dashboard/{path}"))
+            .await
+            .expect("the page loads");
+        appearing(&client, focus).await;
+        screenshots(&client, name, focus).await;
+    }
+
+    click_button(&client, "Sign out").await;
+    appearing(&client, "#apiKey").await;
+    client
+        .goto(&format!("{base}/dashboard/sessions"))
+        .await
+        .expect("sessions");
+    appearing(&client, "#apiKey").await;
+    assert!(
+        !client
+            .source()
+            .await
+            .expect("source")
+            .contains("order-1042"),
+        "signed out shows no data"
+    );
+    client.close().await.expect("the browser closes");
+}

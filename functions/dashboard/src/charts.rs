@@ -88,7 +88,8 @@ pub fn bar_chart(
     let days = days
         .iter()
         .enumerate()
-        .filter(|(index, _)| index % 7 == 0 || *index + 1 == days.len())
+        // Every seventh day, and the last unless it would crowd the one before.
+        .filter(|(index, _)| (index % 7 == 0 && index + 3 < days.len()) || *index + 1 == days.len())
         .map(|(index, day)| Tick {
             at: coordinate(LEFT + slot * index as f64 + slot / 2.0),
             label: day.clone(),

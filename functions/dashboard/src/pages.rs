@@ -781,7 +781,7 @@ pub async fn endpoint_action(
             .await
             .map(|_| "endpoint-deleted"),
         "rotate" => {
-            return match webhook_endpoints::rotate_secret(app, merchant, id, b"").await {
+            return match webhook_endpoints::rotate_secret(app, merchant, id, b"{}").await {
                 Ok(endpoint) => {
                     let mut c = visit.chrome("Webhooks", "webhooks");
                     c.notice = Some(format!(
@@ -895,7 +895,7 @@ pub async fn key_action(
     let (app, merchant) = (visit.app, &visit.signed_in.merchant);
     match action {
         "roll" => {
-            let rolled = api_keys::roll_key(app, merchant, id, b"").await;
+            let rolled = api_keys::roll_key(app, merchant, id, b"{}").await;
             new_key_answer(visit, rolled, "Key rolled: the old key stopped working.").await
         }
         "revoke" => match api_keys::revoke_key(app, merchant, id).await {
