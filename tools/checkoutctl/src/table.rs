@@ -217,7 +217,9 @@ mod tests {
             [
                 checkout_store::index::BY_MERCHANT,
                 checkout_store::index::BY_GROUP,
-                checkout_store::index::DUE_BY_TIME
+                checkout_store::index::DUE_BY_TIME,
+                checkout_store::index::BY_REFERENCE,
+                checkout_store::index::BY_EMAIL,
             ]
         );
         assert_eq!(
