@@ -244,6 +244,56 @@ impl Store {
         Ok((sessions, more))
     }
 
+    /// Gives the sessions stored before the search indexes existed their keys in them
+    /// (`gsi4pk`, and `gsi5pk`/`gsi5sk` for a customer e-mail), one conditional update each;
+    /// sessions that have them are left alone, so running it again writes nothing. The number
+    /// of sessions written.
+    pub async fn backfill_search_keys(&self) -> Result<u64, StoreError> {
+        let mut written = 0;
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("sk = :session AND attribute_not_exists(gsi4pk)")
+                .expression_attribute_values(":session", s("SESSION"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(storage_error)?;
+            for item in page.items.unwrap_or_default() {
+                let stored: SessionItem = serde_dynamo::from_item(item).map_err(item_error)?;
+                let keys = SessionItem::new(&stored.session, self.retention);
+                let mut update = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("pk", s(stored.pk))
+                    .key("sk", s(stored.sk))
+                    .condition_expression("attribute_exists(pk) AND attribute_not_exists(gsi4pk)")
+                    .expression_attribute_values(":reference", s(keys.gsi4pk.unwrap_or_default()));
+                update = match (keys.gsi5pk, keys.gsi5sk) {
+                    (Some(email), Some(created)) => update
+                        .update_expression(
+                            "SET gsi4pk = :reference, gsi5pk = if_not_exists(gsi5pk, :email), \
+                             gsi5sk = if_not_exists(gsi5sk, :created)",
+                        )
+                        .expression_attribute_values(":email", s(email))
+                        .expression_attribute_values(":created", s(created)),
+                    _ => update.update_expression("SET gsi4pk = :reference"),
+                };
+                if condition_held(update.send().await)?.is_some() {
+                    written += 1;
+                }
+            }
+            match page.last_evaluated_key {
+                Some(last) => start = Some(last),
+                None => return Ok(written),
+            }
+        }
+    }
+
     /// The items at `wanted` (at most 100 keys) that exist, read strongly consistent; keys
     /// DynamoDB leaves unprocessed are asked for again.
     async fn batch_read(

@@ -345,9 +345,11 @@ async fn search_finds_sessions_by_order_id_reference_or_customer_email() {
         .as_str()
         .expect("reference")
         .to_owned();
+    env.clock.advance(time::Duration::seconds(1));
     let bob_id = env
         .created_id(key, &json!({"amount": "6.00", "orderId": "order-8", "customer": {"email": "bob@example.com"}}))
         .await;
+    env.clock.advance(time::Duration::seconds(1));
     let ada_again = env
         .created_id(
             key,
@@ -584,4 +586,61 @@ async fn the_overviews_figures_equal_what_the_api_lists_for_the_same_days() {
         overview.body.contains("<svg class=\"chart\""),
         "drawn as SVG"
     );
+}
+
+#[tokio::test]
+async fn sessions_stored_before_the_search_indexes_are_found_after_the_backfill() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let created = env
+        .create(
+            &merchant.api_key,
+            &json!({"amount": "5.00", "customer": {"email": "old@example.com"}}),
+        )
+        .await;
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let reference = created.body["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    // As a session written before this release is stored: without the search keys.
+    env.client
+        .update_item()
+        .table_name(&env.table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("SESSION#{id}")),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("SESSION".into()),
+        )
+        .update_expression("REMOVE gsi4pk, gsi5pk, gsi5sk")
+        .send()
+        .await
+        .expect("the keys are removed");
+    let mut browser = DashboardClient::signed_in(&env, &merchant.api_key).await;
+    let found = |body: &str| body.contains(&format!("data-session=\"{id}\""));
+    for q in [reference.as_str(), "old%40example.com"] {
+        let page = browser.get(&format!("/dashboard/sessions?q={q}")).await;
+        assert!(!found(&page.body), "not found before the backfill: {q}");
+    }
+
+    assert_eq!(
+        env.app
+            .store
+            .backfill_search_keys()
+            .await
+            .expect("backfilled"),
+        1
+    );
+    assert_eq!(
+        env.app.store.backfill_search_keys().await.expect("again"),
+        0,
+        "once"
+    );
+    for q in [reference.as_str(), "old%40example.com"] {
+        let page = browser.get(&format!("/dashboard/sessions?q={q}")).await;
+        assert!(found(&page.body), "found after the backfill: {q}");
+    }
 }

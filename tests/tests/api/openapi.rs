@@ -26,7 +26,7 @@ fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
 #[test]
 fn every_route_of_the_template_is_documented_and_in_the_make_dev_router() {
     let spec = document("openapi.yaml");
-    let routes = template_routes();
+    let (dashboard, routes) = api_and_dashboard_routes();
     assert_eq!(routes.len(), 31, "{routes:?}");
     for route in &routes {
         assert!(
@@ -48,14 +48,51 @@ fn every_route_of_the_template_is_documented_and_in_the_make_dev_router() {
             );
         }
     }
+    let (routed_dashboard, routed): (Vec<Route>, Vec<Route>) = dev_router()
+        .into_iter()
+        .partition(|route| route.path.starts_with("/dashboard"));
     let mut deployed: Vec<_> = routes.iter().map(Route::triple).collect();
-    let mut routed: Vec<_> = dev_router().iter().map(Route::triple).collect();
+    let mut routed: Vec<_> = routed.iter().map(Route::triple).collect();
     deployed.sort();
     routed.sort();
     assert_eq!(
         routed, deployed,
         "the make dev router of Cargo.toml must send each route to the function template.yaml deploys for it"
     );
+    // The dashboard is deployed as one catch-all; the make dev router lists its pages.
+    let mut dashboard: Vec<_> = dashboard.iter().map(Route::triple).collect();
+    dashboard.sort();
+    assert_eq!(
+        dashboard,
+        [
+            ("GET", "/dashboard", "dashboard"),
+            ("GET", "/dashboard/{proxy+}", "dashboard"),
+            ("POST", "/dashboard/{proxy+}", "dashboard"),
+        ]
+        .map(|(m, p, f)| (m.to_owned(), p.to_owned(), f.to_owned()))
+    );
+    for page in [
+        "/dashboard",
+        "/dashboard/",
+        "/dashboard/sessions/{id}",
+        "/dashboard/logout",
+    ] {
+        assert!(
+            routed_dashboard
+                .iter()
+                .any(|r| r.path == page && r.function == "dashboard"),
+            "{page} is in the make dev router"
+        );
+    }
+    assert!(routed_dashboard.iter().all(|r| r.function == "dashboard"));
+}
+
+/// The deployed routes of the API (documented in openapi.yaml), and those of the dashboard: HTML
+/// pages for people, described in the README and SPEC §19 instead.
+fn api_and_dashboard_routes() -> (Vec<Route>, Vec<Route>) {
+    template_routes()
+        .into_iter()
+        .partition(|route| route.function == "dashboard")
 }
 
 #[test]
@@ -199,9 +236,16 @@ async fn the_local_server_that_fuzzing_uses_routes_every_deployed_route_to_a_han
     let base = integration_tests::local_server::serve(env.app.clone()).await;
     let not_routed = r#"{"message":"Not Found"}"#;
     let routes = template_routes();
-    assert_eq!(routes.len(), 31, "{routes:?}");
-    for Route { method, path, .. } in &routes {
-        let path = path.replace("{id}", "cs_000000000000000000000000");
+    assert_eq!(routes.len(), 34, "{routes:?}");
+    for Route {
+        method,
+        path,
+        function,
+    } in &routes
+    {
+        let path = path
+            .replace("{id}", "cs_000000000000000000000000")
+            .replace("{proxy+}", "sessions");
         let (status, headers, body) = send(&base, method, &path).await;
         assert!(
             headers.iter().any(|h| h == "request-id"),
@@ -211,8 +255,16 @@ async fn the_local_server_that_fuzzing_uses_routes_every_deployed_route_to_a_han
             body, not_routed,
             "{method} {path} reached no handler ({status})"
         );
+        // The dashboard answers a visitor without a session with its sign-in form, or sends
+        // them there; a form sent without one is refused.
+        let refused = match (function.as_str(), method.as_str(), path.as_str()) {
+            ("dashboard", "GET", "/dashboard") => status == 200 && body.contains("apiKey"),
+            ("dashboard", "GET", _) => status == 303,
+            ("dashboard", _, _) => status == 401,
+            _ => matches!(status, 401 | 403 | 404 | 415),
+        };
         assert!(
-            matches!(status, 401 | 403 | 404 | 415),
+            refused,
             "{method} {path}: the handler refused a bare request ({status} {body})"
         );
     }

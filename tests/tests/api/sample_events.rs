@@ -151,3 +151,32 @@ async fn the_sample_page_event_shows_its_session_through_the_page_handler() {
     assert!(body.contains(r#"name="cardNumber""#));
     assert!(response.headers().contains_key("content-security-policy"));
 }
+
+#[tokio::test]
+async fn the_sample_dashboard_event_shows_the_sessions_page_to_its_cookie() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let id = env
+        .created_id(&key, &serde_json::json!({"amount": "4.20"}))
+        .await;
+    let cookie = checkout_api::service::dashboard::sign_in_with_key(&env.app, &key)
+        .await
+        .expect("signed in")
+        .encode(&checkout_api::service::dashboard::signing_key(&env.app));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/dashboard.json");
+    let json = std::fs::read_to_string(path)
+        .expect("the sample event")
+        .replace("REPLACE_WITH_A_DASHBOARD_COOKIE", &cookie);
+    let request = lambda_http::request::from_str(&json).expect("an API Gateway v2 event");
+    let response = dashboard::handle(&env.app, request).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
+    assert!(body.contains(&format!("data-session=\"{id}\"")), "{body}");
+    assert_eq!(
+        response
+            .headers()
+            .get("request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("sample-request-id")
+    );
+}

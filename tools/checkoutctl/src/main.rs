@@ -118,6 +118,9 @@ enum DashboardCommand {
 enum TableCommand {
     /// Creates the table from template.yaml unless it exists.
     Create,
+    /// Puts sessions stored before the dashboard's search into its indexes (once; again is a
+    /// no-op).
+    BackfillSearch,
 }
 
 #[derive(Subcommand)]
@@ -190,6 +193,9 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 .await?;
             json!({ "table": cli.table, "created": created })
         }
+        Command::Table {
+            command: TableCommand::BackfillSearch,
+        } => json!({ "table": cli.table, "sessionsIndexed": store.backfill_search_keys().await? }),
         Command::Platform {
             command: PlatformCommand::Create { name },
         } => serde_json::to_value(merchants::create_platform(&store, &name).await?)

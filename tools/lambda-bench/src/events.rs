@@ -30,6 +30,12 @@ impl ApiEvent {
         self
     }
 
+    /// Sends `cookie` (`name=value`) as the browser's only cookie.
+    pub fn cookie(mut self, cookie: &str) -> Self {
+        self.0["cookies"] = Value::from(vec![cookie]);
+        self
+    }
+
     /// Replaces the body.
     pub fn body(mut self, body: &str) -> Self {
         self.0["body"] = Value::from(body);

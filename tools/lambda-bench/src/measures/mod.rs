@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use checkout_api::App;
 use checkout_api::config::Config;
+use checkout_api::service::dashboard;
 use checkout_domain::clock::SystemClock;
 use checkout_domain::ids::SessionId;
 use checkout_domain::merchant::Merchant;
@@ -28,7 +29,7 @@ use crate::runtime_api::Outcome;
 use crate::{BenchResult, Settings};
 
 /// Every function of the template.
-pub const FUNCTIONS: [&str; 18] = [
+pub const FUNCTIONS: [&str; 19] = [
     "create-session",
     "get-session",
     "update-session",
@@ -47,6 +48,7 @@ pub const FUNCTIONS: [&str; 18] = [
     "api-keys",
     "webhook-endpoints",
     "event-deliveries",
+    "dashboard",
 ];
 /// The hello-world `lambda_http` binary every function is compared with.
 pub const FLOOR: &str = "hello-floor";
@@ -54,6 +56,10 @@ pub const FLOOR: &str = "hello-floor";
 pub const SDK_FLOOR: &str = "hello-sdk-floor";
 
 const TEMPLATE: &str = include_str!("../../../../template.yaml");
+
+/// The cursor secret the functions run with (the dashboard's cookies are signed with a key
+/// derived from it).
+const BENCH_CURSOR_SECRET: &str = "bench-cursor-secret";
 
 /// A table with a merchant, a webhook receiver, and the environment the functions run with.
 pub struct Bench {
@@ -63,6 +69,8 @@ pub struct Bench {
     merchant: Merchant,
     key: String,
     table: String,
+    /// The `Cookie` of a dashboard session of the merchant, signed as the functions sign it.
+    dashboard_cookie: String,
     _webhooks: JoinHandle<()>,
 }
 
@@ -125,12 +133,21 @@ impl Bench {
             .get_merchant(&merchant_id)
             .await?
             .ok_or("the merchant just created is missing")?;
+        // Signed with the cursor secret the functions are given (`env`), as theirs are.
+        let mut signing = app.clone();
+        signing.config.cursor_secret = BENCH_CURSOR_SECRET.as_bytes().to_vec();
+        let cookie = dashboard::sign_in_with_key(&signing, &api_key).await?;
+        let dashboard_cookie = format!(
+            "dashboard_session={}",
+            cookie.encode(&dashboard::signing_key(&signing))
+        );
         Ok(Self {
             settings,
             app,
             merchant,
             key: api_key,
             table,
+            dashboard_cookie,
             _webhooks: webhooks,
         })
     }
@@ -198,7 +215,7 @@ impl Bench {
             ("AWS_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", "local"),
             ("AWS_SECRET_ACCESS_KEY", "local"),
-            ("CURSOR_SECRET", "bench-cursor-secret"),
+            ("CURSOR_SECRET", BENCH_CURSOR_SECRET),
             ("JWT_SECRET", "bench-jwt-secret"),
             ("PUBLIC_BASE_URL", "https://pay.example"),
             ("ALLOW_PRIVATE_WEBHOOK_TARGETS", "true"),
@@ -264,6 +281,9 @@ impl Bench {
                 .body(&create_body()),
             "list-sessions" => {
                 ApiEvent::sample(name, &self.key, session)?.query(&[("limit", "10")])
+            }
+            "dashboard" => {
+                ApiEvent::sample(name, &self.key, session)?.cookie(&self.dashboard_cookie)
             }
             "get-session" | "issue-token" | "list-events" | "checkout-page" => {
                 ApiEvent::sample(name, &self.key, session)?

@@ -84,6 +84,20 @@ impl Bench {
             .ok_or("the payment wrote no event")?;
         rows.push(self.count_webhook(&proxy, event_id.as_str()).await?);
 
+        // The merchant has hundreds of sessions by now (the warm-up seeded them): a full page.
+        let dashboard = |_: &str| self.request_for("dashboard", "");
+        rows.push(
+            self.count_on(
+                &proxy,
+                "dashboard: a page of 100 sessions",
+                "dashboard",
+                &dashboard,
+                &dashboard,
+                "",
+            )
+            .await?,
+        );
+
         let lifecycle: Vec<&RoundTripRow> = rows
             .iter()
             .filter(|row| ["create", "get", "pay", "webhook"].contains(&row.step.as_str()))
@@ -179,6 +193,9 @@ fn row(step: &str, function: &str, calls: &[Call], first_extra: Vec<String>) -> 
         }
         "pay" => {
             "GetItem ×2: the session (its form token) and its merchant (page and fees); then the payment's one transaction"
+        }
+        "dashboard: a page of 100 sessions" => {
+            "BatchGetItem: the merchant, the dashboard session and its key (the sign-in check); Query: 101 sessions of the by-merchant index, one per key shard"
         }
         "webhook" => {
             "GetItem of the event, its conditional claim, GetItem of the merchant (signing secret), the HTTP POST, then the recorded outcome"
