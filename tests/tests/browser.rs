@@ -837,17 +837,37 @@ async fn a_payer_pays_with_the_keyboard_alone_and_with_javascript_off() {
     }
 }
 
-/// Clicks the button whose text is `text`.
+/// Clicks the button whose text is `text` and waits for the page it leads to.
 async fn click_button(client: &Client, text: &str) {
-    client
+    let button = client
         .find(Locator::XPath(&format!(
             "//button[normalize-space()='{text}']"
         )))
         .await
-        .unwrap_or_else(|e| panic!("a {text} button: {e}"))
-        .click()
+        .unwrap_or_else(|e| panic!("a {text} button: {e}"));
+    navigating(client, async || button.click().await.map(|_| ())).await;
+}
+
+/// Does `act` and waits (up to 15 s) until the page it was on is replaced by another, so that
+/// nothing read next comes from the page before.
+async fn navigating(
+    client: &Client,
+    act: impl AsyncFnOnce() -> Result<(), fantoccini::error::CmdError>,
+) {
+    let before = client
+        .find(Locator::Css("html"))
         .await
-        .expect("clicked");
+        .expect("a page is shown");
+    act().await.expect("the action is done");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    // An element of a page that was replaced answers "stale element reference".
+    while before.tag_name().await.is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new page within 15 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The text of the first secret the page shows once.
@@ -912,7 +932,7 @@ async fn a_merchant_signs_in_finds_an_order_refunds_part_rotates_a_secret_and_si
         .expect("rows");
     assert_eq!(rows.len(), 1, "only order-1042");
     screenshots(&client, "dashboard-sessions", "table").await;
-    row.click().await.expect("opens the session");
+    navigating(&client, async || row.click().await.map(|_| ())).await;
 
     let amount = appearing(&client, "#amount").await;
     amount.clear().await.expect("cleared");

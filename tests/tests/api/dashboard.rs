@@ -644,3 +644,188 @@ async fn sessions_stored_before_the_search_indexes_are_found_after_the_backfill(
         assert!(found(&page.body), "found after the backfill: {q}");
     }
 }
+
+#[tokio::test]
+async fn keys_endpoints_and_settings_change_through_their_forms_as_through_the_api() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let key = &merchant.api_key;
+    let mut browser = DashboardClient::signed_in(&env, key).await;
+    let csrf = browser.get("/dashboard/keys").await.csrf();
+    let api = |event: &str| integration_tests::Call::event(event).key(Some(key));
+
+    // Keys: the secret is shown once, in the answer to the form.
+    let created = browser
+        .post(
+            "/dashboard/keys",
+            &[
+                ("csrfToken", &csrf),
+                ("name", "Ops"),
+                ("scope", "read_only"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 200);
+    let secret = created
+        .body
+        .split("<code>sk_test_")
+        .nth(1)
+        .and_then(|rest| rest.split_once('<'))
+        .map(|(s, _)| format!("sk_test_{s}"))
+        .expect("the new secret is shown");
+    assert!(
+        !browser.get("/dashboard/keys").await.body.contains(&secret),
+        "once"
+    );
+    let listed = env.call_with("list-api-keys", api("list-api-keys")).await;
+    let ops = listed.body["data"]
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["name"] == "Ops"))
+        .expect("the key is listed by the API")
+        .clone();
+    assert_eq!(ops["scope"], "read_only");
+    let ops_id = ops["id"].as_str().expect("id");
+    let rolled = browser
+        .post(
+            &format!("/dashboard/keys/{ops_id}/roll"),
+            &[("csrfToken", &csrf)],
+        )
+        .await;
+    assert_eq!(rolled.status, 200);
+    assert!(rolled.body.contains("<code>sk_test_") && !rolled.body.contains(&secret));
+    let own_id = listed.body["data"]
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["name"] != "Ops"))
+        .and_then(|k| k["id"].as_str())
+        .expect("the first key")
+        .to_owned();
+    let last = browser
+        .post(
+            &format!("/dashboard/keys/{own_id}/revoke"),
+            &[("csrfToken", &csrf)],
+        )
+        .await;
+    assert_eq!(last.status, 400, "the service's refusal is shown");
+    assert!(last.body.contains("last full API key"), "{}", last.body);
+
+    // Endpoints.
+    let added = browser
+        .post(
+            "/dashboard/webhooks",
+            &[
+                ("csrfToken", &csrf),
+                ("url", "https://hooks.example/in"),
+                ("events", "refund.created"),
+                ("events", "checkout.session.completed"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    assert!(added.body.contains("<code>whsec_"));
+    let endpoints = env
+        .call_with("list-webhook-endpoints", api("list-webhook-endpoints"))
+        .await;
+    let endpoint = &endpoints.body["data"][0];
+    assert_eq!(
+        endpoint["enabledEvents"],
+        json!(["refund.created", "checkout.session.completed"])
+    );
+    let endpoint_id = endpoint["id"].as_str().expect("id").to_owned();
+    for (action, status) in [("disable", "disabled"), ("enable", "enabled")] {
+        let done = browser
+            .post(
+                &format!("/dashboard/webhooks/{endpoint_id}/{action}"),
+                &[("csrfToken", &csrf)],
+            )
+            .await;
+        assert_eq!(done.status, 303);
+        let shown = env
+            .call_with(
+                "get-webhook-endpoint",
+                api("get-webhook-endpoint").id(&endpoint_id),
+            )
+            .await;
+        assert_eq!(shown.body["status"], status);
+    }
+    let tested = browser
+        .post(
+            &format!("/dashboard/webhooks/{endpoint_id}/test"),
+            &[("csrfToken", &csrf)],
+        )
+        .await;
+    assert_eq!(tested.status, 303);
+    let events = env.events(key, &[("type", "webhook_endpoint.test")]).await;
+    let test_event = events.body["data"][0]["id"]
+        .as_str()
+        .expect("a test event")
+        .to_owned();
+    let redelivered = browser
+        .post(
+            &format!("/dashboard/events/{test_event}/redeliver"),
+            &[("csrfToken", &csrf), ("back", "https://evil.example/")],
+        )
+        .await;
+    assert_eq!(redelivered.status, 303);
+    assert_eq!(
+        redelivered.location.as_deref(),
+        Some("/dashboard/webhooks?done=redelivered"),
+        "never sent outside the dashboard"
+    );
+    let deleted = browser
+        .post(
+            &format!("/dashboard/webhooks/{endpoint_id}/delete"),
+            &[("csrfToken", &csrf)],
+        )
+        .await;
+    assert_eq!(deleted.status, 303);
+    let endpoints = env
+        .call_with("list-webhook-endpoints", api("list-webhook-endpoints"))
+        .await;
+    assert_eq!(endpoints.body["data"], json!([]));
+
+    // Settings: saved through the account's rules; a bad value saves nothing.
+    let bad = browser
+        .post(
+            "/dashboard/settings",
+            &[
+                ("csrfToken", &csrf),
+                ("displayName", "Acme"),
+                ("brandColor", "red"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("brandColor"));
+    let account = env.call_with("get-account", api("get-account")).await;
+    assert_eq!(account.body["brandColor"], Value::Null);
+    let saved = browser
+        .post(
+            "/dashboard/settings",
+            &[
+                ("csrfToken", &csrf),
+                ("displayName", "Acme Roasters"),
+                ("brandColor", "#123456"),
+                ("locale", "de"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let account = env.call_with("get-account", api("get-account")).await;
+    assert_eq!(account.body["displayName"], "Acme Roasters");
+    assert_eq!(account.body["brandColor"], "#123456");
+    assert_eq!(account.body["locale"], "de");
+
+    // The preview: the checkout page with what was typed, framed by the dashboard only.
+    let preview = browser
+        .get(
+            "/dashboard/settings/preview?displayName=Preview%20Shop&brandColor=%23abcdef&locale=fr",
+        )
+        .await;
+    assert_eq!(preview.status, 200);
+    assert!(preview.body.contains("Preview Shop") && preview.body.contains("lang=\"fr\""));
+    let account = env.call_with("get-account", api("get-account")).await;
+    assert_eq!(
+        account.body["displayName"], "Acme Roasters",
+        "a preview saves nothing"
+    );
+}
