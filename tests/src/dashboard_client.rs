@@ -117,7 +117,12 @@ impl<'a> DashboardClient<'a> {
     }
 
     async fn send(&mut self, request: Request) -> DashboardPage {
-        let response = dashboard::handle(&self.env.app, request).await;
+        // Routed as template.yaml routes it: the settings preview is the checkout page's.
+        let response = if request.uri().path() == checkout_page::PREVIEW_PATH {
+            checkout_page::handle(&self.env.app, &self.env.processor(), request).await
+        } else {
+            dashboard::handle(&self.env.app, request).await
+        };
         let set_cookies: Vec<String> = response
             .headers()
             .get_all("set-cookie")

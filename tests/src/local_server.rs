@@ -80,6 +80,7 @@ fn route(method: &Method, path: &str) -> Option<(Function, Option<String>)> {
         (&Method::GET | &Method::POST, ["pay", s])
         | (&Method::POST, ["pay", s, "cancel"])
         | (&Method::GET, ["pay", s, "recover"]) => (Function::CheckoutPage, id(s)),
+        (&Method::GET, ["dashboard", "settings", "preview"]) => (Function::CheckoutPage, None),
         (&Method::GET | &Method::POST, ["dashboard", ..]) => (Function::Dashboard, None),
         _ => return None,
     };

@@ -982,6 +982,24 @@ async fn a_merchant_signs_in_finds_an_order_refunds_part_rotates_a_secret_and_si
         appearing(&client, focus).await;
         screenshots(&client, name, focus).await;
     }
+    // The preview follows what is typed, before anything is saved.
+    fill(&client, "displayName", " Roasters").await;
+    let frame = client
+        .find(Locator::Id("preview"))
+        .await
+        .expect("the preview");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let src = frame.attr("src").await.expect("src").unwrap_or_default();
+        if src.contains("Acme+Coffee+Roasters") || src.contains("Acme%20Coffee%20Roasters") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the preview follows: {src}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     click_button(&client, "Sign out").await;
     appearing(&client, "#apiKey").await;

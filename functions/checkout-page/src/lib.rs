@@ -7,6 +7,7 @@ mod i18n;
 mod page;
 
 use checkout_api::payments::PaymentProcessor;
+use checkout_api::service::dashboard;
 use checkout_api::service::hosted_checkout::{self, Flash, PageModel, PageOutcome};
 use checkout_api::{ApiError, App, http};
 use checkout_domain::hashing::hmac_sha256;
@@ -25,6 +26,13 @@ pub async fn handle<P: PaymentProcessor>(
     request: Request,
 ) -> Response<Body> {
     let request_id = http::request_id(&request);
+    if request.uri().path() == PREVIEW_PATH && request.method() == Method::GET {
+        let mut response = preview(app, &request).await;
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert("request-id", value);
+        }
+        return response;
+    }
     let accept_language = http::header(&request, "accept-language");
     // Pages with no session to take a language from speak the browser's.
     let browser = Locale::Auto.resolve(accept_language);
@@ -62,11 +70,7 @@ pub async fn handle<P: PaymentProcessor>(
             response
         }
         Ok(PageOutcome::Show(mut model)) => {
-            let flash = http::header(&request, "cookie").and_then(|cookies| {
-                cookies
-                    .split(';')
-                    .find_map(|cookie| cookie.trim().strip_prefix(FLASH_COOKIE)?.strip_prefix('='))
-            });
+            let flash = http::cookie(&request, FLASH_COOKIE);
             if let Some(flash) = flash.and_then(|value| Flash::decode(value, &flash_key)) {
                 flash.apply_to(&mut model);
             }
@@ -163,10 +167,52 @@ async fn route<P: PaymentProcessor>(
     }
 }
 
+/// The path of the dashboard's preview of this page (SPEC §19 settings), served here so that
+/// the dashboard function does not carry the page's catalogs and CLDR data.
+pub const PREVIEW_PATH: &str = "/dashboard/settings/preview";
+
+/// `GET /dashboard/settings/preview?displayName=…&brandColor=…&locale=…`: for a signed-in
+/// dashboard session (its cookie), this page for a sample order with the branding given; 404
+/// to anyone else.
+async fn preview(app: &App, request: &Request) -> Response<Body> {
+    let signed_in = match http::cookie(request, dashboard::SESSION_COOKIE) {
+        Some(cookie) => dashboard::signed_in(app, cookie).await,
+        None => Err(ApiError::NotFound),
+    };
+    let params = http::query_params(request);
+    let typed = params
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let shown = signed_in.and_then(|signed_in| dashboard::preview(app, &signed_in, &typed));
+    match shown {
+        Ok((merchant, session)) => {
+            let locale = merchant.locale.unwrap_or_default().resolve(None);
+            preview_page(merchant, session, locale)
+        }
+        Err(err @ (ApiError::Unavailable(_) | ApiError::Internal(_) | ApiError::Contention)) => {
+            http::log_failure(&http::request_id(request), &err);
+            page::message(
+                err.status(),
+                Locale::En,
+                "failure-title",
+                "failure-text",
+                "",
+            )
+        }
+        Err(_) => page::message(
+            StatusCode::NOT_FOUND,
+            Locale::En,
+            "notfound-title",
+            "notfound-text",
+            "",
+        ),
+    }
+}
+
 /// The checkout page of `session` (stored nowhere) for `merchant` in `locale`, as a payer would
-/// see it, for the dashboard's preview: it may be framed by the dashboard and its forms post
-/// nowhere.
-pub fn preview(merchant: Merchant, session: CheckoutSession, locale: Locale) -> Response<Body> {
+/// see it: it may be framed by the dashboard and its forms post nowhere.
+fn preview_page(merchant: Merchant, session: CheckoutSession, locale: Locale) -> Response<Body> {
     let model = PageModel {
         status: session.status,
         now: session.created_at,

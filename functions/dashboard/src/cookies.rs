@@ -3,31 +3,17 @@
 
 use checkout_domain::dashboard::{SESSION_LIFETIME, new_nonce};
 use lambda_http::http::HeaderValue;
-use lambda_http::http::header::{COOKIE, SET_COOKIE};
-use lambda_http::{Body, Request, Response};
+use lambda_http::http::header::SET_COOKIE;
+use lambda_http::{Body, Response};
 
 /// The signed session cookie.
-pub const SESSION: &str = "dashboard_session";
+pub const SESSION: &str = checkout_api::service::dashboard::SESSION_COOKIE;
 
 /// The sign-in form's double-submit value.
 pub const SIGN_IN: &str = "dashboard_sign_in";
 
 /// How long a sign-in form stays usable.
 const SIGN_IN_SECONDS: i64 = 3600;
-
-/// The value of cookie `name` in `request`.
-pub fn read<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .headers()
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-        .filter(|value| !value.is_empty())
-}
 
 fn set(response: &mut Response<Body>, name: &str, value: &str, max_age: i64) {
     let cookie = format!(

@@ -47,7 +47,7 @@ fn segments(request: &Request) -> Vec<&str> {
 async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
     let path = segments(request);
     let method = request.method();
-    let session_cookie = cookies::read(request, cookies::SESSION);
+    let session_cookie = http::cookie(request, cookies::SESSION);
     let signed_in = match session_cookie {
         Some(value) => match dashboard::signed_in(app, value).await {
             Ok(signed_in) => Some(signed_in),
@@ -73,7 +73,6 @@ async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
             ["webhooks"] => pages::webhooks(&visit, None).await,
             ["keys"] => pages::keys(&visit, None).await,
             ["settings"] => pages::settings(&visit, None).await,
-            ["settings", "preview"] => pages::preview(&visit),
             ["link" | "login"] => Ok(views::redirect("/dashboard/")),
             _ => Ok(views::not_found(&visit.chrome("Not found", ""))),
         };
@@ -115,7 +114,7 @@ async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
         ["webhooks", id] => pages::edit_endpoint(&visit, id, &form).await,
         ["webhooks", id, action] => pages::endpoint_action(&visit, id, action).await,
         ["keys"] => pages::create_key(&visit, &form).await,
-        ["keys", id, action] => pages::key_action(&visit, id, action).await,
+        ["keys", id, action] => pages::key_action(&visit, id, action, &form).await,
         ["settings"] => pages::save_settings(&visit, &form).await,
         _ => Ok(views::not_found(&visit.chrome("Not found", ""))),
     }
@@ -130,7 +129,7 @@ async fn signed_out(
     had_cookie: bool,
 ) -> Result<Response<Body>, ApiError> {
     let key = dashboard::signing_key(app);
-    let nonce = cookies::read(request, cookies::SIGN_IN).map(str::to_owned);
+    let nonce = http::cookie(request, cookies::SIGN_IN).map(str::to_owned);
     let mut response = match (method, path) {
         (&Method::GET, []) => views::sign_in(app, None, None, nonce.as_deref()),
         (&Method::GET, ["link"]) => {

@@ -8,7 +8,7 @@ use checkout_api::ApiError;
 use checkout_api::service::dashboard::{self, Overview, SearchTerm};
 use checkout_api::service::{
     Ending, account, api_keys, end_session, events, get_session, list_events, list_refunds,
-    list_sessions, unsaved_session, webhook_endpoints,
+    list_sessions, webhook_endpoints,
 };
 use checkout_domain::delivery::Delivery;
 use checkout_domain::event::{EventType, WebhookEvent};
@@ -891,12 +891,24 @@ pub async fn key_action(
     visit: &Visit<'_>,
     id: &str,
     action: &str,
+    form: &Form,
 ) -> Result<Response<Body>, ApiError> {
     let (app, merchant) = (visit.app, &visit.signed_in.merchant);
     match action {
         "roll" => {
-            let rolled = api_keys::roll_key(app, merchant, id, b"{}").await;
-            new_key_answer(visit, rolled, "Key rolled: the old key stopped working.").await
+            let overlap = form.get("expiresIn");
+            let request = if overlap.is_empty() {
+                json!({})
+            } else {
+                json!({ "expiresIn": overlap })
+            };
+            let rolled = api_keys::roll_key(app, merchant, id, &body(&request)).await;
+            let notice = if overlap.is_empty() {
+                "Key rolled: the old key stopped working."
+            } else {
+                "Key rolled: the old key works until the time shown beside it."
+            };
+            new_key_answer(visit, rolled, notice).await
         }
         "revoke" => match api_keys::revoke_key(app, merchant, id).await {
             Ok(_) => Ok(done("/dashboard/keys", "key-revoked")),
@@ -934,32 +946,6 @@ async fn new_key_answer(
     }
 }
 
-/// The account fields of the settings form, as a merge patch (an empty field clears it).
-fn settings_patch(values: &HashMap<&str, &str>) -> Value {
-    let mut patch = serde_json::Map::new();
-    for name in [
-        "displayName",
-        "brandColor",
-        "locale",
-        "successUrl",
-        "cancelUrl",
-        "termsUrl",
-    ] {
-        if let Some(value) = values.get(name) {
-            let value = value.trim();
-            patch.insert(
-                name.to_owned(),
-                if value.is_empty() && name != "displayName" {
-                    Value::Null
-                } else {
-                    json!(value)
-                },
-            );
-        }
-    }
-    Value::Object(patch)
-}
-
 /// `/dashboard/settings`: the branding form beside the checkout page it gives.
 pub async fn settings(
     visit: &Visit<'_>,
@@ -973,7 +959,7 @@ pub async fn settings(
 pub async fn preview_typed(visit: &Visit<'_>, form: &Form) -> Result<Response<Body>, ApiError> {
     let typed = form_values(form);
     let merchant = account::current(visit.app, &visit.signed_in.merchant).await?;
-    match account::patched(&merchant, &body(&settings_patch(&typed))) {
+    match account::patched(&merchant, &body(&dashboard::settings_patch(&typed))) {
         Ok(_) => settings_with(visit, None, Some(&typed)).await,
         Err(err) => settings_with(visit, Some(ErrorBox::of(&err)), Some(&typed)).await,
     }
@@ -993,9 +979,8 @@ async fn settings_with(
 ) -> Result<Response<Body>, ApiError> {
     let merchant = account::current(visit.app, &visit.signed_in.merchant).await?;
     let shown = match typed {
-        Some(typed) => {
-            account::patched(&merchant, &body(&settings_patch(typed))).unwrap_or(merchant)
-        }
+        Some(typed) => account::patched(&merchant, &body(&dashboard::settings_patch(typed)))
+            .unwrap_or(merchant),
         None => merchant,
     };
     let mut c = chrome_with_notice(visit, "Settings", "settings");
@@ -1048,38 +1033,17 @@ async fn settings_with(
 pub async fn save_settings(visit: &Visit<'_>, form: &Form) -> Result<Response<Body>, ApiError> {
     let values = form_values(form);
     let merchant = account::current(visit.app, &visit.signed_in.merchant).await?;
-    match account::update_account(visit.app, &merchant, &body(&settings_patch(&values))).await {
+    match account::update_account(
+        visit.app,
+        &merchant,
+        &body(&dashboard::settings_patch(&values)),
+    )
+    .await
+    {
         Ok(_) => Ok(done("/dashboard/settings", "settings-saved")),
         Err(err) if err.status().is_client_error() => {
             settings(visit, Some(ErrorBox::of(&err))).await
         }
         Err(other) => Err(other),
     }
-}
-
-/// `/dashboard/settings/preview`: the checkout page of a sample order with the branding given
-/// (checked as a save would be; the saved branding where it is not valid), in the frame of the
-/// settings page.
-pub fn preview(visit: &Visit<'_>) -> Result<Response<Body>, ApiError> {
-    let params = visit.params();
-    let typed: HashMap<&str, &str> = params
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.as_str()))
-        .collect();
-    let saved = &visit.signed_in.merchant;
-    let merchant =
-        account::patched(saved, &body(&settings_patch(&typed))).unwrap_or_else(|_| saved.clone());
-    let sample = json!({
-        "amount": "49.00",
-        "currency": "EUR",
-        "lineItems": [
-            { "name": "Sample item", "quantity": 2, "unitAmount": "19.50" },
-            { "name": "Delivery", "quantity": 1, "unitAmount": "10.00" }
-        ],
-        "successUrl": "https://example.com/thanks",
-        "cancelUrl": "https://example.com/cart"
-    });
-    let session = unsaved_session(&merchant, &body(&sample), visit.app.now())?;
-    let locale = merchant.locale.unwrap_or_default().resolve(None);
-    Ok(checkout_page::preview(merchant, session, locale))
 }

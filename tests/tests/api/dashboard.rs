@@ -688,11 +688,17 @@ async fn keys_endpoints_and_settings_change_through_their_forms_as_through_the_a
     let rolled = browser
         .post(
             &format!("/dashboard/keys/{ops_id}/roll"),
-            &[("csrfToken", &csrf)],
+            &[("csrfToken", &csrf), ("expiresIn", "PT1H")],
         )
         .await;
-    assert_eq!(rolled.status, 200);
+    assert_eq!(rolled.status, 200, "{}", rolled.body);
     assert!(rolled.body.contains("<code>sk_test_") && !rolled.body.contains(&secret));
+    let listed_after = env.call_with("list-api-keys", api("list-api-keys")).await;
+    let old = listed_after.body["data"]
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["id"] == ops["id"]))
+        .expect("the old key still works for an hour");
+    assert_eq!(old["status"], "expiring");
     let own_id = listed.body["data"]
         .as_array()
         .and_then(|keys| keys.iter().find(|k| k["name"] != "Ops"))

@@ -84,15 +84,39 @@ fn every_route_of_the_template_is_documented_and_in_the_make_dev_router() {
             "{page} is in the make dev router"
         );
     }
-    assert!(routed_dashboard.iter().all(|r| r.function == "dashboard"));
+    for route in &routed_dashboard {
+        let preview = route.path == "/dashboard/settings/preview";
+        let to = if preview {
+            "checkout-page"
+        } else {
+            "dashboard"
+        };
+        assert_eq!(route.function, to, "{route:?}");
+    }
 }
 
-/// The deployed routes of the API (documented in openapi.yaml), and those of the dashboard: HTML
-/// pages for people, described in the README and SPEC §19 instead.
+/// The deployed routes of the dashboard (HTML pages for people, described in the README and SPEC
+/// §19 instead of openapi.yaml), and the others, apart from the dashboard's settings preview,
+/// which the checkout page serves and the make dev router sends there too.
 fn api_and_dashboard_routes() -> (Vec<Route>, Vec<Route>) {
-    template_routes()
+    let (dashboard, rest): (Vec<Route>, Vec<Route>) = template_routes()
         .into_iter()
-        .partition(|route| route.function == "dashboard")
+        .partition(|route| route.function == "dashboard");
+    let preview = (
+        "GET".to_owned(),
+        "/dashboard/settings/preview".to_owned(),
+        "checkout-page".to_owned(),
+    );
+    assert!(
+        rest.iter().any(|route| route.triple() == preview),
+        "the checkout page serves the dashboard's preview"
+    );
+    (
+        dashboard,
+        rest.into_iter()
+            .filter(|route| route.triple() != preview)
+            .collect(),
+    )
 }
 
 #[test]
@@ -236,7 +260,7 @@ async fn the_local_server_that_fuzzing_uses_routes_every_deployed_route_to_a_han
     let base = integration_tests::local_server::serve(env.app.clone()).await;
     let not_routed = r#"{"message":"Not Found"}"#;
     let routes = template_routes();
-    assert_eq!(routes.len(), 34, "{routes:?}");
+    assert_eq!(routes.len(), 35, "{routes:?}");
     for Route {
         method,
         path,

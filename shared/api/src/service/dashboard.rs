@@ -2,13 +2,15 @@
 //! knowing who is signed in from the cookie, signing out, finding sessions, and the overview's
 //! figures. Everything else the dashboard does calls the services the API calls.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
+use serde_json::{Value, json};
 
 use crate::App;
 use crate::auth;
 use crate::error::{ApiError, AuthFailure};
+use crate::service::{account, unsaved_session};
 use checkout_domain::api_key::KeyScope;
 use checkout_domain::dashboard::{DashboardSession, SessionCookie, SignInLink};
 use checkout_domain::hashing::hmac_sha256;
@@ -29,6 +31,59 @@ pub const OVERVIEW_MAX_SESSIONS: usize = 10_000;
 /// deployment's cursor secret, for this use alone.
 pub fn signing_key(app: &App) -> [u8; 32] {
     hmac_sha256(&app.config.cursor_secret, b"dashboard session")
+}
+
+/// The cookie that holds a dashboard session.
+pub const SESSION_COOKIE: &str = "dashboard_session";
+
+/// The account fields of the settings form (`name` → value as typed), as a merge patch for
+/// `PATCH /v1/account`'s rules: an empty field clears its setting (the name cannot be cleared).
+pub fn settings_patch(values: &HashMap<&str, &str>) -> Value {
+    let mut patch = serde_json::Map::new();
+    for name in [
+        "displayName",
+        "brandColor",
+        "locale",
+        "successUrl",
+        "cancelUrl",
+        "termsUrl",
+    ] {
+        if let Some(value) = values.get(name) {
+            let value = value.trim();
+            let cleared = value.is_empty() && name != "displayName";
+            patch.insert(
+                name.to_owned(),
+                if cleared { Value::Null } else { json!(value) },
+            );
+        }
+    }
+    Value::Object(patch)
+}
+
+/// The checkout page's preview for the signed-in merchant: its account with the branding
+/// `typed` (checked as a save is; what does not pass shows as saved), and a sample order of it
+/// stored nowhere.
+pub fn preview(
+    app: &App,
+    signed_in: &SignedIn,
+    typed: &HashMap<&str, &str>,
+) -> Result<(Merchant, CheckoutSession), ApiError> {
+    let saved = &signed_in.merchant;
+    let patch = serde_json::to_vec(&settings_patch(typed)).unwrap_or_default();
+    let merchant = account::patched(saved, &patch).unwrap_or_else(|_| saved.clone());
+    let sample = json!({
+        "amount": "49.00",
+        "currency": "EUR",
+        "lineItems": [
+            { "name": "Sample item", "quantity": 2, "unitAmount": "19.50" },
+            { "name": "Delivery", "quantity": 1, "unitAmount": "10.00" }
+        ],
+        "successUrl": "https://example.com/thanks",
+        "cancelUrl": "https://example.com/cart"
+    });
+    let body = serde_json::to_vec(&sample).unwrap_or_default();
+    let session = unsaved_session(&merchant, &body, app.now())?;
+    Ok((merchant, session))
 }
 
 /// Who a dashboard request is from.
