@@ -202,7 +202,7 @@ pub async fn sessions(visit: &Visit<'_>) -> Result<Response<Body>, ApiError> {
             let summary = format!(
                 "{} session(s) matching “{q}”{}",
                 found.len(),
-                if more { ", the newest 100 shown" } else { "" }
+                if more { ", 100 shown" } else { "" }
             );
             (found, summary)
         }
@@ -368,7 +368,8 @@ pub async fn session(
             },
         ));
     }
-    for event in &events.events {
+    // Oldest first, so that events of the same instant read in the order they happened.
+    for event in events.events.iter().rev() {
         timeline.push((
             event.created_at,
             TimelineEntry {

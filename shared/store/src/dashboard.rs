@@ -188,34 +188,28 @@ impl Store {
             .map_err(item_error)
     }
 
-    /// The newest (up to [`SEARCH_LIMIT`]) of `merchant_id`'s sessions that `search` finds, and
-    /// whether there are more: one query of a keys-only index, then one batch read.
+    /// Up to [`SEARCH_LIMIT`] of `merchant_id`'s sessions that `search` finds, newest first,
+    /// and whether there are more: one query of a keys-only index, then one batch read.
     pub async fn search_sessions(
         &self,
         merchant_id: &MerchantId,
         search: &SessionSearch,
     ) -> Result<(Vec<CheckoutSession>, bool), StoreError> {
         let (index_name, attribute, value) = match search {
-            SessionSearch::Reference(reference) => (
-                index::BY_REFERENCE,
-                "gsi4pk",
-                keys::reference_sessions(merchant_id, reference),
-            ),
-            SessionSearch::Email(email) => (
-                index::BY_EMAIL,
-                "gsi5pk",
-                keys::email_sessions(merchant_id, email),
-            ),
+            SessionSearch::Reference(reference) => {
+                (index::BY_REFERENCE, "reference", reference.to_uppercase())
+            }
+            SessionSearch::Email(email) => (index::BY_EMAIL, "em", keys::email_key(email)),
         };
         let output = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(index_name)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", attribute)
-            .expression_attribute_values(":pk", s(value))
-            .scan_index_forward(false)
+            .key_condition_expression("#term = :term AND merchantId = :merchant")
+            .expression_attribute_names("#term", attribute)
+            .expression_attribute_values(":term", s(value))
+            .expression_attribute_values(":merchant", s(merchant_id.as_str()))
             .limit(SEARCH_LIMIT + 1)
             .send()
             .await
@@ -244,10 +238,11 @@ impl Store {
         Ok((sessions, more))
     }
 
-    /// Gives the sessions stored before the search indexes existed their keys in them
-    /// (`gsi4pk`, and `gsi5pk`/`gsi5sk` for a customer e-mail), one conditional update each;
-    /// sessions that have them are left alone, so running it again writes nothing. The number
-    /// of sessions written.
+    /// Gives the sessions stored before the `by-email` index their key in it (`em`, the
+    /// customer's e-mail in lower case), one conditional update each; the `by-reference` index
+    /// needs none (its keys are the reference and merchant every session has). Sessions that
+    /// have it, or have no e-mail, are left alone, so running it again writes nothing. The
+    /// number of sessions written.
     pub async fn backfill_search_keys(&self) -> Result<u64, StoreError> {
         let mut written = 0;
         let mut start = None;
@@ -256,7 +251,9 @@ impl Store {
                 .client
                 .scan()
                 .table_name(&self.table)
-                .filter_expression("sk = :session AND attribute_not_exists(gsi4pk)")
+                .filter_expression(
+                    "sk = :session AND attribute_exists(customer.email) AND attribute_not_exists(em)",
+                )
                 .expression_attribute_values(":session", s("SESSION"))
                 .set_exclusive_start_key(start)
                 .send()
@@ -264,26 +261,21 @@ impl Store {
                 .map_err(storage_error)?;
             for item in page.items.unwrap_or_default() {
                 let stored: SessionItem = serde_dynamo::from_item(item).map_err(item_error)?;
-                let keys = SessionItem::new(&stored.session, self.retention);
-                let mut update = self
+                let Some(email) = SessionItem::new(&stored.session, self.retention).em else {
+                    continue;
+                };
+                let update = self
                     .client
                     .update_item()
                     .table_name(&self.table)
                     .key("pk", s(stored.pk))
                     .key("sk", s(stored.sk))
-                    .condition_expression("attribute_exists(pk) AND attribute_not_exists(gsi4pk)")
-                    .expression_attribute_values(":reference", s(keys.gsi4pk.unwrap_or_default()));
-                update = match (keys.gsi5pk, keys.gsi5sk) {
-                    (Some(email), Some(created)) => update
-                        .update_expression(
-                            "SET gsi4pk = :reference, gsi5pk = if_not_exists(gsi5pk, :email), \
-                             gsi5sk = if_not_exists(gsi5sk, :created)",
-                        )
-                        .expression_attribute_values(":email", s(email))
-                        .expression_attribute_values(":created", s(created)),
-                    _ => update.update_expression("SET gsi4pk = :reference"),
-                };
-                if condition_held(update.send().await)?.is_some() {
+                    .condition_expression("attribute_exists(pk) AND attribute_not_exists(em)")
+                    .update_expression("SET em = :email")
+                    .expression_attribute_values(":email", s(email))
+                    .send()
+                    .await;
+                if condition_held(update)?.is_some() {
                     written += 1;
                 }
             }

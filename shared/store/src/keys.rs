@@ -133,14 +133,9 @@ pub fn order_sessions(merchant_id: &MerchantId, order_id: &str) -> String {
     format!("MERCHANT#{merchant_id}#ORDER#{order_id}")
 }
 
-/// `gsi4pk` of a merchant's session by its reference (the payer reads it out; any case).
-pub fn reference_sessions(merchant_id: &MerchantId, reference: &str) -> String {
-    format!("MERCHANT#{merchant_id}#REF#{}", reference.to_uppercase())
-}
-
-/// `gsi5pk` of a merchant's sessions of one customer e-mail (any case).
-pub fn email_sessions(merchant_id: &MerchantId, email: &str) -> String {
-    format!("MERCHANT#{merchant_id}#EMAIL#{}", email.to_lowercase())
+/// `em` of a session: its customer's e-mail as the `by-email` index keys it (any case finds it).
+pub fn email_key(email: &str) -> String {
+    email.to_lowercase()
 }
 
 /// `gsi1sk`/`gsi2sk`: creation order, ties broken by id.

@@ -73,11 +73,10 @@ pub mod index {
     /// What is due at a time, write-sharded: pending sessions by expiry (`gsi3pk = PENDING#<n>`)
     /// and undelivered events by next attempt (`DELIVERY#<n>`); `gsi3sk` is the instant.
     pub const DUE_BY_TIME: &str = "due-by-time";
-    /// A merchant's session by its reference (`gsi4pk = MERCHANT#<id>#REF#<reference>`), keys
-    /// only.
+    /// A session by its `reference` and `merchantId`, keys only.
     pub const BY_REFERENCE: &str = "by-reference";
-    /// A merchant's sessions of one customer e-mail (`gsi5pk = MERCHANT#<id>#EMAIL#<email>`),
-    /// newest first by `gsi5sk = <createdAt>#<id>`, keys only.
+    /// A merchant's sessions of one customer e-mail (`em`, lower case) by `merchantId`, keys
+    /// only.
     pub const BY_EMAIL: &str = "by-email";
 }
 

@@ -37,14 +37,10 @@ pub(super) struct SessionItem {
     pub gsi3pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi3sk: Option<String>,
-    /// Where the dashboard finds it by reference (absent on sessions stored before).
+    /// Its customer's e-mail in lower case: the `by-email` index's key (absent on sessions
+    /// stored before it, until `backfill_search_keys`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gsi4pk: Option<String>,
-    /// Where the dashboard finds it by customer e-mail, by creation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gsi5pk: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gsi5sk: Option<String>,
+    pub em: Option<String>,
     /// None while processing: a payment in flight is never deleted by time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<i64>,
@@ -72,25 +68,16 @@ impl SessionItem {
             pk,
             sk: sk.to_owned(),
             gsi1pk: keys::merchant_sessions(&session.merchant_id, session.key_shard),
-            gsi1sk: created.clone(),
+            gsi1sk: created,
             gsi2pk: order.as_ref().map(|o| o.0.clone()),
             gsi2sk: order.map(|o| o.1),
             gsi3pk: pending.as_ref().map(|p| p.0.clone()),
             gsi3sk: pending.map(|p| p.1),
-            gsi4pk: Some(keys::reference_sessions(
-                &session.merchant_id,
-                &session.reference,
-            )),
-            gsi5pk: session
+            em: session
                 .customer
                 .as_ref()
                 .and_then(|c| c.email.as_deref())
-                .map(|email| keys::email_sessions(&session.merchant_id, email)),
-            gsi5sk: session
-                .customer
-                .as_ref()
-                .and_then(|c| c.email.as_ref())
-                .map(|_| created.clone()),
+                .map(keys::email_key),
             ttl: Some(session.expires_at.plus(retention).unix_seconds()),
             session: session.clone(),
         }
@@ -463,7 +450,7 @@ impl Store {
 
 /// What a merchant's update may change (SPEC §17), as stored; every other attribute of the
 /// session is left as it is.
-const UPDATED_ATTRIBUTES: [&str; 18] = [
+const UPDATED_ATTRIBUTES: [&str; 17] = [
     "amount",
     "locale",
     "fee",
@@ -479,8 +466,7 @@ const UPDATED_ATTRIBUTES: [&str; 18] = [
     "version",
     "updatedAt",
     "gsi3sk",
-    "gsi5pk",
-    "gsi5sk",
+    "em",
     "awaitingAuthentication",
 ];
 
