@@ -842,3 +842,68 @@ async fn keys_endpoints_and_settings_change_through_their_forms_as_through_the_a
         "a preview saves nothing"
     );
 }
+
+#[tokio::test]
+async fn a_table_made_before_the_search_indexes_gets_them_from_table_create() {
+    use checkoutctl::table::{TEMPLATE, TableDefinition};
+    // The template as it was: without the two indexes and their key attributes.
+    let start = TEMPLATE
+        .find("        # The dashboard's search")
+        .expect("the search indexes in the template");
+    let end = TEMPLATE[start..]
+        .find("      TimeToLiveSpecification")
+        .map(|at| start + at)
+        .expect("the end of the indexes");
+    let before: String = format!("{}{}", &TEMPLATE[..start], &TEMPLATE[end..])
+        .lines()
+        .filter(|line| {
+            !["reference", "merchantId", "em"]
+                .iter()
+                .any(|name| line.contains(&format!("AttributeName: {name}, AttributeType")))
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let client = checkout_api::app::dynamodb_client(Some(integration_tests::dynamodb_endpoint()));
+    let table = format!("old-{}", uuid::Uuid::new_v4().simple());
+    let old = TableDefinition::from_template(&before).expect("the old template");
+    assert!(old.create(&client, &table).await.expect("created"));
+
+    let full = TableDefinition::from_template(TEMPLATE).expect("the template");
+    assert!(
+        !full.create(&client, &table).await.expect("exists"),
+        "not made twice"
+    );
+    let added = full
+        .add_missing_indexes(&client, &table)
+        .await
+        .expect("indexes added");
+    assert_eq!(added, ["by-reference", "by-email"]);
+    assert_eq!(
+        full.add_missing_indexes(&client, &table)
+            .await
+            .expect("again"),
+        Vec::<String>::new()
+    );
+    let described = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .expect("described");
+    let names: Vec<String> = described
+        .table
+        .and_then(|t| t.global_secondary_indexes)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|i| i.index_name)
+        .collect();
+    for index in [
+        "by-merchant",
+        "by-group",
+        "due-by-time",
+        "by-reference",
+        "by-email",
+    ] {
+        assert!(names.iter().any(|n| n == index), "{index} in {names:?}");
+    }
+}
