@@ -116,7 +116,7 @@ enum DashboardCommand {
 
 #[derive(Subcommand)]
 enum TableCommand {
-    /// Creates the table from template.yaml unless it exists, and adds the indexes it lacks.
+    /// Creates the table from template.yaml unless it exists.
     Create,
     /// Puts sessions stored before the dashboard's search into its indexes (once; again is a
     /// no-op).
@@ -188,14 +188,10 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
         Command::Table {
             command: TableCommand::Create,
         } => {
-            let definition = TableDefinition::from_template(TEMPLATE)?;
-            let created = definition.create(&client, &cli.table).await?;
-            let indexes_added = if created {
-                Vec::new()
-            } else {
-                definition.add_missing_indexes(&client, &cli.table).await?
-            };
-            json!({ "table": cli.table, "created": created, "indexesAdded": indexes_added })
+            let created = TableDefinition::from_template(TEMPLATE)?
+                .create(&client, &cli.table)
+                .await?;
+            json!({ "table": cli.table, "created": created })
         }
         Command::Table {
             command: TableCommand::BackfillSearch,

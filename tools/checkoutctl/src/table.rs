@@ -4,9 +4,9 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
-    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 use serde::Deserialize;
 use serde_yaml_ng::Value;
@@ -126,7 +126,15 @@ impl TableDefinition {
             ))
             .set_key_schema(Some(key_schema(&self.key_schema)?));
         for index in &self.global_secondary_indexes {
-            let projection = projection(index);
+            let projection = Projection::builder()
+                .projection_type(ProjectionType::from(
+                    index.projection.projection_type.as_str(),
+                ))
+                .set_non_key_attributes(
+                    (!index.projection.non_key_attributes.is_empty())
+                        .then(|| index.projection.non_key_attributes.clone()),
+                )
+                .build();
             request = request.global_secondary_indexes(
                 GlobalSecondaryIndex::builder()
                     .index_name(&index.index_name)
@@ -178,116 +186,6 @@ impl TableDefinition {
         }
         Ok(true)
     }
-}
-
-impl TableDefinition {
-    /// Adds to the existing table `name` each index of the template it lacks (a table made
-    /// before the index was added, as a developer's local one), one at a time as DynamoDB
-    /// requires, waiting for each to be active; returns their names.
-    pub async fn add_missing_indexes(
-        &self,
-        client: &Client,
-        name: &str,
-    ) -> Result<Vec<String>, AdminError> {
-        let storage = |e: String| AdminError::Storage(e);
-        let described = client
-            .describe_table()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(|e| storage(DisplayErrorContext(&e).to_string()))?;
-        let present: Vec<String> = described
-            .table
-            .and_then(|t| t.global_secondary_indexes)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|index| index.index_name)
-            .collect();
-        let mut added = Vec::new();
-        for index in self
-            .global_secondary_indexes
-            .iter()
-            .filter(|index| !present.contains(&index.index_name))
-        {
-            let definitions = self
-                .attribute_definitions
-                .iter()
-                .filter(|a| {
-                    index
-                        .key_schema
-                        .iter()
-                        .any(|k| k.attribute_name == a.attribute_name)
-                })
-                .map(|a| {
-                    AttributeDefinition::builder()
-                        .attribute_name(&a.attribute_name)
-                        .attribute_type(ScalarAttributeType::from(a.attribute_type.as_str()))
-                        .build()
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| storage(e.to_string()))?;
-            let create = CreateGlobalSecondaryIndexAction::builder()
-                .index_name(&index.index_name)
-                .set_key_schema(Some(key_schema(&index.key_schema)?))
-                .projection(projection(index))
-                .build()
-                .map_err(|e| storage(e.to_string()))?;
-            client
-                .update_table()
-                .table_name(name)
-                .set_attribute_definitions(Some(definitions))
-                .global_secondary_index_updates(
-                    GlobalSecondaryIndexUpdate::builder().create(create).build(),
-                )
-                .send()
-                .await
-                .map_err(|e| storage(DisplayErrorContext(&e).to_string()))?;
-            wait_until_active(client, name, &index.index_name).await?;
-            added.push(index.index_name.clone());
-        }
-        Ok(added)
-    }
-}
-
-/// Waits (up to 10 minutes) until index `index` of table `name` is active: at once on DynamoDB
-/// Local, after its backfill on AWS.
-async fn wait_until_active(client: &Client, name: &str, index: &str) -> Result<(), AdminError> {
-    for _ in 0..600 {
-        let described = client
-            .describe_table()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(|e| AdminError::Storage(DisplayErrorContext(&e).to_string()))?;
-        let active = described
-            .table
-            .and_then(|t| t.global_secondary_indexes)
-            .unwrap_or_default()
-            .iter()
-            .any(|i| {
-                i.index_name.as_deref() == Some(index)
-                    && i.index_status == Some(IndexStatus::Active)
-            });
-        if active {
-            return Ok(());
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    }
-    Err(AdminError::Storage(format!(
-        "index {index} is not active after 10 minutes"
-    )))
-}
-
-fn projection(index: &IndexSpec) -> Projection {
-    Projection::builder()
-        .projection_type(ProjectionType::from(
-            index.projection.projection_type.as_str(),
-        ))
-        .set_non_key_attributes(
-            (!index.projection.non_key_attributes.is_empty())
-                .then(|| index.projection.non_key_attributes.clone()),
-        )
-        .build()
 }
 
 fn key_schema(keys: &[KeySpec]) -> Result<Vec<KeySchemaElement>, AdminError> {
