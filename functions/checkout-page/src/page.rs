@@ -2,7 +2,7 @@
 //! security headers of SPEC §9.
 
 use askama::Template;
-use checkout_api::page_policy::content_security_policy;
+use checkout_api::page_policy::{content_security_policy, html_page};
 use checkout_api::payments::CryptoQuote;
 use checkout_api::service::hosted_checkout::{MAX_DECLINES, PageModel, redirect_url};
 use checkout_domain::merchant::is_brand_color;
@@ -287,23 +287,8 @@ fn html(
     form_targets: &[Origin],
 ) -> Response<Body> {
     let csp = content_security_policy(style, script, form_targets);
-    let mut response = Response::new(Body::Text(body));
-    *response.status_mut() = status;
+    let mut response = html_page(status, body, &csp);
     let headers = response.headers_mut();
-    headers.insert(
-        "content-type",
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        headers.insert("content-security-policy", value);
-    }
-    headers.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    headers.insert("cache-control", HeaderValue::from_static("no-store"));
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     // The page's language follows the payer's Accept-Language when the session leaves it open.
     headers.insert("vary", HeaderValue::from_static("accept-language"));
     response

@@ -3,8 +3,7 @@
 //! allowed by hash.
 
 use askama::Template;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use checkout_api::page_policy::{html_page, source_hash};
 use checkout_api::service::dashboard::signing_key;
 use checkout_api::{ApiError, App};
 use checkout_domain::dashboard::sign_in_token;
@@ -12,7 +11,6 @@ use checkout_domain::timestamp::Timestamp;
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{HeaderValue, LOCATION};
 use lambda_http::{Body, Response};
-use sha2::{Digest, Sha256};
 
 use crate::charts::BarChart;
 use crate::cookies;
@@ -293,33 +291,15 @@ pub fn page<T: Template>(status: StatusCode, template: &T, script: Option<&str>)
 }
 
 fn html(status: StatusCode, body: String, script: Option<&str>) -> Response<Body> {
-    let hash = |text: &str| STANDARD.encode(Sha256::digest(text.as_bytes()));
     let script_src = script
-        .map(|script| format!("script-src 'sha256-{}'; ", hash(script)))
+        .map(|script| format!("script-src 'sha256-{}'; ", source_hash(script)))
         .unwrap_or_default();
     let policy = format!(
         "default-src 'none'; {script_src}style-src 'sha256-{}'; img-src data:; frame-src 'self'; \
          form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        hash(STYLE)
+        source_hash(STYLE)
     );
-    let mut response = Response::new(Body::Text(body));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        "content-type",
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        headers.insert("content-security-policy", value);
-    }
-    headers.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    headers.insert("cache-control", HeaderValue::from_static("no-store"));
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    response
+    html_page(status, body, &policy)
 }
 
 /// The stylesheet, for the templates.

@@ -3,9 +3,40 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use lambda_http::http::StatusCode;
+use lambda_http::http::header::HeaderValue;
+use lambda_http::{Body, Response};
 use sha2::{Digest, Sha256};
 
 use checkout_domain::values::Origin;
+
+/// The base64 SHA-256 of an inline style or script, as a CSP source names it.
+pub fn source_hash(text: &str) -> String {
+    STANDARD.encode(Sha256::digest(text.as_bytes()))
+}
+
+/// An HTML page with `status`, `body` and the policy `csp`, and the headers every page sends:
+/// no sniffing, no referrer, no caching, no framing.
+pub fn html_page(status: StatusCode, body: String, csp: &str) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(csp) {
+        headers.insert("content-security-policy", value);
+    }
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    response
+}
 
 /// The policy for a page whose only style is `style` and whose only script, if any, is `script`
 /// (both inlined, allowed by their hashes), and whose forms may lead to `'self'` and to
@@ -16,10 +47,9 @@ pub fn content_security_policy<'a>(
     script: Option<&str>,
     form_targets: impl IntoIterator<Item = &'a Origin>,
 ) -> String {
-    let hash = |text: &str| STANDARD.encode(Sha256::digest(text.as_bytes()));
-    let style_hash = hash(style);
+    let style_hash = source_hash(style);
     let script_src = script
-        .map(|script| format!("script-src 'sha256-{}'; ", hash(script)))
+        .map(|script| format!("script-src 'sha256-{}'; ", source_hash(script)))
         .unwrap_or_default();
     let mut targets: Vec<&str> = form_targets.into_iter().map(AsRef::as_ref).collect();
     targets.sort_unstable();
