@@ -69,7 +69,10 @@ log "serving the functions on http://127.0.0.1:$API_PORT"
 # RUST_LOG goes through a file: --env-var splits its value at commas, which filters use.
 printf 'RUST_LOG="%s"\n' "${DEV_RUST_LOG:-info}" >"$LOCAL/functions.env"
 # shellcheck disable=SC2086 # DEV_WATCH_FLAGS is a list of flags (e.g. --ignore-changes)
-cargo lambda watch ${DEV_WATCH_FLAGS:-} --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
+# --disable-cors: the router would otherwise answer every Origin with itself and
+# Access-Control-Allow-Credentials, letting any local page read the dashboard with its cookie;
+# deployed, API Gateway sends no CORS headers either (docs/decisions.md).
+cargo lambda watch ${DEV_WATCH_FLAGS:-} --disable-cors --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
   --concurrency "${DEV_CONCURRENCY:-4}" \
   --env-var "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,TABLE_NAME=$TABLE_NAME,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,CURSOR_SECRET=$CURSOR_SECRET,JWT_SECRET=$JWT_SECRET,AWS_ACCESS_KEY_ID=local,AWS_SECRET_ACCESS_KEY=local,AWS_REGION=us-east-1,ALLOW_PRIVATE_WEBHOOK_TARGETS=true,LOG_TIMESTAMPS=true" \
   --env-file "$LOCAL/functions.env" &

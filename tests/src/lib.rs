@@ -38,7 +38,8 @@ struct LocalDynamo {
 
 static DYNAMO: OnceLock<LocalDynamo> = OnceLock::new();
 
-fn workspace_root() -> PathBuf {
+/// The checkout's root folder.
+pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
@@ -395,7 +396,7 @@ impl TestEnv {
                 ("TABLE_NAME", table.clone()),
                 ("DYNAMODB_ENDPOINT", endpoint.to_owned()),
             ]);
-            Config::from_vars(|name| vars.get(name).cloned())
+            Config::from_vars(|name| vars.get(name).cloned()).expect("a local configuration")
         } else {
             Config::local(&table, endpoint)
         };
@@ -597,10 +598,12 @@ impl TestEnv {
     /// as a payer would; the page's answer.
     pub async fn pay_card(&self, id: &str, number: &str) -> PageResponse {
         let path = format!("/pay/{id}");
-        let token = self.page(&path, None).await.token();
+        let page = self.page(&path, None).await;
+        let (token, version) = (page.token(), page.version());
         let form = [
             ("method", "card"),
             ("token", token.as_str()),
+            ("version", version.as_str()),
             ("cardNumber", number),
             ("cardExpiry", "12/34"),
             ("cardCvc", "123"),
@@ -612,10 +615,12 @@ impl TestEnv {
     /// Pays session `id` with crypto `asset` from its page (test mode: it goes `processing`).
     pub async fn pay_crypto(&self, id: &str, asset: &str) -> PageResponse {
         let path = format!("/pay/{id}");
-        let token = self.page(&path, None).await.token();
+        let page = self.page(&path, None).await;
+        let (token, version) = (page.token(), page.version());
         let form = [
             ("method", "crypto"),
             ("token", token.as_str()),
+            ("version", version.as_str()),
             ("asset", asset),
         ];
         self.page(&path, Some(&form)).await
@@ -746,6 +751,14 @@ impl TestEnv {
         App::new(self.app.store.clone(), self.app.config.clone(), clock)
     }
 
+    /// Another Lambda container of the same deployment: caches of its own, and the deployment's
+    /// 5 s authentication cache, so a merchant it has seen stays remembered as it was.
+    pub fn container(&self) -> App {
+        let mut config = self.app.config.clone();
+        config.auth_cache = time::Duration::seconds(5);
+        App::new(self.app.store.clone(), config, self.clock.clone())
+    }
+
     /// Every item in the table, as DynamoDB holds it.
     pub async fn items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
         let mut items = Vec::new();
@@ -830,9 +843,19 @@ impl PageResponse {
 
     /// The anti-forgery token in the page's forms.
     pub fn token(&self) -> String {
-        let marker = r#"name="token" value=""#;
+        self.hidden("token")
+    }
+
+    /// The session version the page's forms were rendered for (their hidden `version` field).
+    pub fn version(&self) -> String {
+        self.hidden("version")
+    }
+
+    /// The value of the first hidden field `name` of the page.
+    fn hidden(&self, name: &str) -> String {
+        let marker = format!(r#"name="{name}" value=""#);
         self.body
-            .split(marker)
+            .split(marker.as_str())
             .nth(1)
             .and_then(|rest| rest.split('"').next())
             .unwrap_or_default()

@@ -6,7 +6,7 @@ use lambda_http::{Error, run, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     checkout_api::telemetry::init();
-    let app = checkout_api::App::from_env().await;
+    let app = checkout_api::App::from_env().await?;
     let app = &app;
     let processor = &TestModeProcessor::new(app.config.settlement_delay);
     run(service_fn(move |request| async move {

@@ -864,6 +864,9 @@ async fn keys_page(
 
 /// `POST /dashboard/keys`: a new key, its secret shown this once.
 pub async fn create_key(visit: &Visit<'_>, form: &Form) -> Result<Response<Body>, ApiError> {
+    if let Err(refused) = confirmed(visit, form).await {
+        return new_key_answer(visit, Err(refused), "").await;
+    }
     let mut request = json!({ "scope": form.get("scope") });
     let name = form.get("name").trim();
     if !name.is_empty() {
@@ -883,6 +886,9 @@ pub async fn key_action(
     let (app, merchant) = (visit.app, &visit.signed_in.merchant);
     match action {
         "roll" => {
+            if let Err(refused) = confirmed(visit, form).await {
+                return new_key_answer(visit, Err(refused), "").await;
+            }
             let overlap = form.get("expiresIn");
             let request = if overlap.is_empty() {
                 json!({})
@@ -907,6 +913,11 @@ pub async fn key_action(
         },
         _ => Ok(views::not_found(&visit.chrome("Not found", "keys"))),
     }
+}
+
+/// Whether the form carries a current full key of the merchant (`currentKey`).
+async fn confirmed(visit: &Visit<'_>, form: &Form) -> Result<(), ApiError> {
+    dashboard::confirm_full_key(visit.app, &visit.signed_in, form.get("currentKey")).await
 }
 
 async fn new_key_answer(

@@ -4,7 +4,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     checkout_api::telemetry::init();
-    let app = checkout_api::App::from_env().await;
+    let app = checkout_api::App::from_env().await?;
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         expiry_sweeper::handle(app, event).await

@@ -6,7 +6,7 @@ use tokio::sync::OnceCell;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     checkout_api::telemetry::init();
-    let app = checkout_api::App::from_env().await;
+    let app = checkout_api::App::from_env().await?;
     // Built at the first invocation, not in init: it loads the platform's root certificates
     // (merchants' endpoints may use any public CA), which would otherwise double the init time.
     let sender = OnceCell::new();

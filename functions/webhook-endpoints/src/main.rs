@@ -5,7 +5,7 @@ use lambda_http::{Error, run, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     checkout_api::telemetry::init();
-    let app = checkout_api::App::from_env().await;
+    let app = checkout_api::App::from_env().await?;
     let app = &app;
     run(service_fn(move |request| async move {
         Ok::<_, Infallible>(webhook_endpoints::handle(app, request).await)

@@ -12,7 +12,7 @@ use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 
 use crate::admission::Admissions;
 use crate::auth_cache::AuthCache;
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use checkout_domain::clock::{Clock, SystemClock};
 use checkout_domain::session::{CheckoutSession, SessionResource};
 use checkout_domain::timestamp::Timestamp;
@@ -58,15 +58,16 @@ impl Faults {
 }
 
 impl App {
-    /// Builds the app from the environment, with the system clock.
-    pub async fn from_env() -> Self {
-        let config = Config::from_env();
+    /// Builds the app from the environment, with the system clock; a deployment without its
+    /// secrets does not start.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let config = Config::from_env()?;
         let client = dynamodb_client(config.dynamodb_endpoint.as_deref());
         let store = Store::new(client, &config.table_name, config.retention);
         if config.warm_up {
             store.warm_up().await;
         }
-        Self::new(store, config, Arc::new(SystemClock))
+        Ok(Self::new(store, config, Arc::new(SystemClock)))
     }
 
     /// Builds the app from its parts (tests pass a manual clock).

@@ -42,35 +42,43 @@ pub const DEFAULT_SETTLEMENT_DELAY: time::Duration = time::Duration::seconds(30)
 const LOCAL_CURSOR_SECRET: &str = "local-development-cursor-secret";
 const LOCAL_JWT_SECRET: &str = "local-development-jwt-secret";
 
+/// Why a container refuses to start.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A secret a deployment must be given is unset; the local development values are public.
+    #[error(
+        "{0} is unset: a deployment must be given its own (only the local stack, with DYNAMODB_ENDPOINT set, falls back to a development value)"
+    )]
+    MissingSecret(&'static str),
+}
+
 impl Config {
-    /// Reads the environment, falling back to the local stack's values.
-    pub fn from_env() -> Self {
+    /// Reads the environment, falling back to the local stack's values only on the local stack.
+    pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(|name| std::env::var(name).ok())
     }
 
     /// Reads the settings through `lookup` (the environment in a function; a fixed set of values
-    /// in tests and local servers), with the defaults of a deployment for whatever it lacks.
-    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Self {
+    /// in tests and local servers), with the defaults of a deployment for whatever it lacks. The
+    /// secrets have no default outside the local stack (`DYNAMODB_ENDPOINT` set): anyone can
+    /// read the development values, so a deployment without its own refuses to start.
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
-        let cursor_secret = var("CURSOR_SECRET").unwrap_or_else(|| {
-            tracing::warn!("CURSOR_SECRET is unset; using the local development secret");
-            LOCAL_CURSOR_SECRET.to_owned()
-        });
-        let jwt_secret = var("JWT_SECRET").unwrap_or_else(|| {
-            tracing::warn!("JWT_SECRET is unset; using the local development secret");
-            LOCAL_JWT_SECRET.to_owned()
-        });
-        let retention_days = var("RETENTION_DAYS")
-            .and_then(|days| days.parse::<i64>().ok())
-            .filter(|days| *days > 0)
-            .unwrap_or(90);
-        Self {
+        let local = var("DYNAMODB_ENDPOINT").is_some();
+        let secret = |name: &'static str, development: &str| match var(name) {
+            Some(secret) => Ok(secret),
+            None if local => Ok(development.to_owned()),
+            None => Err(ConfigError::MissingSecret(name)),
+        };
+        let cursor_secret = secret("CURSOR_SECRET", LOCAL_CURSOR_SECRET)?;
+        let jwt_secret = secret("JWT_SECRET", LOCAL_JWT_SECRET)?;
+        Ok(Self {
             table_name: var("TABLE_NAME").unwrap_or_else(|| DEFAULT_TABLE_NAME.to_owned()),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
             public_base_url: lookup("PUBLIC_BASE_URL")
                 .unwrap_or_else(|| DEFAULT_PUBLIC_BASE_URL.to_owned()),
             cursor_secret: cursor_secret.into_bytes(),
-            retention: time::Duration::days(retention_days),
+            retention: retention_from(&var),
             jwt_secret: jwt_secret.into_bytes(),
             rate_limits: !var("RATE_LIMITS").is_some_and(|v| v.eq_ignore_ascii_case("off")),
             auth_cache: time::Duration::seconds(
@@ -86,7 +94,12 @@ impl Config {
                 .map_or(DEFAULT_SETTLEMENT_DELAY, |s| {
                     time::Duration::seconds(s.into())
                 }),
-        }
+        })
+    }
+
+    /// `RETENTION_DAYS` from the environment alone, for tools that need no secret.
+    pub fn retention_from_env() -> time::Duration {
+        retention_from(&|name: &str| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
 
     /// Settings for `table_name` on the DynamoDB Local at `endpoint`, as tests and tools use
@@ -110,6 +123,15 @@ impl Config {
     }
 }
 
+/// How long ended sessions are kept: `RETENTION_DAYS` when it is a positive number, else 90.
+fn retention_from(var: &impl Fn(&str) -> Option<String>) -> time::Duration {
+    let days = var("RETENTION_DAYS")
+        .and_then(|days| days.parse::<i64>().ok())
+        .filter(|days| *days > 0)
+        .unwrap_or(90);
+    time::Duration::days(days)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -121,12 +143,19 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        Config::from_vars(|name| vars.get(name).cloned())
+        Config::from_vars(|name| vars.get(name).cloned()).expect("settings a container starts with")
+    }
+
+    /// A deployment's settings: its own secrets, and the rest from `pairs`.
+    fn deployed(pairs: &[(&str, &str)]) -> Config {
+        let mut all = vec![("CURSOR_SECRET", "c"), ("JWT_SECRET", "j")];
+        all.extend_from_slice(pairs);
+        from(&all)
     }
 
     #[test]
     fn a_deployment_without_settings_gets_the_safe_defaults() {
-        let config = from(&[]);
+        let config = deployed(&[]);
         assert_eq!(config.table_name, DEFAULT_TABLE_NAME);
         assert_eq!(config.dynamodb_endpoint, None);
         assert_eq!(config.public_base_url, DEFAULT_PUBLIC_BASE_URL);
@@ -172,17 +201,46 @@ mod tests {
             (&b"c"[..], &b"j"[..])
         );
         assert_eq!(
-            from(&[("AUTH_CACHE_SECONDS", "many")]).auth_cache,
+            deployed(&[("AUTH_CACHE_SECONDS", "many")]).auth_cache,
             time::Duration::seconds(5)
         );
     }
 
     #[test]
     fn a_public_base_url_set_but_empty_means_the_request_s_host() {
-        assert_eq!(from(&[("PUBLIC_BASE_URL", "")]).public_base_url, "");
+        assert_eq!(deployed(&[("PUBLIC_BASE_URL", "")]).public_base_url, "");
         assert_eq!(
-            from(&[("PUBLIC_BASE_URL", "https://pay.example")]).public_base_url,
+            deployed(&[("PUBLIC_BASE_URL", "https://pay.example")]).public_base_url,
             "https://pay.example"
         );
+    }
+
+    #[test]
+    fn a_deployment_without_its_own_secrets_refuses_to_start() {
+        let lookup = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| (*value).to_owned())
+            }
+        };
+        for (pairs, missing) in [
+            (&[][..], "CURSOR_SECRET"),
+            (&[("CURSOR_SECRET", "c")][..], "JWT_SECRET"),
+            (&[("JWT_SECRET", "j")][..], "CURSOR_SECRET"),
+            (
+                &[("JWT_SECRET", "j"), ("CURSOR_SECRET", "")][..],
+                "CURSOR_SECRET",
+            ),
+        ] {
+            match Config::from_vars(lookup(pairs)) {
+                Err(ConfigError::MissingSecret(name)) => assert_eq!(name, missing, "{pairs:?}"),
+                Ok(_) => panic!("{pairs:?} started"),
+            }
+        }
+        let local = from(&[("DYNAMODB_ENDPOINT", "http://127.0.0.1:8000")]);
+        assert_eq!(local.jwt_secret, LOCAL_JWT_SECRET.as_bytes());
+        assert_eq!(local.cursor_secret, LOCAL_CURSOR_SECRET.as_bytes());
     }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::api_key::KeyScope;
 use crate::hashing::{constant_time_eq, hmac_sha256, sha256_hex};
 use crate::ids::MerchantId;
+use crate::merchant::Merchant;
 use crate::timestamp::Timestamp;
 
 /// How long a dashboard session lasts from sign-in.
@@ -36,11 +37,22 @@ pub struct DashboardSession {
     pub created_at: Timestamp,
     /// When it ends, whatever happens before.
     pub expires_at: Timestamp,
+    /// The merchant's dashboard epoch at sign-in (`Merchant::admits_dashboard`).
+    #[serde(default)]
+    pub epoch: u32,
+    /// For a session a one-time link opened: the merchant's key revocations at sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_revocations: Option<u32>,
 }
 
 impl DashboardSession {
-    /// A session for `cookie`, opened now with `scope`.
-    pub fn open(cookie: &SessionCookie, scope: KeyScope, now: Timestamp) -> Self {
+    /// A session for `cookie` of `merchant`, opened now with `scope`.
+    pub fn open(
+        cookie: &SessionCookie,
+        merchant: &Merchant,
+        scope: KeyScope,
+        now: Timestamp,
+    ) -> Self {
         Self {
             token_hash: cookie.token_hash(),
             merchant_id: cookie.merchant_id.clone(),
@@ -48,6 +60,11 @@ impl DashboardSession {
             key_hash: cookie.key_hash.clone(),
             created_at: now,
             expires_at: now.plus(SESSION_LIFETIME),
+            epoch: merchant.dashboard_epoch,
+            key_revocations: cookie
+                .key_hash
+                .is_none()
+                .then_some(merchant.key_revocations),
         }
     }
 
@@ -203,6 +220,47 @@ mod tests {
         SessionCookie::generate(MerchantId::generate(), key.map(str::to_owned))
     }
 
+    fn merchant(id: &MerchantId) -> Merchant {
+        Merchant {
+            id: id.clone(),
+            name: "Shop".into(),
+            display_name: "Shop".into(),
+            brand_color: None,
+            active: true,
+            success_url: None,
+            cancel_url: None,
+            webhook_url: None,
+            locale: None,
+            terms_url: None,
+            webhook_secret: String::new(),
+            max_amount: None,
+            fees: crate::money::FeeSchedule::default(),
+            rate_limit: None,
+            key_shards: 1,
+            platform_id: None,
+            created_at: Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").expect("instant"),
+            dashboard_epoch: 0,
+            key_revocations: 0,
+        }
+    }
+
+    #[test]
+    fn sessions_end_with_a_new_epoch_and_link_sessions_with_a_revocation() {
+        let now = Timestamp::parse_rfc3339("2026-12-01T00:00:00Z").expect("instant");
+        let (with_key, with_link) = (cookie(Some("ab12")), cookie(None));
+        let mut shop = merchant(&with_key.merchant_id);
+        let by_key = DashboardSession::open(&with_key, &shop, KeyScope::Full, now);
+        let by_link = DashboardSession::open(&with_link, &shop, KeyScope::Full, now);
+        assert!(shop.admits_dashboard(&by_key) && shop.admits_dashboard(&by_link));
+        shop.key_revocations += 1;
+        assert!(shop.admits_dashboard(&by_key), "its own key holds it up");
+        assert!(!shop.admits_dashboard(&by_link));
+        let after = DashboardSession::open(&with_link, &shop, KeyScope::Full, now);
+        assert!(shop.admits_dashboard(&after));
+        shop.dashboard_epoch += 1;
+        assert!(!shop.admits_dashboard(&by_key) && !shop.admits_dashboard(&after));
+    }
+
     #[test]
     fn a_cookie_reads_back_only_under_its_secret_and_unaltered() {
         for original in [cookie(Some("ab12")), cookie(None)] {
@@ -220,7 +278,8 @@ mod tests {
     fn a_session_admits_its_own_cookie_until_it_expires() {
         let now = Timestamp::parse_rfc3339("2026-12-01T00:00:00Z").expect("instant");
         let mine = cookie(Some("ab12"));
-        let session = DashboardSession::open(&mine, KeyScope::Full, now);
+        let session =
+            DashboardSession::open(&mine, &merchant(&mine.merchant_id), KeyScope::Full, now);
         assert!(session.admits(&mine, now.plus(time::Duration::hours(7))));
         assert!(!session.admits(&mine, now.plus(SESSION_LIFETIME)));
         assert!(!session.admits(&cookie(Some("ab12")), now));

@@ -52,6 +52,75 @@ pub struct Merchant {
     pub platform_id: Option<PlatformId>,
     /// Creation instant.
     pub created_at: Timestamp,
+    /// Moved on when every dashboard session must end (deactivation, an operator's word): a
+    /// session opened under another value is refused, even after the merchant is reactivated.
+    #[serde(default)]
+    pub dashboard_epoch: u32,
+    /// How many of its keys were ever revoked: a session opened with a one-time link, which no
+    /// key holds up, ends at the next revocation.
+    #[serde(default)]
+    pub key_revocations: u32,
+}
+
+impl Merchant {
+    /// Whether `session` still stands for this merchant as it is now: opened under the current
+    /// dashboard epoch and, when a one-time link opened it, with no key revoked since.
+    pub fn admits_dashboard(&self, session: &crate::dashboard::DashboardSession) -> bool {
+        session.epoch == self.dashboard_epoch
+            && session
+                .key_revocations
+                .is_none_or(|seen| seen == self.key_revocations)
+    }
+}
+
+/// A change to a merchant's own settings (SPEC §18): each field the change names, `Some(None)`
+/// where it goes back to its default. Only what it names is written, so two changes made one
+/// after the other from stale copies of the merchant both stay.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountPatch {
+    /// New display name (it has no default to go back to).
+    pub display_name: Option<String>,
+    /// New brand colour, `#RRGGBB` (checked by [`is_brand_color`] at the edge).
+    pub brand_color: Option<Option<String>>,
+    /// New default `successUrl`.
+    pub success_url: Option<Option<HttpUrl>>,
+    /// New default `cancelUrl`.
+    pub cancel_url: Option<Option<HttpUrl>>,
+    /// New terms URL.
+    pub terms_url: Option<Option<HttpUrl>>,
+    /// New page language.
+    pub locale: Option<Option<Locale>>,
+}
+
+impl AccountPatch {
+    /// Whether the patch names no field.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// `merchant` with the patch applied.
+    pub fn apply(&self, merchant: &Merchant) -> Merchant {
+        let mut updated = merchant.clone();
+        if let Some(name) = &self.display_name {
+            updated.display_name.clone_from(name);
+        }
+        if let Some(color) = &self.brand_color {
+            updated.brand_color.clone_from(color);
+        }
+        for (change, slot) in [
+            (&self.success_url, &mut updated.success_url),
+            (&self.cancel_url, &mut updated.cancel_url),
+            (&self.terms_url, &mut updated.terms_url),
+        ] {
+            if let Some(url) = change {
+                slot.clone_from(url);
+            }
+        }
+        if let Some(locale) = self.locale {
+            updated.locale = locale;
+        }
+        updated
+    }
 }
 
 /// A platform (SPEC §18): an account whose keys act for the merchants under it, each request

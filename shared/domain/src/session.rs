@@ -262,10 +262,10 @@ impl CheckoutSession {
         self.status == SessionStatus::Pending && self.expires_at > now
     }
 
-    /// Whether a form posted for `seen` (the version its page showed; none from a client that
-    /// does not send it) may pay this session: a payer pays only the amount they saw.
+    /// Whether a form posted for `seen` (the version its page showed; `None` from a form that
+    /// names none) may pay this session: a payer pays only the amount they saw.
     pub fn is_version(&self, seen: Option<u32>) -> bool {
-        seen.is_none_or(|seen| seen == self.version)
+        seen == Some(self.version)
     }
 
     /// Whether the session is stored as pending but its expiry has passed: every reader sees it

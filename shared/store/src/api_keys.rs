@@ -124,20 +124,53 @@ impl Store {
         }
     }
 
-    /// Revokes the key whose SHA-256 is `key_hash` whoever holds it (the operator's power);
-    /// `false` if there is no such key.
+    /// Revokes the key whose SHA-256 is `key_hash` whoever holds it (the operator's power),
+    /// counting the revocation on its merchant in the same transaction; `false` if there is no
+    /// such key.
     pub async fn revoke_api_key(&self, key_hash: &str) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::api_key(key_hash))))
-            .update_expression("SET revoked = :revoked")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":revoked", AttributeValue::Bool(true))
-            .send()
-            .await;
-        Ok(condition_held(result)?.is_some())
+        let Some(record) = self.read_api_key(key_hash).await? else {
+            return Ok(false);
+        };
+        let revoke = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys::key_map(keys::api_key(key_hash))))
+                .update_expression("SET revoked = :revoked")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":revoked", AttributeValue::Bool(true))
+                .build(),
+        )?;
+        let transaction = Transaction::default()
+            .with(
+                Role::Key,
+                TransactWriteItem::builder().update(revoke).build(),
+            )
+            .with_some(Role::Merchant, self.revocation_counted(&record)?);
+        match self.key_change(transaction).await? {
+            KeyChange::Done => Ok(true),
+            KeyChange::KeyChanged | KeyChange::KeeperChanged => Ok(false),
+        }
+    }
+
+    /// The write that counts a revocation of `record` on its merchant, which ends the
+    /// dashboard sessions a one-time link opened (`Merchant::admits_dashboard`).
+    fn revocation_counted(
+        &self,
+        record: &ApiKeyRecord,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let Some(merchant_id) = &record.merchant_id else {
+            return Ok(None);
+        };
+        let update = built(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys::key_map(keys::merchant(merchant_id))))
+                .update_expression("ADD keyRevocations :one")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":one", AttributeValue::N("1".into()))
+                .build(),
+        )?;
+        Ok(Some(TransactWriteItem::builder().update(update).build()))
     }
 
     /// Records that `record` was used at `now`, unless a use in the last `resolution` was
@@ -194,7 +227,8 @@ impl Store {
             .with_some(
                 Role::Keeper,
                 keeper.map(|k| self.standing_check(k)).transpose()?,
-            );
+            )
+            .with_some(Role::Merchant, self.revocation_counted(target)?);
         self.key_change(transaction).await
     }
 

@@ -2,7 +2,7 @@
 
 use super::errors::StoreError;
 use crate::reads::Freshness;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 
 use super::attributes::built;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use super::errors::condition_held;
 use super::{Store, keys, storage_error};
 use crate::errors::item_error;
 use checkout_domain::ids::{MerchantId, PlatformId};
-use checkout_domain::merchant::{Merchant, Platform};
+use checkout_domain::merchant::{AccountPatch, Merchant, Platform};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct PlatformItem {
@@ -105,54 +105,89 @@ impl Store {
     }
 
     /// Activates or deactivates merchant `id`; `false` if there is no such merchant.
+    /// Deactivating also ends every dashboard session for good: reactivating brings none back.
     pub async fn set_merchant_active(
         &self,
         id: &MerchantId,
         active: bool,
     ) -> Result<bool, StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::merchant(id))))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":active", AttributeValue::Bool(active));
+        update = if active {
+            update.update_expression("SET active = :active")
+        } else {
+            update
+                .update_expression("SET active = :active ADD dashboardEpoch :one")
+                .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        };
+        Ok(condition_held(update.send().await)?.is_some())
+    }
+
+    /// Ends every dashboard session of merchant `id` (an operator's word): each is refused from
+    /// its next request on. `false` if there is no such merchant.
+    pub async fn end_dashboard_sessions(&self, id: &MerchantId) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(keys::key_map(keys::merchant(id))))
-            .update_expression("SET active = :active")
+            .update_expression("ADD dashboardEpoch :one")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":active", AttributeValue::Bool(active))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .send()
             .await;
         Ok(condition_held(result)?.is_some())
     }
 }
 
-/// What a merchant may change of its own account (SPEC §18); fees, limits and activation are the
-/// operator's.
-const ACCOUNT_ATTRIBUTES: [&str; 6] = [
-    "displayName",
-    "brandColor",
-    "successUrl",
-    "cancelUrl",
-    "locale",
-    "termsUrl",
-];
-
 impl Store {
-    /// Writes the account settings of `updated` (display name, brand colour, default URLs,
-    /// locale, terms URL) to its merchant, setting those it has and removing those it has not,
-    /// and nothing else: an operator's change to the same merchant is never overwritten.
-    pub async fn update_account(&self, updated: &Merchant) -> Result<bool, StoreError> {
-        let mut item =
-            serde_dynamo::to_item::<_, std::collections::HashMap<String, AttributeValue>>(updated)
-                .map_err(item_error)?;
+    /// Writes the settings `patch` names to merchant `id`, setting those it gives and removing
+    /// those it sets back to their defaults, and nothing else: neither a change made meanwhile
+    /// to another setting nor an operator's change is overwritten. The merchant as it is after
+    /// the write, or `None` if there is no such merchant.
+    pub async fn update_account(
+        &self,
+        id: &MerchantId,
+        patch: &AccountPatch,
+    ) -> Result<Option<Merchant>, StoreError> {
+        if patch.is_empty() {
+            return self.read_merchant(id).await;
+        }
+        let mut changes = Vec::new();
+        if let Some(name) = &patch.display_name {
+            changes.push(("displayName", Some(attribute(name)?)));
+        }
+        if let Some(color) = &patch.brand_color {
+            changes.push(("brandColor", color.as_ref().map(attribute).transpose()?));
+        }
+        for (name, change) in [
+            ("successUrl", &patch.success_url),
+            ("cancelUrl", &patch.cancel_url),
+            ("termsUrl", &patch.terms_url),
+        ] {
+            if let Some(url) = change {
+                changes.push((name, url.as_ref().map(attribute).transpose()?));
+            }
+        }
+        if let Some(locale) = &patch.locale {
+            changes.push(("locale", locale.as_ref().map(attribute).transpose()?));
+        }
         let mut builder = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::merchant(&updated.id))))
-            .condition_expression("attribute_exists(pk)");
+            .set_key(Some(keys::key_map(keys::merchant(id))))
+            .condition_expression("attribute_exists(pk)")
+            .return_values(ReturnValue::AllNew);
         let (mut set, mut remove) = (Vec::new(), Vec::new());
-        for (index, name) in ACCOUNT_ATTRIBUTES.into_iter().enumerate() {
+        for (index, (name, value)) in changes.into_iter().enumerate() {
             builder = builder.expression_attribute_names(format!("#a{index}"), name);
-            match item.remove(name).filter(|value| !value.is_null()) {
+            match value {
                 Some(value) => {
                     set.push(format!("#a{index} = :a{index}"));
                     builder = builder.expression_attribute_values(format!(":a{index}"), value);
@@ -160,11 +195,27 @@ impl Store {
                 None => remove.push(format!("#a{index}")),
             }
         }
-        let mut expression = format!("SET {}", set.join(", "));
-        if !remove.is_empty() {
-            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        let mut expression = String::new();
+        if !set.is_empty() {
+            expression.push_str(&format!("SET {} ", set.join(", ")));
         }
-        let result = builder.update_expression(expression).send().await;
-        Ok(condition_held(result)?.is_some())
+        if !remove.is_empty() {
+            expression.push_str(&format!("REMOVE {}", remove.join(", ")));
+        }
+        let result = builder
+            .update_expression(expression.trim_end())
+            .send()
+            .await;
+        let Some(output) = condition_held(result)? else {
+            return Ok(None);
+        };
+        let item: MerchantItem =
+            serde_dynamo::from_item(output.attributes.unwrap_or_default()).map_err(item_error)?;
+        Ok(Some(item.merchant))
     }
+}
+
+/// `value` as an attribute.
+fn attribute(value: &impl Serialize) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(value).map_err(item_error)
 }

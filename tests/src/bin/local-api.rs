@@ -32,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (listener, base_url) = local_server::listen().await;
     // Checkout URLs in answers name this server, as PUBLIC_BASE_URL does in a deployment.
     vars.insert("PUBLIC_BASE_URL", base_url.clone());
-    let config = Config::from_vars(|name| vars.get(name).cloned());
+    let config = Config::from_vars(|name| vars.get(name).cloned())?;
     let store = Store::new(client, &table, config.retention);
     let merchant = create_merchant(
         &store,

@@ -398,3 +398,54 @@ async fn fifty_racing_rolls_and_revocations_always_leave_a_working_full_key() {
         .count();
     assert!(standing >= 1, "and one that does not expire");
 }
+
+/// `PATCH /v1/account` with `body` through the container `app`.
+async fn patch_account(app: &checkout_api::App, key: &str, body: Value) -> ApiResponse {
+    let request = integration_tests::Call::event("update-account")
+        .key(Some(key))
+        .json(&body)
+        .into_request();
+    ApiResponse::from_response(::account::handle(app, request).await)
+}
+
+#[tokio::test]
+async fn two_changes_through_warm_containers_both_stay_for_every_setting() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let containers: Vec<_> = (0..4).map(|_| env.container()).collect();
+    let warm = futures::future::join_all((0..16).map(|i| {
+        let request = integration_tests::Call::event("get-account")
+            .key(Some(&key))
+            .into_request();
+        ::account::handle(&containers[i % containers.len()], request)
+    }))
+    .await;
+    assert!(warm.iter().all(|r| r.status() == 200));
+
+    let changes = [
+        ("brandColor", json!("#aa0000")),
+        ("successUrl", json!("https://shop.example/done")),
+        ("cancelUrl", json!("https://shop.example/back")),
+        ("termsUrl", json!("https://shop.example/terms")),
+        ("locale", json!("ja")),
+    ];
+    for (round, (field, value)) in changes.iter().enumerate() {
+        let first = &containers[round % containers.len()];
+        let second = &containers[(round + 1) % containers.len()];
+        let changed = patch_account(first, &key, json!({ *field: value })).await;
+        assert_eq!(changed.status, 200, "{}", changed.body);
+        let name = format!("Shop {round}");
+        let renamed = patch_account(second, &key, json!({ "displayName": name })).await;
+        assert_eq!(renamed.status, 200, "{}", renamed.body);
+        assert_eq!(renamed.body[field], *value, "{field} kept in the answer");
+        let now = env.call("get-account", &key, None, None).await;
+        assert_eq!(now.body[field], *value, "{field} kept in the table");
+        assert_eq!(now.body["displayName"], name.as_str());
+    }
+    let cleared = patch_account(&containers[0], &key, json!({ "brandColor": null })).await;
+    assert_eq!(cleared.body["brandColor"], Value::Null);
+    assert_eq!(
+        cleared.body["locale"], "ja",
+        "what the patch does not name stays"
+    );
+}

@@ -13,6 +13,7 @@ async fn session(env: &TestEnv, key: &str, body: Value) -> String {
     created.body["id"].as_str().expect("an id").to_owned()
 }
 
+/// Pays from the page of a session never changed since it was created (version 1).
 async fn pay(env: &TestEnv, id: &str, token: &str, number: &str, cvc: &str) -> PageResponse {
     let path = format!("/pay/{id}");
     env.page(
@@ -20,6 +21,7 @@ async fn pay(env: &TestEnv, id: &str, token: &str, number: &str, cvc: &str) -> P
         Some(&[
             ("method", "card"),
             ("token", token),
+            ("version", "1"),
             ("cardNumber", number),
             ("cardExpiry", "12/34"),
             ("cardCvc", cvc),
@@ -316,6 +318,7 @@ async fn the_cancel_link_and_crypto_work_and_an_expired_link_is_gone() {
                 ("method", "crypto"),
                 ("asset", "BTC"),
                 ("token", token.as_str()),
+                ("version", "1"),
             ]),
         )
         .await;
@@ -327,6 +330,7 @@ async fn the_cancel_link_and_crypto_work_and_an_expired_link_is_gone() {
                 ("method", "crypto"),
                 ("asset", "USDC"),
                 ("token", token.as_str()),
+                ("version", "1"),
             ]),
         )
         .await;
@@ -545,6 +549,7 @@ async fn a_wrong_security_code_and_a_past_expiry_are_told_to_the_payer() {
             Some(&[
                 ("method", "card"),
                 ("token", token.as_str()),
+                ("version", "1"),
                 ("cardNumber", "4242424242424242"),
                 ("cardExpiry", "01/20"),
                 ("cardCvc", "123"),

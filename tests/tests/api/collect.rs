@@ -112,6 +112,7 @@ async fn the_page_asks_refuses_bad_answers_keeping_them_and_the_paid_session_kee
     let card = [
         ("method", "card"),
         ("token", token.as_str()),
+        ("version", "1"),
         ("cardNumber", "4242424242424242"),
         ("cardExpiry", "12/34"),
         ("cardCvc", "123"),

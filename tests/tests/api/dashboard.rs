@@ -669,6 +669,7 @@ async fn keys_endpoints_and_settings_change_through_their_forms_as_through_the_a
                 ("csrfToken", &csrf),
                 ("name", "Ops"),
                 ("scope", "read_only"),
+                ("currentKey", key),
             ],
         )
         .await;
@@ -695,7 +696,11 @@ async fn keys_endpoints_and_settings_change_through_their_forms_as_through_the_a
     let rolled = browser
         .post(
             &format!("/dashboard/keys/{ops_id}/roll"),
-            &[("csrfToken", &csrf), ("expiresIn", "PT1H")],
+            &[
+                ("csrfToken", &csrf),
+                ("expiresIn", "PT1H"),
+                ("currentKey", key),
+            ],
         )
         .await;
     assert_eq!(rolled.status, 200, "{}", rolled.body);
@@ -841,4 +846,166 @@ async fn keys_endpoints_and_settings_change_through_their_forms_as_through_the_a
         account.body["displayName"], "Acme Roasters",
         "a preview saves nothing"
     );
+}
+
+#[tokio::test]
+async fn deactivation_ends_every_dashboard_session_for_good() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let mut browser = DashboardClient::signed_in(&env, &merchant.api_key).await;
+    assert_eq!(browser.get("/dashboard/keys").await.status, 200);
+    let store = &env.app.store;
+    for active in [false, true] {
+        assert!(
+            store
+                .set_merchant_active(&merchant.merchant_id, active)
+                .await
+                .expect("written")
+        );
+    }
+    assert_eq!(
+        browser.get("/dashboard/keys").await.status,
+        303,
+        "the cookie from before deactivate → activate is refused"
+    );
+    let mut fresh = DashboardClient::signed_in(&env, &merchant.api_key).await;
+    assert_eq!(
+        fresh.get("/dashboard/keys").await.status,
+        200,
+        "signing in again works"
+    );
+
+    checkoutctl::merchants::end_dashboard_sessions(store, &merchant.merchant_id)
+        .await
+        .expect("ended");
+    assert_eq!(
+        fresh.get("/dashboard/keys").await.status,
+        303,
+        "the operator ended it"
+    );
+}
+
+#[tokio::test]
+async fn a_link_session_ends_when_a_key_is_revoked() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let url = checkoutctl::merchants::dashboard_link(
+        &env.app.store,
+        &merchant.merchant_id,
+        "https://checkout.example",
+        env.app.now(),
+    )
+    .await
+    .expect("a link");
+    let path = url
+        .strip_prefix("https://checkout.example")
+        .expect("under the base URL")
+        .to_owned();
+    let mut browser = DashboardClient::new(&env);
+    let confirm = browser.get(&path).await;
+    let (csrf, token) = (confirm.csrf(), confirm.input_value("token"));
+    let opened = browser
+        .post(
+            "/dashboard/link",
+            &[("csrfToken", &csrf), ("token", &token)],
+        )
+        .await;
+    assert_eq!(opened.status, 303);
+    assert_eq!(browser.get("/dashboard/keys").await.status, 200);
+
+    let spare = env
+        .call(
+            "create-api-key",
+            &merchant.api_key,
+            None,
+            Some(&json!({"name": "Spare"})),
+        )
+        .await;
+    assert_eq!(
+        browser.get("/dashboard/keys").await.status,
+        200,
+        "a new key ends nothing"
+    );
+    let spare_id = spare.body["id"].as_str().expect("id");
+    let revoked = env
+        .call("revoke-api-key", &merchant.api_key, Some(spare_id), None)
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    assert_eq!(browser.get("/dashboard/keys").await.status, 303);
+}
+
+#[tokio::test]
+async fn making_or_rolling_a_key_in_the_dashboard_asks_for_a_full_key_again() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let key = &merchant.api_key;
+    let other = env.merchant().await;
+    let read_only = env
+        .call(
+            "create-api-key",
+            key,
+            None,
+            Some(&json!({"scope": "read_only"})),
+        )
+        .await;
+    let read_only = read_only.body["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let mut browser = DashboardClient::signed_in(&env, key).await;
+    let page = browser.get("/dashboard/keys").await;
+    assert!(
+        page.body.contains(r#"name="currentKey""#),
+        "the form asks for a key"
+    );
+    let csrf = page.csrf();
+    let own_id = env.call("list-api-keys", key, None, None).await.body["data"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let before = env.data_items().await;
+    for given in [
+        "",
+        "sk_test_made_up",
+        read_only.as_str(),
+        other.api_key.as_str(),
+    ] {
+        let created = browser
+            .post(
+                "/dashboard/keys",
+                &[
+                    ("csrfToken", &csrf),
+                    ("scope", "full"),
+                    ("currentKey", given),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, 400, "{given}");
+        assert!(
+            created.body.contains("currentKey"),
+            "{given}: {}",
+            created.body
+        );
+        assert!(!created.body.contains("copy it now"), "no key shown");
+        let rolled = browser
+            .post(
+                &format!("/dashboard/keys/{own_id}/roll"),
+                &[
+                    ("csrfToken", &csrf),
+                    ("expiresIn", ""),
+                    ("currentKey", given),
+                ],
+            )
+            .await;
+        assert_eq!(rolled.status, 400, "{given}");
+    }
+    assert_eq!(env.data_items().await, before, "nothing written");
+    let created = browser
+        .post(
+            "/dashboard/keys",
+            &[("csrfToken", &csrf), ("scope", "full"), ("currentKey", key)],
+        )
+        .await;
+    assert_eq!(created.status, 200);
+    assert!(created.body.contains("copy it now"));
 }

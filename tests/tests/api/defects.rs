@@ -26,10 +26,12 @@ async fn open(env: &TestEnv, id: &str) -> PageResponse {
     env.page(&format!("/pay/{id}"), None).await
 }
 
-fn card_form(token: &str) -> [(&'static str, &str); 6] {
+/// A card form for the page of a session never changed since it was created (version 1).
+fn card_form(token: &str) -> [(&'static str, &str); 7] {
     [
         ("method", "card"),
         ("token", token),
+        ("version", "1"),
         ("cardNumber", "4242424242424242"),
         ("cardExpiry", "12/34"),
         ("cardCvc", "123"),

@@ -125,6 +125,7 @@ async fn a_decline_and_a_refused_field_are_explained_in_the_pages_language() {
             Some(&[
                 ("method", "card"),
                 ("token", token.as_str()),
+                ("version", "1"),
                 ("cardNumber", "4242424242424241"),
                 ("cardExpiry", "01/20"),
                 ("cardCvc", "123"),

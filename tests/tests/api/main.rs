@@ -6,6 +6,7 @@ mod checkout;
 mod collect;
 mod concurrency;
 mod create;
+mod cross_origin;
 mod dashboard;
 mod defects;
 mod endpoints;

@@ -165,7 +165,8 @@ async fn a_processing_session_is_never_expired_cancelled_or_paid_again() {
     });
     let id = env.created_id(&key, &body).await;
     let path = format!("/pay/{id}");
-    let token = env.page(&path, None).await.token();
+    let page = env.page(&path, None).await;
+    let (token, version) = (page.token(), page.version());
     assert_eq!(env.pay_crypto(&id, "USDC").await.status, 303);
     // Past its expiry: still processing, to every reader and to the sweeper.
     env.clock.advance(time::Duration::minutes(5));
@@ -188,6 +189,7 @@ async fn a_processing_session_is_never_expired_cancelled_or_paid_again() {
     let card = [
         ("method", "card"),
         ("token", token.as_str()),
+        ("version", version.as_str()),
         ("cardNumber", "4242424242424242"),
         ("cardExpiry", "12/34"),
         ("cardCvc", "123"),
@@ -321,12 +323,16 @@ async fn the_three_d_secure_card_pays_only_after_its_challenge_is_approved() {
         challenge.body
     );
     assert_eq!(env.get(&key, &id).await.body["status"], "pending");
-    let token = challenge.token();
+    let (token, version) = (challenge.token(), challenge.version());
     let before = env.data_items().await;
     let unknown = env
         .page(
             &path,
-            Some(&[("token", token.as_str()), ("challenge", "maybe")]),
+            Some(&[
+                ("token", token.as_str()),
+                ("version", version.as_str()),
+                ("challenge", "maybe"),
+            ]),
         )
         .await;
     assert_eq!(unknown.status, 422);
@@ -343,7 +349,11 @@ async fn the_three_d_secure_card_pays_only_after_its_challenge_is_approved() {
     let failed = env
         .page(
             &path,
-            Some(&[("token", token.as_str()), ("challenge", "fail")]),
+            Some(&[
+                ("token", token.as_str()),
+                ("version", version.as_str()),
+                ("challenge", "fail"),
+            ]),
         )
         .await;
     assert_eq!(failed.status, 422);
@@ -356,7 +366,11 @@ async fn the_three_d_secure_card_pays_only_after_its_challenge_is_approved() {
     let stale = env
         .page(
             &path,
-            Some(&[("token", token.as_str()), ("challenge", "approve")]),
+            Some(&[
+                ("token", token.as_str()),
+                ("version", version.as_str()),
+                ("challenge", "approve"),
+            ]),
         )
         .await;
     assert!(stale.body.contains("authentication step has ended"));
@@ -366,7 +380,11 @@ async fn the_three_d_secure_card_pays_only_after_its_challenge_is_approved() {
     let approved = env
         .page(
             &path,
-            Some(&[("token", token.as_str()), ("challenge", "approve")]),
+            Some(&[
+                ("token", token.as_str()),
+                ("version", version.as_str()),
+                ("challenge", "approve"),
+            ]),
         )
         .await;
     assert_eq!(approved.status, 303);

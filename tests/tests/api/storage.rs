@@ -147,6 +147,7 @@ async fn no_secret_or_card_data_reaches_the_logs() {
             Some(&[
                 ("method", "card"),
                 ("token", form_token.as_str()),
+                ("version", "1"),
                 ("cardNumber", number),
                 ("cardExpiry", "12/34"),
                 ("cardCvc", "123"),

@@ -287,6 +287,38 @@ async fn the_page_of_an_older_version_pays_nothing_and_shows_the_new_amount() {
 }
 
 #[tokio::test]
+async fn a_form_that_names_no_version_pays_nothing_whatever_the_amount() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let id = env.created_id(&key, &json!({"amount": "10.00"})).await;
+    let path = format!("/pay/{id}");
+    let token = env.page(&path, None).await.token();
+    assert_eq!(
+        env.update(&key, &id, &json!({"amount": "990.00"}))
+            .await
+            .status,
+        200
+    );
+    let before = env.data_items().await;
+    let [method, token_field, _, number, expiry, cvc] = card_form(&token, "");
+    let no_version = [method, token_field, number, expiry, cvc];
+    let mut forms = vec![no_version.to_vec()];
+    for version in ["", "2.0", " 2", "two", "-1", "4294967298"] {
+        forms.push(card_form(&token, version).to_vec());
+    }
+    for form in forms {
+        let refused = env.page(&path, Some(&form)).await;
+        assert_eq!(refused.status, 409, "{form:?}");
+        assert!(
+            refused.body.contains("$990.00"),
+            "the amount to pay is shown"
+        );
+        assert_eq!(env.data_items().await, before, "{form:?} wrote nothing");
+    }
+    assert_eq!(env.get(&key, &id).await.body["status"], "pending");
+}
+
+#[tokio::test]
 async fn a_change_made_while_the_card_is_charged_records_no_payment() {
     let env = Arc::new(TestEnv::new().await);
     let key = env.merchant().await.api_key;

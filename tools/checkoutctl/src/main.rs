@@ -112,6 +112,9 @@ enum DashboardCommand {
         #[arg(long, env = "PUBLIC_BASE_URL", default_value = checkout_api::config::DEFAULT_PUBLIC_BASE_URL)]
         base_url: String,
     },
+    /// Signs out every dashboard session of a merchant, wherever it is (a lost laptop, a
+    /// suspected theft); each must sign in again.
+    EndSessions { merchant_id: String },
 }
 
 #[derive(Subcommand)]
@@ -182,7 +185,7 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
                 .await,
         ),
     };
-    let retention = checkout_api::config::Config::from_env().retention;
+    let retention = checkout_api::config::Config::retention_from_env();
     let store = Store::new(client.clone(), &cli.table, retention);
     Ok(match cli.command {
         Command::Table {
@@ -244,6 +247,12 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
             )
             .await?;
             json!({ "merchantId": merchant_id, "url": url, "expiresInSeconds": 900 })
+        }
+        Command::Dashboard {
+            command: DashboardCommand::EndSessions { merchant_id },
+        } => {
+            merchants::end_dashboard_sessions(&store, &parse_merchant_id(&merchant_id)?).await?;
+            json!({ "merchantId": merchant_id, "dashboardSessions": "ended" })
         }
         Command::Webhook { .. } => json!({}),
     })

@@ -197,6 +197,8 @@ pub async fn create_merchant(
         key_shards,
         platform_id,
         created_at: now,
+        dashboard_epoch: 0,
+        key_revocations: 0,
     };
     store.put_merchant(&merchant).await?;
     let key = NewApiKey::generate(&merchant.id, now);
@@ -234,6 +236,18 @@ pub async fn set_active(
     active: bool,
 ) -> Result<(), AdminError> {
     if store.set_merchant_active(merchant_id, active).await? {
+        Ok(())
+    } else {
+        Err(AdminError::NotFound(format!("merchant {merchant_id}")))
+    }
+}
+
+/// Ends every dashboard session of a merchant.
+pub async fn end_dashboard_sessions(
+    store: &Store,
+    merchant_id: &MerchantId,
+) -> Result<(), AdminError> {
+    if store.end_dashboard_sessions(merchant_id).await? {
         Ok(())
     } else {
         Err(AdminError::NotFound(format!("merchant {merchant_id}")))

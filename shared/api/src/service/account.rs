@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::App;
 use crate::error::ApiError;
 use crate::json_fields::{JsonObject, Violations};
-use checkout_domain::merchant::{Merchant, is_brand_color};
+use checkout_domain::merchant::{AccountPatch, Merchant, is_brand_color};
 use checkout_domain::money::Invalid;
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{HttpUrl, Locale};
@@ -76,17 +76,20 @@ pub async fn current(app: &App, merchant: &Merchant) -> Result<Merchant, ApiErro
 }
 
 /// Applies the JSON merge patch `body` to `merchant`'s settings: every violated field at once
-/// (400, nothing written); a field set to `null` goes back to its default.
+/// (400, nothing written); a field set to `null` goes back to its default. Only the fields the
+/// patch names are written, and the answer is the account as stored after the write.
 pub async fn update_account(
     app: &App,
     merchant: &Merchant,
     body: &[u8],
 ) -> Result<Merchant, ApiError> {
-    let updated = patched(merchant, body)?;
-    if updated != *merchant {
-        if !app.store.update_account(&updated).await? {
-            return Err(ApiError::NotFound);
-        }
+    let patch = account_patch(body)?;
+    let updated = app
+        .store
+        .update_account(&merchant.id, &patch)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !patch.is_empty() {
         app.auth_cache.forget_merchant(&merchant.id);
     }
     Ok(updated)
@@ -95,12 +98,17 @@ pub async fn update_account(
 /// `merchant` with the JSON merge patch `body` applied, written nowhere: what the dashboard
 /// previews before it is saved, checked as a save is.
 pub fn patched(merchant: &Merchant, body: &[u8]) -> Result<Merchant, ApiError> {
+    Ok(account_patch(body)?.apply(merchant))
+}
+
+/// The settings change the JSON merge patch `body` asks for, every violated field at once.
+fn account_patch(body: &[u8]) -> Result<AccountPatch, ApiError> {
     let mut object = JsonObject::parse_body(body)?;
     let mut v = Violations::default();
-    let mut updated = merchant.clone();
+    let mut patch = AccountPatch::default();
     match nullable(&mut object, "displayName", &mut v) {
         Some(Some(name)) if !name.trim().is_empty() && name.chars().count() <= DISPLAY_NAME_MAX => {
-            updated.display_name = name.trim().to_owned();
+            patch.display_name = Some(name.trim().to_owned());
         }
         Some(_) => v.push(
             "displayName",
@@ -112,41 +120,31 @@ pub fn patched(merchant: &Merchant, body: &[u8]) -> Result<Merchant, ApiError> {
         None => {}
     }
     if let Some(color) = nullable(&mut object, "brandColor", &mut v) {
-        updated.brand_color = match color {
-            Some(color) if is_brand_color(&color) => Some(color),
-            Some(_) => {
-                v.push(
-                    "brandColor",
-                    Invalid::new("invalid_color", "must be #RRGGBB"),
-                );
-                None
-            }
-            None => None,
-        };
+        match color {
+            Some(color) if !is_brand_color(&color) => v.push(
+                "brandColor",
+                Invalid::new("invalid_color", "must be #RRGGBB"),
+            ),
+            color => patch.brand_color = Some(color),
+        }
     }
     for (name, slot) in [
-        ("successUrl", &mut updated.success_url),
-        ("cancelUrl", &mut updated.cancel_url),
-        ("termsUrl", &mut updated.terms_url),
+        ("successUrl", &mut patch.success_url),
+        ("cancelUrl", &mut patch.cancel_url),
+        ("termsUrl", &mut patch.terms_url),
     ] {
         if let Some(text) = nullable(&mut object, name, &mut v) {
-            *slot = match text.map(|t| HttpUrl::parse(&t)).transpose() {
-                Ok(url) => url,
-                Err(e) => {
-                    v.push(name, e);
-                    None
-                }
-            };
+            match text.map(|t| HttpUrl::parse(&t)).transpose() {
+                Ok(url) => *slot = Some(url),
+                Err(e) => v.push(name, e),
+            }
         }
     }
     if let Some(text) = nullable(&mut object, "locale", &mut v) {
-        updated.locale = match text.map(|t| Locale::parse(&t)).transpose() {
-            Ok(locale) => locale,
-            Err(e) => {
-                v.push("locale", e);
-                None
-            }
-        };
+        match text.map(|t| Locale::parse(&t)).transpose() {
+            Ok(locale) => patch.locale = Some(locale),
+            Err(e) => v.push("locale", e),
+        }
     }
     for name in OPERATOR_FIELDS {
         if object.take(name).is_some() {
@@ -157,7 +155,7 @@ pub fn patched(merchant: &Merchant, body: &[u8]) -> Result<Merchant, ApiError> {
         }
     }
     object.finish(&mut v);
-    v.into_result(updated)
+    v.into_result(patch)
 }
 
 /// Field `name` when present: `Some(None)` for `null`, `Some(Some(text))` for a string; a value

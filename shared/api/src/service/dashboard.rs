@@ -10,12 +10,13 @@ use serde_json::{Value, json};
 use crate::App;
 use crate::auth;
 use crate::error::{ApiError, AuthFailure};
+use crate::json_fields::Violations;
 use crate::service::{account, unsaved_session};
 use checkout_domain::api_key::KeyScope;
 use checkout_domain::dashboard::{DashboardSession, SessionCookie, SignInLink};
 use checkout_domain::hashing::hmac_sha256;
 use checkout_domain::merchant::Merchant;
-use checkout_domain::money::Currency;
+use checkout_domain::money::{Currency, Invalid};
 use checkout_domain::session::{CheckoutSession, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
 use checkout_store::{ListQuery, SessionSearch};
@@ -113,8 +114,8 @@ impl SignedIn {
 /// scope: the cookie to set.
 pub async fn sign_in_with_key(app: &App, plaintext: &str) -> Result<SessionCookie, ApiError> {
     let (merchant, key) = auth::key_owner(app, plaintext.trim()).await?;
-    let cookie = SessionCookie::generate(merchant.id, Some(key.key_hash));
-    let session = DashboardSession::open(&cookie, key.scope, app.now());
+    let cookie = SessionCookie::generate(merchant.id.clone(), Some(key.key_hash));
+    let session = DashboardSession::open(&cookie, &merchant, key.scope, app.now());
     app.store.put_dashboard_session(&session).await?;
     Ok(cookie)
 }
@@ -134,14 +135,20 @@ pub async fn sign_in_with_link(app: &App, token: &str) -> Result<SessionCookie, 
     if !link.is_open_at(now) {
         return Err(refused);
     }
-    match app.store.get_merchant(&link.merchant_id).await? {
-        Some(merchant) if merchant.active => {}
+    // Strongly read: the epoch and revocations the session starts from must be the latest.
+    let merchant = match app.store.read_merchant(&link.merchant_id).await? {
+        Some(merchant) if merchant.active => merchant,
         Some(_) => return Err(ApiError::Unauthenticated(AuthFailure::MerchantInactive)),
         None => return Err(refused),
-    }
+    };
     let cookie = SessionCookie::generate(link.merchant_id, None);
     app.store
-        .put_dashboard_session(&DashboardSession::open(&cookie, KeyScope::Full, now))
+        .put_dashboard_session(&DashboardSession::open(
+            &cookie,
+            &merchant,
+            KeyScope::Full,
+            now,
+        ))
         .await?;
     Ok(cookie)
 }
@@ -170,6 +177,9 @@ pub async fn signed_in(app: &App, value: &str) -> Result<SignedIn, ApiError> {
     if !merchant.active {
         return Err(ApiError::Unauthenticated(AuthFailure::MerchantInactive));
     }
+    if !merchant.admits_dashboard(&session) {
+        return Err(ApiError::Unauthenticated(AuthFailure::ExpiredToken));
+    }
     if cookie.key_hash.is_some()
         && !access
             .key
@@ -182,6 +192,32 @@ pub async fn signed_in(app: &App, value: &str) -> Result<SignedIn, ApiError> {
         session,
         cookie,
     })
+}
+
+/// Checks that `current_key`, typed again into a form that makes or rolls a key, is a working
+/// full key of the signed-in merchant: a session cookie alone, stolen or left open, cannot mint
+/// keys. A 400 on `currentKey` otherwise, and nothing is written.
+pub async fn confirm_full_key(
+    app: &App,
+    signed_in: &SignedIn,
+    current_key: &str,
+) -> Result<(), ApiError> {
+    let confirmed = match auth::key_owner(app, current_key.trim()).await {
+        Ok((merchant, key)) => merchant.id == signed_in.merchant.id && key.scope == KeyScope::Full,
+        Err(ApiError::Unauthenticated(_)) => false,
+        Err(other) => return Err(other),
+    };
+    let mut v = Violations::default();
+    if !confirmed {
+        v.push(
+            "currentKey",
+            Invalid::new(
+                "key_confirmation_required",
+                "must be a working full secret key of this account",
+            ),
+        );
+    }
+    v.into_result(())
 }
 
 /// Ends the session `signed_in` holds: its cookie opens nothing after this, wherever it is.

@@ -278,13 +278,10 @@ async fn acting_on(
 /// The message (id) for a payer whose form was for an older version of the session.
 pub const CHANGED_NOTICE: &str = "notice-changed";
 
-/// The version of the session the posted form was rendered for: none when the form does not
-/// say (a client of the stage-one form), and one no session has when it is not a number.
+/// The version of the session the posted form was rendered for; `None` when the form does not
+/// say or says something that is no version: such a form has seen no amount, and pays nothing.
 fn seen_version(form: &[(String, String)]) -> Option<u32> {
-    match field(form, "version") {
-        "" => None,
-        text => Some(text.parse().unwrap_or(0)),
-    }
+    field(form, "version").parse().ok()
 }
 
 /// `POST /pay/{id}`: one payment attempt from the form, or the answer to a 3-D Secure challenge
