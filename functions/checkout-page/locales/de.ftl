@@ -99,6 +99,7 @@ collect-postal-code = Geben Sie die Postleitzahl ein.
 collect-country = Geben Sie das Land an (zwei Buchstaben, z. B. DE).
 collect-required = Füllen Sie dieses Feld aus.
 collect-text-long = Kürzen Sie dies auf 255 Zeichen.
+collect-characters = Entfernen Sie Zeilenumbrüche und unsichtbare Zeichen.
 collect-numeric = Geben Sie nur Ziffern ein.
 collect-dropdown = Wählen Sie eine der Optionen.
 collect-terms = Akzeptieren Sie die Bedingungen, um zu zahlen.

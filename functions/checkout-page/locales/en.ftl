@@ -99,6 +99,7 @@ collect-postal-code = Enter the postal code.
 collect-country = Choose the country (two letters, e.g. DE).
 collect-required = Fill in this field.
 collect-text-long = Shorten this to 255 characters.
+collect-characters = Remove the line breaks and invisible characters from this.
 collect-numeric = Enter digits only.
 collect-dropdown = Choose one of the options.
 collect-terms = Accept the terms to pay.

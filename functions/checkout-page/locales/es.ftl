@@ -99,6 +99,7 @@ collect-postal-code = Introduce el código postal.
 collect-country = Indica el país (dos letras, p. ej., ES).
 collect-required = Rellena este campo.
 collect-text-long = Acorta esto a 255 caracteres.
+collect-characters = Quita los saltos de línea y los caracteres invisibles.
 collect-numeric = Introduce solo dígitos.
 collect-dropdown = Elige una de las opciones.
 collect-terms = Acepta las condiciones para pagar.

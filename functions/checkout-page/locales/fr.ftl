@@ -99,6 +99,7 @@ collect-postal-code = Saisissez le code postal.
 collect-country = Indiquez le pays (deux lettres, p. ex. FR).
 collect-required = Remplissez ce champ.
 collect-text-long = Limitez ce texte à 255 caractères.
+collect-characters = Retirez les sauts de ligne et les caractères invisibles.
 collect-numeric = Saisissez uniquement des chiffres.
 collect-dropdown = Choisissez l’une des options.
 collect-terms = Acceptez les conditions pour payer.

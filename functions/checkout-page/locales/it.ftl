@@ -99,6 +99,7 @@ collect-postal-code = Inserisci il CAP.
 collect-country = Indica il paese (due lettere, es. IT).
 collect-required = Compila questo campo.
 collect-text-long = Accorcia il testo a 255 caratteri.
+collect-characters = Rimuovi gli a capo e i caratteri invisibili.
 collect-numeric = Inserisci solo cifre.
 collect-dropdown = Scegli una delle opzioni.
 collect-terms = Accetta i termini per pagare.

@@ -96,6 +96,7 @@ collect-postal-code = 郵便番号を入力してください。
 collect-country = 国を 2 文字で指定してください（例：JP）。
 collect-required = この項目を入力してください。
 collect-text-long = 255 文字以内にしてください。
+collect-characters = 改行や見えない文字を取り除いてください。
 collect-numeric = 数字のみ入力してください。
 collect-dropdown = 選択肢から選んでください。
 collect-terms = お支払いには規約への同意が必要です。

@@ -99,6 +99,7 @@ collect-postal-code = Vul de postcode in.
 collect-country = Kies het land (twee letters, bijv. NL).
 collect-required = Vul dit veld in.
 collect-text-long = Maak dit korter dan 255 tekens.
+collect-characters = Verwijder regeleinden en onzichtbare tekens.
 collect-numeric = Vul alleen cijfers in.
 collect-dropdown = Kies een van de opties.
 collect-terms = Ga akkoord met de voorwaarden om te betalen.

@@ -99,6 +99,7 @@ collect-postal-code = Informe o CEP.
 collect-country = Informe o país (duas letras, ex.: BR).
 collect-required = Preencha este campo.
 collect-text-long = Encurte para 255 caracteres.
+collect-characters = Remova as quebras de linha e os caracteres invisíveis.
 collect-numeric = Use apenas dígitos.
 collect-dropdown = Escolha uma das opções.
 collect-terms = Aceite os termos para pagar.

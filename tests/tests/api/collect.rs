@@ -190,3 +190,113 @@ async fn the_page_asks_refuses_bad_answers_keeping_them_and_the_paid_session_kee
     );
     assert_eq!(event["data"]["object"]["consent"], session["consent"]);
 }
+
+/// Text that carries a terminal escape, a forged log or CSV line, NUL, BEL, a bidi override or
+/// a zero-width character: it would reach the merchant's logs and exports as it is.
+const HIDDEN: [&str; 7] = [
+    "\u{1b}[31mPAID\u{1b}[0m",
+    "1 Main St\r\nX-Forged: yes",
+    "1 Main St\nsecond line",
+    "nul\0byte",
+    "bell\u{7}",
+    "Widget \u{202e}roF 00.1$",
+    "zero\u{200b}width",
+];
+
+#[tokio::test]
+async fn payer_text_with_control_or_invisible_characters_is_refused_and_writes_nothing() {
+    let env = TestEnv::new().await;
+    let key = merchant_with_terms(&env).await;
+    let id = env
+        .created_id(&key, &json!({"amount": "10.00", "collect": collect()}))
+        .await;
+    let path = format!("/pay/{id}");
+    let page = env.page(&path, None).await;
+    let (token, version) = (page.token(), page.version());
+    let before = env.data_items().await;
+    let good = [
+        ("method", "card"),
+        ("token", token.as_str()),
+        ("version", version.as_str()),
+        ("cardNumber", "4242424242424242"),
+        ("cardExpiry", "12/34"),
+        ("cardCvc", "123"),
+        ("cardName", "Jane Payer"),
+        ("phone", "+49 30 1234 5678"),
+        ("billingAddress.line1", "1 Main St"),
+        ("billingAddress.line2", "Floor 2"),
+        ("billingAddress.city", "Berlin"),
+        ("billingAddress.postalCode", "10115"),
+        ("billingAddress.country", "DE"),
+        ("customFields.vat", "DE123"),
+        ("customFields.seats", "12"),
+        ("customFields.size", "m"),
+        ("termsOfService", "accepted"),
+    ];
+    for field in [
+        "billingAddress.line1",
+        "billingAddress.line2",
+        "billingAddress.city",
+        "billingAddress.postalCode",
+        "customFields.vat",
+    ] {
+        for hidden in HIDDEN {
+            let form: Vec<(&str, &str)> = good
+                .iter()
+                .map(|&(name, value)| (name, if name == field { hidden } else { value }))
+                .collect();
+            let refused = env.page(&path, Some(&form)).await;
+            assert_eq!(refused.status, 422, "{field} = {hidden:?}");
+            let marker = format!("id=\"card-{}-error\"", field.replace('.', "-"));
+            assert!(
+                refused.body.contains(&marker),
+                "{field} = {hidden:?} is marked"
+            );
+            assert_eq!(env.data_items().await, before, "{field} = {hidden:?}");
+        }
+    }
+    assert_eq!(
+        env.page(&path, Some(&good)).await.status,
+        303,
+        "the clean form pays"
+    );
+}
+
+#[tokio::test]
+async fn merchant_names_with_control_or_invisible_characters_are_a_400_and_write_nothing() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let before = env.data_items().await;
+    for hidden in HIDDEN {
+        let account = env
+            .call(
+                "update-account",
+                &key,
+                None,
+                Some(&json!({"displayName": hidden})),
+            )
+            .await;
+        assert_eq!(account.status, 400, "{hidden:?}");
+        assert_eq!(account.error_fields(), ["displayName"]);
+        let named = env
+            .call("create-api-key", &key, None, Some(&json!({"name": hidden})))
+            .await;
+        assert_eq!(named.status, 400, "{hidden:?}");
+        assert_eq!(named.error_fields(), ["name"]);
+        let endpoint = env
+            .call(
+                "create-webhook-endpoint",
+                &key,
+                None,
+                Some(&json!({
+                    "url": "https://hooks.example/in",
+                    "enabledEvents": ["*"],
+                    "description": hidden
+                })),
+            )
+            .await;
+        assert_eq!(endpoint.status, 400, "{hidden:?}");
+        assert_eq!(endpoint.error_fields(), ["description"]);
+    }
+    assert_eq!(env.data_items().await, before, "nothing written");
+}

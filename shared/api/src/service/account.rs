@@ -10,7 +10,7 @@ use crate::json_fields::{JsonObject, Violations};
 use checkout_domain::merchant::{AccountPatch, Merchant, is_brand_color};
 use checkout_domain::money::Invalid;
 use checkout_domain::timestamp::Timestamp;
-use checkout_domain::values::{HttpUrl, Locale};
+use checkout_domain::values::{HttpUrl, Locale, is_single_line};
 
 /// Longest display name.
 const DISPLAY_NAME_MAX: usize = 100;
@@ -107,14 +107,20 @@ fn account_patch(body: &[u8]) -> Result<AccountPatch, ApiError> {
     let mut v = Violations::default();
     let mut patch = AccountPatch::default();
     match nullable(&mut object, "displayName", &mut v) {
-        Some(Some(name)) if !name.trim().is_empty() && name.chars().count() <= DISPLAY_NAME_MAX => {
+        Some(Some(name))
+            if !name.trim().is_empty()
+                && name.chars().count() <= DISPLAY_NAME_MAX
+                && is_single_line(&name) =>
+        {
             patch.display_name = Some(name.trim().to_owned());
         }
         Some(_) => v.push(
             "displayName",
             Invalid::new(
                 "invalid_display_name",
-                format!("must be a string of 1 to {DISPLAY_NAME_MAX} characters"),
+                format!(
+                    "must be a string of 1 to {DISPLAY_NAME_MAX} characters, with no control or invisible character"
+                ),
             ),
         ),
         None => {}

@@ -10,7 +10,7 @@ use checkout_domain::api_key::{ApiKeyRecord, KeyScope, MAX_ROLL_OVERLAP, NewApiK
 use checkout_domain::merchant::Merchant;
 use checkout_domain::money::Invalid;
 use checkout_domain::timestamp::Timestamp;
-use checkout_domain::values::Expiry;
+use checkout_domain::values::{Expiry, is_single_line};
 use checkout_store::KeyChange;
 
 /// Keys a merchant may hold at once (revoked and expired ones aside).
@@ -96,12 +96,14 @@ pub async fn create_key(
     let mut v = Violations::default();
     let name = object.string("name", &mut v).and_then(|name| {
         let name = name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > NAME_MAX {
+        if name.is_empty() || name.chars().count() > NAME_MAX || !is_single_line(&name) {
             v.push(
                 "name",
                 Invalid::new(
                     "invalid_name",
-                    format!("must be 1 to {NAME_MAX} characters"),
+                    format!(
+                        "must be 1 to {NAME_MAX} characters, with no control or invisible character"
+                    ),
                 ),
             );
             None

@@ -14,7 +14,7 @@ use checkout_domain::ids::{MerchantId, WebhookEndpointId};
 use checkout_domain::merchant::Merchant;
 use checkout_domain::money::Invalid;
 use checkout_domain::timestamp::Timestamp;
-use checkout_domain::values::HttpUrl;
+use checkout_domain::values::{HttpUrl, is_single_line};
 use checkout_domain::webhook_endpoint::{
     DEFAULT_SECRET_OVERLAP, DESCRIPTION_MAX, EndpointStatus, EventFilter, MAX_ENDPOINTS,
     WebhookEndpoint,
@@ -342,12 +342,14 @@ fn enabled_events(object: &mut JsonObject, v: &mut Violations) -> Option<Option<
 /// `description` when present: `Some(None)` for `null`.
 fn description(object: &mut JsonObject, v: &mut Violations) -> Option<Option<String>> {
     match nullable(object, "description", v)? {
-        Some(text) if text.chars().count() > DESCRIPTION_MAX => {
+        Some(text) if text.chars().count() > DESCRIPTION_MAX || !is_single_line(&text) => {
             v.push(
                 "description",
                 Invalid::new(
                     "invalid_description",
-                    format!("must be at most {DESCRIPTION_MAX} characters"),
+                    format!(
+                        "must be at most {DESCRIPTION_MAX} characters, with no control or invisible character"
+                    ),
                 ),
             );
             None

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::text::is_single_line;
 use crate::money::Invalid;
 
 /// Custom fields a session may ask for.
@@ -287,6 +288,8 @@ impl Collect {
                     let value = part(name);
                     if value.is_empty() || value.chars().count() > longest {
                         errors.insert(format!("billingAddress.{name}"), message);
+                    } else if !is_single_line(value) {
+                        errors.insert(format!("billingAddress.{name}"), CHARACTERS_MESSAGE);
                     }
                     value.to_owned()
                 };
@@ -300,6 +303,8 @@ impl Collect {
                 let line2 = part("line2");
                 if line2.chars().count() > LINE_MAX {
                     errors.insert("billingAddress.line2".to_owned(), "collect-line2");
+                } else if !is_single_line(line2) {
+                    errors.insert("billingAddress.line2".to_owned(), CHARACTERS_MESSAGE);
                 }
                 details.billing_address = Some(Address {
                     line1,
@@ -318,6 +323,10 @@ impl Collect {
                 if !field.optional {
                     errors.insert(name, "collect-required");
                 }
+                continue;
+            }
+            if field.kind == FieldType::Text && !is_single_line(value) {
+                errors.insert(name, CHARACTERS_MESSAGE);
                 continue;
             }
             let fits = match field.kind {
@@ -364,6 +373,10 @@ impl Collect {
         })
     }
 }
+
+/// The message for a payer's input holding a control or other invisible character (ANSI
+/// escapes, line breaks, NUL…), which would land in the merchant's logs and exports.
+const CHARACTERS_MESSAGE: &str = "collect-characters";
 
 /// `text` as a phone number: an optional `+`, then 7 to 15 digits among spaces, dashes, dots
 /// and parentheses, which are dropped.

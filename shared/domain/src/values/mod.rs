@@ -25,7 +25,7 @@ pub use locale::Locale;
 pub use metadata::Metadata;
 pub use order_id::OrderId;
 pub use payment_methods::{CryptoAsset, PaymentMethod};
-pub use text::BoundedText;
+pub use text::{BoundedText, is_printable, is_single_line};
 pub use urls::{HttpUrl, Origin};
 
 pub use crate::money::Invalid;

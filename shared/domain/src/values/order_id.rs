@@ -1,7 +1,6 @@
-use serde::{Deserialize, Serialize};
-use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
-
 use super::Invalid;
+use super::text::is_printable;
+use serde::{Deserialize, Serialize};
 
 /// A merchant's own order reference: 1–100 printable characters, at least one of them visible.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,7 +19,7 @@ impl OrderId {
                 format!("must be 1 to 100 characters, got {count}"),
             ));
         }
-        if let Some(bad) = text.chars().find(|c| !printable(*c)) {
+        if let Some(bad) = text.chars().find(|c| !is_printable(*c)) {
             return Err(Invalid::new(
                 "invalid_characters",
                 format!(
@@ -37,14 +36,6 @@ impl OrderId {
         }
         Ok(Self(text.to_owned()))
     }
-}
-
-fn printable(c: char) -> bool {
-    c.general_category_group() != GeneralCategoryGroup::Other
-        && !matches!(
-            c.general_category(),
-            GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator
-        )
 }
 
 impl AsRef<str> for OrderId {

@@ -1,6 +1,24 @@
 use serde::{Deserialize, Serialize};
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 use super::Invalid;
+
+/// Whether `c` may stand in one line of text that is shown, exported and logged: no control
+/// (NUL, BEL, ESC, CR, LF…), format (bidi overrides and isolates, zero-width characters, the
+/// BOM), private-use, unassigned or line/paragraph-separator character, any of which can hide
+/// what the text says or forge lines in a log or a CSV export.
+pub fn is_printable(c: char) -> bool {
+    c.general_category_group() != GeneralCategoryGroup::Other
+        && !matches!(
+            c.general_category(),
+            GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator
+        )
+}
+
+/// Whether every character of `text` [`is_printable`].
+pub fn is_single_line(text: &str) -> bool {
+    text.chars().all(is_printable)
+}
 
 /// Free text with a maximum length in characters and no control characters other than newlines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +61,27 @@ impl AsRef<str> for BoundedText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_lines_refuse_every_character_that_can_hide_or_forge_text() {
+        assert!(is_single_line("Müller & Söhne GmbH, 3. OG – 東京"));
+        for bad in [
+            "a\0b",
+            "bell\x07",
+            "\x1b[31mred",
+            "one\r\ntwo",
+            "tab\there",
+            "\u{202e}gnp.exe",
+            "\u{2066}x\u{2069}",
+            "zero\u{200b}width",
+            "\u{feff}bom",
+            "\u{2028}",
+            "\u{e000}",
+            "\u{85}next",
+        ] {
+            assert!(!is_single_line(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn text_reads_back_as_given() {
