@@ -323,6 +323,13 @@ impl Call {
         self
     }
 
+    /// Adds another value of a header, keeping those it has.
+    pub fn also_header(mut self, name: &'static str, value: &str) -> Self {
+        let value = HeaderValue::from_str(value).expect("a header value");
+        self.request.headers_mut().append(name, value);
+        self
+    }
+
     /// Sets a header to raw bytes (which need not be ASCII).
     pub fn binary_header(mut self, name: &'static str, value: &[u8]) -> Self {
         let value = HeaderValue::from_bytes(value).expect("a header value");

@@ -80,8 +80,7 @@ fn named_merchant(headers: &HeaderMap, body: Option<&[u8]>) -> Result<Option<Str
         #[serde(rename = "merchantId")]
         merchant_id: Option<String>,
     }
-    let header = headers
-        .get(MERCHANT_ID_HEADER)
+    let header = crate::http::single_header(headers, MERCHANT_ID_HEADER, "Merchant-Id")?
         .map(|value| value.to_str().unwrap_or_default().to_owned());
     // Only a JSON object within the size limit is looked into; anything else is the service's
     // to refuse, with the error that names what is wrong with it.
@@ -111,6 +110,7 @@ async fn identify(
     headers: &HeaderMap,
     named: Option<&str>,
 ) -> Result<(Merchant, ApiKeyRecord), ApiError> {
+    crate::http::single_header(headers, AUTHORIZATION.as_str(), "Authorization")?;
     let Some(token) = bearer_token(headers) else {
         return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
     };
@@ -144,6 +144,7 @@ pub async fn authenticate_key(
 ) -> Result<(Merchant, ApiKeyRecord), ApiError> {
     let headers = request.headers();
     let named = named_merchant(headers, Some(request.body().as_ref()))?;
+    crate::http::single_header(headers, AUTHORIZATION.as_str(), "Authorization")?;
     let Some(token) = bearer_token(headers) else {
         return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
     };

@@ -34,7 +34,7 @@ pub fn json_body(request: &Request) -> Result<&[u8], ApiError> {
             limit: MAX_BODY_BYTES,
         });
     }
-    if !is_json(request.headers()) {
+    if !is_json(request.headers(), request.method() == http::Method::PATCH) {
         return Err(ApiError::UnsupportedMediaType);
     }
     Ok(body)
@@ -51,17 +51,47 @@ pub fn optional_json_body(request: &Request) -> Result<&[u8], ApiError> {
     }
 }
 
-/// The declared media type of a request, if it has a readable one.
+/// The declared media type of a request, if it has one readable `Content-Type` (two are
+/// ambiguous, and none is read).
 fn media_type(headers: &HeaderMap) -> Option<Mime> {
-    headers.get(CONTENT_TYPE)?.to_str().ok()?.parse().ok()
+    let mut values = headers.get_all(CONTENT_TYPE).iter();
+    match (values.next(), values.next()) {
+        (Some(value), None) => value.to_str().ok()?.parse().ok(),
+        _ => None,
+    }
 }
 
-/// `application/json` or any `application/…+json` (such as `merge-patch+json`).
-fn is_json(headers: &HeaderMap) -> bool {
+/// `application/json`, or `application/merge-patch+json` for a `merge_patch` (a PATCH), in
+/// UTF-8 (the only charset JSON has; naming another is refused rather than misread). Other
+/// `+json` types (`json-patch+json`…) mean something else and are refused too.
+fn is_json(headers: &HeaderMap, merge_patch: bool) -> bool {
     media_type(headers).is_some_and(|m| {
-        m.type_() == mime::APPLICATION
-            && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+        let json = m.type_() == mime::APPLICATION
+            && (m.subtype() == mime::JSON
+                || (merge_patch && m.subtype() == "merge-patch" && m.suffix() == Some(mime::JSON)));
+        let utf8 = m
+            .get_param(mime::CHARSET)
+            .is_none_or(|charset| charset.as_str().eq_ignore_ascii_case("utf-8"));
+        json && utf8
     })
+}
+
+/// The one value of header `name`, if sent: a header sent twice is a 400 naming `field`, since
+/// which of them counts would depend on who reads it (API Gateway joins them with a comma).
+pub fn single_header<'a>(
+    headers: &'a HeaderMap,
+    name: &str,
+    field: &str,
+) -> Result<Option<&'a http::HeaderValue>, ApiError> {
+    let mut values = headers.get_all(name).iter();
+    match (values.next(), values.next()) {
+        (first, None) => Ok(first),
+        _ => Err(ApiError::field(
+            field,
+            "repeated_header",
+            "must be sent once",
+        )),
+    }
 }
 
 /// Where the hosted pages live: `PUBLIC_BASE_URL`, or else the host this request was sent to
@@ -96,7 +126,7 @@ pub fn form_fields(request: &Request) -> Result<Vec<(String, String)>, ApiError>
 /// The `Idempotency-Key` header: absent, or printable ASCII (anything else is a 400, never
 /// silently ignored).
 pub fn idempotency_key_header(request: &Request) -> Result<Option<&str>, ApiError> {
-    match request.headers().get("idempotency-key") {
+    match single_header(request.headers(), "idempotency-key", "Idempotency-Key")? {
         None => Ok(None),
         Some(value) => value.to_str().map(Some).map_err(|_| {
             ApiError::field(
@@ -290,18 +320,61 @@ mod tests {
 
     #[test]
     fn json_media_types_are_recognised_with_parameters_and_any_case() {
-        assert!(is_json(&with_type("application/json")));
-        assert!(is_json(&with_type("Application/JSON; charset=utf-8")));
-        assert!(is_json(&with_type("application/merge-patch+json")));
+        for merge_patch in [false, true] {
+            assert!(is_json(&with_type("application/json"), merge_patch));
+            assert!(is_json(
+                &with_type("Application/JSON; charset=UTF-8"),
+                merge_patch
+            ));
+        }
+        assert!(is_json(&with_type("application/merge-patch+json"), true));
     }
 
     #[test]
     fn other_or_missing_media_types_are_not_json() {
-        assert!(!is_json(&with_type("text/plain")));
-        assert!(!is_json(&with_type("application/x-www-form-urlencoded")));
-        assert!(!is_json(&HeaderMap::new()));
-        assert!(!is_json(&with_type("application/jsonx")));
-        assert!(!is_json(&with_type("text/json+xml")));
-        assert!(!is_json(&with_type("not a media type")));
+        for merge_patch in [false, true] {
+            for other in [
+                "text/plain",
+                "application/x-www-form-urlencoded",
+                "application/jsonx",
+                "text/json+xml",
+                "not a media type",
+                "application/json-patch+json",
+                "application/problem+json",
+                "application/json; charset=utf-16",
+                "application/json; charset=latin1",
+            ] {
+                assert!(!is_json(&with_type(other), merge_patch), "{other}");
+            }
+            assert!(!is_json(&HeaderMap::new(), merge_patch));
+            let mut twice = with_type("application/json");
+            twice.append(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            assert!(!is_json(&twice, merge_patch), "two Content-Types");
+        }
+        assert!(
+            !is_json(&with_type("application/merge-patch+json"), false),
+            "not a PATCH"
+        );
+    }
+
+    #[test]
+    fn a_header_sent_twice_is_refused_naming_it() {
+        let mut headers = HeaderMap::new();
+        assert!(matches!(
+            single_header(&headers, "merchant-id", "Merchant-Id"),
+            Ok(None)
+        ));
+        headers.append("merchant-id", HeaderValue::from_static("mer_a"));
+        assert!(matches!(
+            single_header(&headers, "merchant-id", "Merchant-Id"),
+            Ok(Some(_))
+        ));
+        headers.append("merchant-id", HeaderValue::from_static("mer_b"));
+        let Err(ApiError::Validation(errors)) =
+            single_header(&headers, "merchant-id", "Merchant-Id")
+        else {
+            panic!("refused");
+        };
+        assert_eq!(errors[0].field, "Merchant-Id");
     }
 }

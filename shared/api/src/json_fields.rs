@@ -3,11 +3,75 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::{ApiError, FieldError};
 use checkout_domain::money::Invalid;
+
+/// A JSON document walked only to find an object that names a key twice, at any depth: which
+/// of the two counts differs from one parser to the next (ours kept the last, the auth layer's
+/// refused), so such a body is refused whole.
+struct UniqueKeys;
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            map.next_value::<UniqueKeys>()?;
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key \"{key}\" appears twice in one object"
+                )));
+            }
+        }
+        Ok(UniqueKeys)
+    }
+}
 
 /// The deepest nesting of objects and arrays a request may have; no valid request comes close.
 pub const MAX_DEPTH: usize = 16;
@@ -95,6 +159,8 @@ impl JsonObject {
                 "objects and arrays are nested more than {MAX_DEPTH} levels deep"
             )));
         }
+        serde_json::from_slice::<UniqueKeys>(body)
+            .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
         let raw: Box<RawValue> =
             serde_json::from_slice(body).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
         let fields = serde_json::from_str(raw.get())
@@ -241,6 +307,30 @@ mod tests {
             object.decimal_text("amount", &mut violations).as_deref(),
             Some("10.10000000000000000001")
         );
+    }
+
+    #[test]
+    fn a_key_named_twice_at_any_depth_is_malformed_json() {
+        for body in [
+            r#"{"amount":"1.00","amount":"2.00"}"#,
+            r#"{"customer":{"email":"a@b.example","email":"c@d.example"}}"#,
+            r#"{"lineItems":[{"name":"Tea","name":"Coffee"}]}"#,
+            r#"{"metadata":{"k":"1","\u006b":"2"}}"#,
+        ] {
+            assert!(
+                matches!(
+                    JsonObject::parse_body(body.as_bytes()),
+                    Err(ApiError::MalformedJson(_))
+                ),
+                "{body}"
+            );
+        }
+        for body in [
+            r#"{"a":{"k":1},"b":{"k":1}}"#,
+            r#"{"a":[{"k":1},{"k":2}],"k":3}"#,
+        ] {
+            assert!(JsonObject::parse_body(body.as_bytes()).is_ok(), "{body}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Bad input gets a clear problem+json error naming each field, and writes nothing.
 
-use integration_tests::{Call, TestEnv};
+use integration_tests::{Call, TestEnv, valid_body};
 use serde_json::{Value, json};
 
 async fn assert_rejected(env: &TestEnv, key: &str, body: Value, field: &str, code: &str) {
@@ -538,4 +538,120 @@ async fn every_event_list_parameter_is_checked() {
         )
         .await;
     assert_eq!(fine.status, 200, "{:?}", fine.body);
+}
+
+#[tokio::test]
+async fn a_body_naming_a_key_twice_is_a_400_at_any_depth_and_writes_nothing() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let before = env.item_count().await;
+    for body in [
+        r#"{"amount":"1.00","amount":"2.00"}"#,
+        r#"{"amount":"1.00","customer":{"email":"a@shop.example","email":"b@shop.example"}}"#,
+        r#"{"amount":"1.00","metadata":{"k":"1","\u006b":"2"}}"#,
+    ] {
+        let call = Call::event("create-session")
+            .key(Some(&key))
+            .raw_body(body.as_bytes().to_vec());
+        let response = env.create_call(call).await;
+        assert_eq!(response.status, 400, "{body}: {}", response.body);
+        assert!(
+            response.body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("appears twice")),
+            "{}",
+            response.body
+        );
+    }
+    let patched = env
+        .call_with(
+            "update-account",
+            Call::event("update-account")
+                .key(Some(&key))
+                .raw_body(br##"{"brandColor":"#aa0000","brandColor":null}"##.to_vec()),
+        )
+        .await;
+    assert_eq!(patched.status, 400);
+    assert_eq!(env.item_count().await, before, "nothing written");
+}
+
+#[tokio::test]
+async fn a_header_sent_twice_is_a_400_naming_it_and_writes_nothing() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let before = env.item_count().await;
+    for (name, field, first, second) in [
+        ("merchant-id", "Merchant-Id", "mer_a", "mer_b"),
+        ("idempotency-key", "Idempotency-Key", "k-1", "k-2"),
+    ] {
+        let call = Call::event("create-session")
+            .key(Some(&key))
+            .json(&valid_body())
+            .header(name, Some(first))
+            .also_header(name, second);
+        let response = env.create_call(call).await;
+        assert_eq!(response.status, 400, "{name}: {}", response.body);
+        assert_eq!(response.error_fields(), [field]);
+    }
+    let call = Call::event("create-session")
+        .key(Some(&key))
+        .json(&valid_body())
+        .also_header("authorization", "Bearer sk_test_other");
+    let response = env.create_call(call).await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert_eq!(response.error_fields(), ["Authorization"]);
+    assert_eq!(env.item_count().await, before, "nothing written");
+}
+
+#[tokio::test]
+async fn only_json_in_utf8_is_read_and_merge_patch_only_for_a_patch() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let before = env.item_count().await;
+    for media_type in [
+        "application/json-patch+json",
+        "application/merge-patch+json",
+        "application/problem+json",
+        "application/json; charset=utf-16",
+        "application/json; charset=iso-8859-1",
+        "text/json",
+    ] {
+        let call = Call::event("create-session")
+            .key(Some(&key))
+            .json(&valid_body())
+            .header("content-type", Some(media_type));
+        let response = env.create_call(call).await;
+        assert_eq!(response.status, 415, "{media_type}: {}", response.body);
+    }
+    let call = Call::event("create-session")
+        .key(Some(&key))
+        .json(&valid_body())
+        .header("content-type", Some("application/json"))
+        .also_header("content-type", "text/plain");
+    assert_eq!(env.create_call(call).await.status, 415, "two Content-Types");
+    assert_eq!(env.item_count().await, before, "nothing written");
+
+    let id = env.created_id(&key, &valid_body()).await;
+    let merge_patch = Call::event("update-session")
+        .key(Some(&key))
+        .id(&id)
+        .json(&json!({"description": "Merged"}))
+        .header(
+            "content-type",
+            Some("application/merge-patch+json; charset=UTF-8"),
+        );
+    let request = merge_patch.into_request();
+    let response = integration_tests::ApiResponse::from_response(
+        update_session::handle(&env.app, request).await,
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    let json_patch = Call::event("update-session")
+        .key(Some(&key))
+        .id(&id)
+        .json(&json!([{"op": "replace", "path": "/description", "value": "X"}]))
+        .header("content-type", Some("application/json-patch+json"));
+    let response = integration_tests::ApiResponse::from_response(
+        update_session::handle(&env.app, json_patch.into_request()).await,
+    );
+    assert_eq!(response.status, 415);
 }
