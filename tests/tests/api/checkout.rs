@@ -575,3 +575,38 @@ async fn a_wrong_security_code_and_a_past_expiry_are_told_to_the_payer() {
         "a past expiry never reached the processor"
     );
 }
+
+#[tokio::test]
+async fn the_shop_is_told_the_real_status_whatever_its_own_url_says() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let id = session(
+        &env,
+        &key,
+        json!({
+            "amount": "10.00",
+            "cancelUrl": "https://shop.example/cart?status=completed&sessionId=cs_other&ref=7"
+        }),
+    )
+    .await;
+    let token = open(&env, &id).await.token();
+    let cancelled = env
+        .page(
+            &format!("/pay/{id}/cancel"),
+            Some(&[("token", token.as_str())]),
+        )
+        .await;
+    let location = cancelled.header("location").expect("a redirect");
+    let url = url::Url::parse(location).expect("a URL");
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let named = |name: &str| -> Vec<&str> {
+        pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    assert_eq!(named("status"), ["cancelled"], "{location}");
+    assert_eq!(named("sessionId"), [id.as_str()], "{location}");
+    assert_eq!(named("ref"), ["7"], "the shop's own parameters stay");
+}

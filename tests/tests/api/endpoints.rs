@@ -737,8 +737,50 @@ async fn an_endpoint_on_an_internal_address_is_refused_when_saved() {
         let refused = save(internal).await;
         assert_eq!(refused.status, 400, "{internal}: {}", refused.body);
         assert_eq!(refused.error_fields(), ["url"], "{internal}");
+        let said = refused.body.to_string();
+        for address in ["127.0.0.1", "::1"] {
+            assert!(
+                !said.contains(address) || internal.contains(address),
+                "{internal}: the answer names {address}: {said}"
+            );
+        }
     }
     assert_eq!(env.data_items().await, before, "nothing written");
     // A name that does not resolve yet is taken; every call checks it again.
     assert_eq!(save("https://hooks.invalid/checkout").await.status, 201);
+}
+
+#[tokio::test]
+async fn a_url_carrying_credentials_is_refused_wherever_a_url_is_kept() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let before = env.data_items().await;
+    let with_credentials = "https://user:pass@hooks.example/in";
+    let endpoint = env
+        .call(
+            "create-webhook-endpoint",
+            &key,
+            None,
+            Some(&json!({"url": with_credentials, "enabledEvents": ["*"]})),
+        )
+        .await;
+    assert_eq!(endpoint.status, 400, "{}", endpoint.body);
+    assert_eq!(endpoint.error_fields(), ["url"]);
+    for field in ["successUrl", "cancelUrl", "webhookUrl"] {
+        let created = env
+            .create(&key, &json!({"amount": "1.00", field: with_credentials}))
+            .await;
+        assert_eq!(created.status, 400, "{field}");
+        assert_eq!(created.error_fields(), [field]);
+    }
+    let account = env
+        .call(
+            "update-account",
+            &key,
+            None,
+            Some(&json!({"termsUrl": "https://a:b@shop.example/terms"})),
+        )
+        .await;
+    assert_eq!(account.error_fields(), ["termsUrl"]);
+    assert_eq!(env.data_items().await, before, "nothing written");
 }

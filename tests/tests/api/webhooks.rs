@@ -276,9 +276,23 @@ async fn internal_targets_are_refused_when_the_guard_is_on() {
         "http://localhost:4000/hook",
         "http://127.0.0.1:4000/hook",
         "ftp://hooks.example/",
+        "http://[::a9fe:a9fe]/",
+        "http://[::ffff:a9fe:a9fe]/",
+        "http://[fec0::1]/",
+        "http://[64:ff9b:1::a00:1]/",
+        "http://[2002:a9fe:a9fe::1]/",
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/",
     ] {
         let refused = guard.check(url).await;
         assert!(refused.is_err(), "{url} was allowed");
+    }
+    // The refusal says the host is not public, never which internal address it resolves to.
+    let refused = guard
+        .check("http://localhost:4000/hook")
+        .await
+        .expect_err("refused");
+    for internal in ["127.0.0.1", "::1"] {
+        assert!(!refused.contains(internal), "{refused}");
     }
 
     // End to end: a loopback receiver gets nothing, and the event records why.

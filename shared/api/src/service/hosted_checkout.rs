@@ -230,15 +230,25 @@ fn token_ok(session: &CheckoutSession, form: &[(String, String)]) -> bool {
 }
 
 /// Where to send the payer: `url` with `{CHECKOUT_SESSION_ID}` replaced and `sessionId` and
-/// `status` added to its query.
+/// `status` set in its query. Parameters of those names the merchant's URL already has are
+/// dropped, not kept beside ours: a framework that reads the first value would otherwise see the
+/// merchant's `status=completed` on a cancelled payment.
 pub fn redirect_url(url: &HttpUrl, session_id: &SessionId, status: SessionStatus) -> String {
+    const OURS: [&str; 2] = ["sessionId", "status"];
     let text = url
         .as_ref()
         .replace(HttpUrl::SESSION_ID_PLACEHOLDER, session_id.as_str());
     match url::Url::parse(&text) {
         Ok(mut parsed) => {
+            let kept: Vec<(String, String)> = parsed
+                .query_pairs()
+                .filter(|(name, _)| !OURS.contains(&name.as_ref()))
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect();
             parsed
                 .query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
                 .append_pair("sessionId", session_id.as_str())
                 .append_pair("status", status.as_str());
             parsed.into()
@@ -696,6 +706,19 @@ mod tests {
                 SessionStatus::Cancelled
             ),
             "https://shop.example/cart?sessionId=cs_1&status=cancelled"
+        );
+        let claiming = HttpUrl::parse(
+            "https://shop.example/cart?status=completed&x=1&sessionId=cs_forged&status=paid",
+        )
+        .expect("valid");
+        assert_eq!(
+            redirect_url(
+                &claiming,
+                &SessionId::from_stored("cs_1"),
+                SessionStatus::Cancelled
+            ),
+            "https://shop.example/cart?x=1&sessionId=cs_1&status=cancelled",
+            "the merchant's own status and sessionId are replaced, not kept first"
         );
     }
 }

@@ -29,6 +29,8 @@ impl WebhookSender {
             .connect_timeout(Duration::from_secs(5))
             .redirect(Policy::none())
             .dns_resolver(guard.resolver())
+            // A proxy from HTTP(S)_PROXY would resolve the host itself, past the guard's resolver.
+            .no_proxy()
             .user_agent("checkout-sessions-webhooks/1")
             .build()?;
         Ok(Self { client, guard })

@@ -8,15 +8,33 @@ use std::sync::Arc;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
-/// Whether `ip` is an ordinary public unicast address.
+/// Whether `ip` is an ordinary public unicast address. An IPv6 address that carries an IPv4
+/// one (mapped, compatible, 6to4) is judged by the address it carries; translation and tunnel
+/// prefixes (NAT64, Teredo) and every other special-purpose block are refused outright.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => is_public_v4(v4),
             None => is_public_v6(v6),
         },
     }
+}
+
+/// The IPv4 address an IPv6 one stands for: `::ffff:a.b.c.d` (mapped), `::a.b.c.d`
+/// (compatible, deprecated but still routed by some stacks) and `2002:aabb:ccdd::/48` (6to4).
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    if s[0] == 0x2002 {
+        let [a, b] = s[1].to_be_bytes();
+        let [c, d] = s[2].to_be_bytes();
+        return Some(Ipv4Addr::new(a, b, c, d));
+    }
+    // `::` and `::1` are not IPv4 addresses; `is_public_v6` refuses them.
+    if ip.is_unspecified() || ip.is_loopback() {
+        return None;
+    }
+    ip.to_ipv4()
 }
 
 fn is_public_v4(ip: Ipv4Addr) -> bool {
@@ -35,15 +53,28 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a >= 240)
 }
 
+/// IPv6 blocks that are not ordinary global unicast (the IANA special-purpose registry):
+/// `(prefix, length)`.
+const SPECIAL_V6: [(u128, u32); 12] = [
+    (0, 96),                      // ::/96, including :: and ::1
+    (0x0064_ff9b << 96, 96),      // NAT64 well-known prefix
+    (0x0064_ff9b_0001 << 80, 48), // NAT64 local-use
+    (0x0100 << 112, 64),          // discard-only
+    (0x2001 << 112, 23),          // IETF protocols: Teredo, benchmarking, ORCHID
+    (0x2001_0db8 << 96, 32),      // documentation
+    (0x3fff << 112, 20),          // documentation
+    (0x5f00 << 112, 16),          // segment routing
+    (0xfc00 << 112, 7),           // unique local
+    (0xfe80 << 112, 10),          // link-local
+    (0xfec0 << 112, 10),          // site-local (deprecated)
+    (0xff00 << 112, 8),           // multicast
+];
+
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
-        || first == 0x2001 && ip.segments()[1] == 0x0db8
-        || first == 0x0064 && ip.segments()[1] == 0xff9b)
+    let bits = u128::from(ip);
+    !SPECIAL_V6
+        .iter()
+        .any(|&(prefix, length)| bits >> (128 - length) == prefix >> (128 - length))
 }
 
 /// How long saving an endpoint waits for its host to resolve.
@@ -113,7 +144,8 @@ impl TargetGuard {
             .iter()
             .find(|ip| !self.allow_private && !is_public(**ip))
         {
-            Some(ip) => Err(format!("refused: {ip} is not a public address")),
+            // Which internal address a name resolves to is for us to know, not the caller.
+            Some(_) => Err("refused: the webhook host is not a public address".to_owned()),
             None => Ok(()),
         }
     }
@@ -165,6 +197,18 @@ mod tests {
             "fd00:ec2::254",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "::10.0.0.1",
+            "::169.254.169.254",
+            "fec0::1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::a00:1",
+            "2002:a00:1::1",
+            "2002:7f00:1::",
+            "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+            "2001:db8::1",
+            "3fff::1",
+            "100::1",
+            "ff02::1",
         ] {
             assert!(!is_public(ip(internal)), "{internal}");
         }
@@ -172,7 +216,14 @@ mod tests {
 
     #[test]
     fn ordinary_addresses_are_public() {
-        for public in ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111"] {
+        for public in [
+            "93.184.215.14",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "2002:5db8:d70e::1",
+            "::ffff:1.1.1.1",
+            "2a00:1450:4001::1",
+        ] {
             assert!(is_public(ip(public)), "{public}");
         }
     }

@@ -50,6 +50,14 @@ impl HttpUrl {
                 format!("must use http or https, not {}", url.scheme()),
             ));
         }
+        if !url.username().is_empty() || url.password().is_some() {
+            // Every URL we keep is shown back (a webhook URL to read-only keys too), and a
+            // redirect would hand them to the payer's browser.
+            return Err(Invalid::new(
+                "invalid_url",
+                "must not carry a user name or password; authenticate webhooks by their signature",
+            ));
+        }
         match url.host() {
             Some(Host::Domain(name)) => check_dns_name(name)?,
             Some(Host::Ipv4(_)) => {}
@@ -136,6 +144,19 @@ mod tests {
         assert!(HttpUrl::parse("http://127.0.0.1:4000/hook").is_ok());
         assert!(HttpUrl::parse("https://xn--bcher-kva.example/").is_ok());
         assert!(HttpUrl::parse("https://bücher.example/;a,b'c?x=;").is_ok());
+    }
+
+    #[test]
+    fn urls_carrying_credentials_are_rejected() {
+        for bad in [
+            "https://user:pass@hooks.example/in",
+            "https://user@hooks.example/in",
+            "https://:secret@hooks.example/in",
+            "http://a%40b:c@127.0.0.1:4000/hook",
+        ] {
+            assert!(HttpUrl::parse(bad).is_err(), "{bad} should be rejected");
+        }
+        assert!(HttpUrl::parse("https://hooks.example/in?user=a@b").is_ok());
     }
 
     #[test]
