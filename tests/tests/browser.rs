@@ -965,7 +965,16 @@ async fn a_merchant_signs_in_finds_an_order_refunds_part_rotates_a_secret_and_si
     click_button(&client, "Add endpoint").await;
     let first = shown_secret(&client).await;
     assert!(first.starts_with("whsec_"), "{first}");
-    click_button(&client, "Rotate secret").await;
+    client
+        .find(Locator::XPath(
+            "//summary[normalize-space()='Rotate secret…']",
+        ))
+        .await
+        .expect("the rotation asks first")
+        .click()
+        .await
+        .expect("opened");
+    click_button(&client, "Rotate now").await;
     appearing(&client, ".notice").await;
     let rotated = shown_secret(&client).await;
     assert!(rotated.starts_with("whsec_") && rotated != first);

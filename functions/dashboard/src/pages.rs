@@ -671,10 +671,7 @@ fn endpoint_view(
             .map(|kind| (kind, chosen.contains(&kind)))
             .collect(),
         all,
-        rotating_until: endpoint
-            .previous_secret_expires_at
-            .filter(|until| *until > now)
-            .map(views::when),
+        rotating_until: endpoint.rotation_ends_at(now).map(views::when),
     }
 }
 
@@ -774,7 +771,7 @@ pub async fn endpoint_action(
                     c.notice = Some(format!(
                         "Secret rotated. Deliveries carry signatures with the old and the new secret until {}.",
                         endpoint
-                            .previous_secret_expires_at
+                            .rotation_ends_at(visit.app.now())
                             .map(views::when)
                             .unwrap_or_default()
                     ));

@@ -150,6 +150,10 @@ pub struct WebhookEndpoint {
     /// When the previous secret stops signing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_secret_expires_at: Option<Timestamp>,
+    /// Secrets replaced before the previous one whose overlap has not ended yet (a second
+    /// rotation inside the first one's overlap), each signing until its own end.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub older_secrets: Vec<RetiringSecret>,
     /// The first failed attempt since the last delivered one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing_since: Option<Timestamp>,
@@ -159,6 +163,24 @@ pub struct WebhookEndpoint {
     #[serde(default)]
     pub revision: u32,
 }
+
+/// A secret a rotation replaced, still signing deliveries until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetiringSecret {
+    /// `whsec_…`.
+    pub secret: String,
+    /// When it stops signing.
+    pub expires_at: Timestamp,
+}
+
+/// Most replaced secrets signing beside the current one: each adds a signature to every
+/// delivery, and five rotations inside one overlap are no longer a double click.
+pub const MAX_RETIRING_SECRETS: usize = 4;
+
+/// A rotation refused because [`MAX_RETIRING_SECRETS`] would be signing beside the new secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManySecrets;
 
 impl WebhookEndpoint {
     /// A new enabled endpoint with a fresh secret.
@@ -180,6 +202,7 @@ impl WebhookEndpoint {
             secret: new_webhook_secret(),
             previous_secret: None,
             previous_secret_expires_at: None,
+            older_secrets: Vec::new(),
             failing_since: None,
             created_at: now,
             revision: 0,
@@ -201,8 +224,8 @@ impl WebhookEndpoint {
         self.status == EndpointStatus::Enabled && self.enabled_events.admits(kind)
     }
 
-    /// The secrets a delivery at `now` is signed with: the current one, and the previous one
-    /// while its overlap lasts.
+    /// The secrets a delivery at `now` is signed with: the current one, and every replaced one
+    /// whose overlap lasts.
     pub fn signing_secrets(&self, now: Timestamp) -> Vec<&str> {
         let mut secrets = vec![self.secret.as_str()];
         if let (Some(previous), Some(until)) =
@@ -211,18 +234,67 @@ impl WebhookEndpoint {
         {
             secrets.push(previous);
         }
+        secrets.extend(
+            self.older_secrets
+                .iter()
+                .filter(|older| now < older.expires_at)
+                .map(|older| older.secret.as_str()),
+        );
         secrets
     }
 
-    /// Replaces the secret; the old one keeps signing for `overlap`.
-    pub fn rotate_secret(&mut self, overlap: time::Duration, now: Timestamp) {
-        let old = std::mem::replace(&mut self.secret, new_webhook_secret());
-        (self.previous_secret, self.previous_secret_expires_at) = if overlap > time::Duration::ZERO
-        {
-            (Some(old), Some(now.plus(overlap)))
-        } else {
-            (None, None)
+    /// When the last replaced secret still signing at `now` stops, if one is.
+    pub fn rotation_ends_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.retiring(now).iter().map(|r| r.expires_at).max()
+    }
+
+    /// Replaces the secret; the old one keeps signing for `overlap` (none: it stops at once),
+    /// and every secret replaced before keeps signing until its own overlap ends, however soon
+    /// the rotations follow one another. Refused, changing nothing, when
+    /// [`MAX_RETIRING_SECRETS`] would then be signing beside the new one.
+    pub fn rotate_secret(
+        &mut self,
+        overlap: time::Duration,
+        now: Timestamp,
+    ) -> Result<(), TooManySecrets> {
+        let mut retiring = self.retiring(now);
+        if overlap > time::Duration::ZERO {
+            retiring.push(RetiringSecret {
+                secret: self.secret.clone(),
+                expires_at: now.plus(overlap),
+            });
+        }
+        if retiring.len() > MAX_RETIRING_SECRETS {
+            return Err(TooManySecrets);
+        }
+        self.secret = new_webhook_secret();
+        let newest = retiring.pop();
+        (self.previous_secret, self.previous_secret_expires_at) = match newest {
+            Some(newest) => (Some(newest.secret), Some(newest.expires_at)),
+            None => (None, None),
         };
+        self.older_secrets = retiring;
+        Ok(())
+    }
+
+    /// Every replaced secret still signing at `now`, the most recently replaced last.
+    fn retiring(&self, now: Timestamp) -> Vec<RetiringSecret> {
+        let mut retiring: Vec<RetiringSecret> = self
+            .older_secrets
+            .iter()
+            .filter(|older| now < older.expires_at)
+            .cloned()
+            .collect();
+        if let (Some(secret), Some(expires_at)) =
+            (&self.previous_secret, self.previous_secret_expires_at)
+            && now < expires_at
+        {
+            retiring.push(RetiringSecret {
+                secret: secret.clone(),
+                expires_at,
+            });
+        }
+        retiring
     }
 
     /// Enables or disables it at the merchant's word; enabling forgets why it was disabled and
@@ -308,7 +380,9 @@ mod tests {
         let now = Timestamp::from_unix_seconds(1_800_000_000).expect("a time");
         let mut endpoint = endpoint(now);
         let old = endpoint.secret.clone();
-        endpoint.rotate_secret(time::Duration::hours(24), now);
+        endpoint
+            .rotate_secret(time::Duration::hours(24), now)
+            .expect("rotated");
         assert_ne!(endpoint.secret, old);
         assert_eq!(
             endpoint.signing_secrets(now.plus(time::Duration::hours(23))),
@@ -318,8 +392,58 @@ mod tests {
             endpoint.signing_secrets(now.plus(time::Duration::hours(24))),
             vec![endpoint.secret.as_str()]
         );
-        endpoint.rotate_secret(time::Duration::ZERO, now);
-        assert_eq!(endpoint.signing_secrets(now).len(), 1);
+        endpoint
+            .rotate_secret(time::Duration::ZERO, now.plus(time::Duration::hours(25)))
+            .expect("rotated");
+        assert_eq!(
+            endpoint
+                .signing_secrets(now.plus(time::Duration::hours(25)))
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn every_secret_rotated_away_keeps_signing_until_its_own_overlap_ends() {
+        let now = Timestamp::from_unix_seconds(1_800_000_000).expect("a time");
+        let mut endpoint = endpoint(now);
+        let first = endpoint.secret.clone();
+        let day = time::Duration::hours(24);
+        endpoint.rotate_secret(day, now).expect("rotated");
+        let second = endpoint.secret.clone();
+        let later = now.plus(time::Duration::seconds(1));
+        endpoint.rotate_secret(day, later).expect("rotated again");
+        let signing = endpoint.signing_secrets(later);
+        assert_eq!(signing.len(), 3);
+        assert!(signing.contains(&first.as_str()) && signing.contains(&second.as_str()));
+        assert_eq!(endpoint.rotation_ends_at(later), Some(later.plus(day)));
+        let after_first = now.plus(day);
+        assert!(
+            !endpoint
+                .signing_secrets(after_first)
+                .contains(&first.as_str())
+        );
+        assert!(
+            endpoint
+                .signing_secrets(after_first)
+                .contains(&second.as_str())
+        );
+
+        for _ in 0..2 {
+            endpoint
+                .rotate_secret(day, later)
+                .expect("within the limit");
+        }
+        let before = endpoint.clone();
+        assert_eq!(endpoint.rotate_secret(day, later), Err(TooManySecrets));
+        assert_eq!(endpoint, before, "a refused rotation changes nothing");
+        endpoint
+            .rotate_secret(time::Duration::ZERO, later)
+            .expect("an immediate rotation adds no signature");
+        assert_eq!(
+            endpoint.signing_secrets(later).len(),
+            1 + MAX_RETIRING_SECRETS
+        );
     }
 
     #[test]

@@ -610,3 +610,53 @@ async fn the_shop_is_told_the_real_status_whatever_its_own_url_says() {
     assert_eq!(named("sessionId"), [id.as_str()], "{location}");
     assert_eq!(named("ref"), ["7"], "the shop's own parameters stay");
 }
+
+#[tokio::test]
+async fn a_number_of_no_card_network_pays_nothing_and_expiries_are_read_as_typed() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let id = session(&env, &key, json!({"amount": "10.00"})).await;
+    let token = open(&env, &id).await.token();
+    let before = env.data_items().await;
+    for number in [
+        "0000 0000 0000 0000",
+        "0000000000000",
+        "9999 9999 9999 9995",
+    ] {
+        let refused = pay(&env, &id, &token, number, "123").await;
+        assert_eq!(refused.status, 422, "{number}");
+        assert!(refused.body.contains("cardNumber-error"), "{number}");
+        assert_eq!(env.data_items().await, before, "{number} wrote nothing");
+    }
+    let path = format!("/pay/{id}");
+    // Two declines: a third would end the session.
+    for typed in ["1230", "12-30"] {
+        let form = [
+            ("method", "card"),
+            ("token", token.as_str()),
+            ("version", "1"),
+            ("cardNumber", "4000000000000002"),
+            ("cardExpiry", typed),
+            ("cardCvc", "123"),
+        ];
+        let declined = env.page(&path, Some(&form)).await;
+        assert!(
+            !declined.body.contains("cardExpiry-error"),
+            "{typed} is an expiry"
+        );
+        assert!(
+            declined.body.contains("declined"),
+            "{typed}: charged and declined"
+        );
+    }
+    let form = [
+        ("method", "card"),
+        ("token", token.as_str()),
+        ("version", "1"),
+        ("cardNumber", "4242424242424242"),
+        ("cardExpiry", "12 / 30"),
+        ("cardCvc", "123"),
+    ];
+    assert_eq!(env.page(&path, Some(&form)).await.status, 303);
+    assert_eq!(env.get(&key, &id).await.body["status"], "completed");
+}

@@ -300,3 +300,40 @@ async fn merchant_names_with_control_or_invisible_characters_are_a_400_and_write
     }
     assert_eq!(env.data_items().await, before, "nothing written");
 }
+
+#[tokio::test]
+async fn a_billing_country_that_is_no_country_is_refused() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let id = env
+        .created_id(
+            &key,
+            &json!({"amount": "10.00", "collect": {"billingAddress": "required"}}),
+        )
+        .await;
+    let path = format!("/pay/{id}");
+    let page = env.page(&path, None).await;
+    let (token, version) = (page.token(), page.version());
+    let before = env.data_items().await;
+    for country in ["ZZ", "XX", "UK", "EU", "D", "DEU"] {
+        let form = [
+            ("method", "card"),
+            ("token", token.as_str()),
+            ("version", version.as_str()),
+            ("cardNumber", "4242424242424242"),
+            ("cardExpiry", "12/34"),
+            ("cardCvc", "123"),
+            ("billingAddress.line1", "1 Main St"),
+            ("billingAddress.city", "Berlin"),
+            ("billingAddress.postalCode", "10115"),
+            ("billingAddress.country", country),
+        ];
+        let refused = env.page(&path, Some(&form)).await;
+        assert_eq!(refused.status, 422, "{country}");
+        assert!(
+            refused.body.contains("card-billingAddress-country-error"),
+            "{country}"
+        );
+        assert_eq!(env.data_items().await, before, "{country}");
+    }
+}

@@ -784,3 +784,65 @@ async fn a_url_carrying_credentials_is_refused_wherever_a_url_is_kept() {
     assert_eq!(account.error_fields(), ["termsUrl"]);
     assert_eq!(env.data_items().await, before, "nothing written");
 }
+
+#[tokio::test]
+async fn a_required_field_sent_as_null_is_one_error() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let created = env
+        .call(
+            "create-webhook-endpoint",
+            &key,
+            None,
+            Some(&json!({"url": "https://hooks.example/in", "enabledEvents": null})),
+        )
+        .await;
+    assert_eq!(created.status, 400);
+    let errors = created.body["errors"].as_array().expect("errors").clone();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["field"], "enabledEvents");
+    assert_eq!(errors[0]["code"], "required");
+}
+
+#[tokio::test]
+async fn a_double_rotation_keeps_every_secret_signing_until_its_own_overlap_ends() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let receiver = Receiver::start(0).await;
+    let created = create_endpoint(&env, &key, &receiver.url, &["*"]).await;
+    let id = id_of(&created);
+    let first = created["secret"].as_str().expect("a secret").to_owned();
+    let rotate = || env.call("rotate-webhook-secret", &key, Some(&id), None);
+    let second = rotate().await.body["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+    let third = rotate().await.body["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+
+    cancelled_session(&env, &key).await;
+    env.dispatch_scheduled().await;
+    let during = receiver.received();
+    assert_eq!(during.len(), 1);
+    for secret in [&first, &second, &third] {
+        verify_independently(secret, &during[0]);
+    }
+
+    // Two more fit; a sixth secret signing at once is refused and changes nothing.
+    for _ in 0..2 {
+        assert_eq!(rotate().await.status, 200);
+    }
+    let before = env.data_items().await;
+    let refused = rotate().await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(env.data_items().await, before);
+
+    env.clock.advance(time::Duration::hours(24));
+    assert_eq!(
+        rotate().await.status,
+        200,
+        "once the overlaps end, rotating works again"
+    );
+}

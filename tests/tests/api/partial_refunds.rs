@@ -249,3 +249,22 @@ async fn thirty_racing_partial_refunds_never_refund_more_than_was_paid() {
         .count();
     assert_eq!(refunded, 1, "one event for the session becoming refunded");
 }
+
+#[tokio::test]
+async fn minus_zero_is_refused_as_zero_is_not_as_a_negative_amount() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let id = paid(&env, &key, "10.00").await;
+    let before = env.data_items().await;
+    for amount in ["-0", "-0.00", "0"] {
+        let refused = env
+            .create_refund(&key, &id, &json!({ "amount": amount }), None)
+            .await;
+        assert_eq!(refused.status, 400, "{amount}");
+        assert_eq!(
+            refused.body["errors"][0]["message"], "a refund must be more than zero",
+            "{amount}"
+        );
+    }
+    assert_eq!(env.data_items().await, before, "nothing written");
+}

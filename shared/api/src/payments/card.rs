@@ -49,22 +49,55 @@ impl CardProblem {
     }
 }
 
-/// The card number's digits, if 12 to 19 of them pass the Luhn check.
+/// The card number's digits, if 12 to 19 of them pass the Luhn check and start as a card
+/// network's numbers do (`0000 0000 0000 0000` passes Luhn and is no card).
 fn valid_number(number: &str) -> Option<String> {
     let number: String = number
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .collect();
     let digits: Vec<u8> = number.bytes().map(|b| b.wrapping_sub(b'0')).collect();
-    ((12..=19).contains(&digits.len()) && digits.iter().all(|d| *d <= 9) && luhn_valid(&digits))
-        .then_some(number)
+    ((12..=19).contains(&digits.len())
+        && digits.iter().all(|d| *d <= 9)
+        && luhn_valid(&digits)
+        && brand_of(&number).is_some())
+    .then_some(number)
 }
 
-/// Month and four-digit year of an `MM/YY` (or `MM/YYYY`) expiry not before `today`'s month.
+/// The card network a number belongs to, from its prefix.
+fn brand_of(number: &str) -> Option<&'static str> {
+    let prefix = |n: usize| {
+        number
+            .get(..n)
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    match (prefix(1), prefix(2), prefix(3), prefix(4)) {
+        (4, ..) => Some("visa"),
+        (_, 51..=55, ..) | (.., 2221..=2720) => Some("mastercard"),
+        (_, 34 | 37, ..) => Some("amex"),
+        (_, 65, ..) | (.., 6011) | (_, _, 644..=649, _) => Some("discover"),
+        (.., 3528..=3589) => Some("jcb"),
+        (_, 36 | 38 | 39, ..) | (_, _, 300..=305, _) => Some("diners"),
+        (_, 62, ..) => Some("unionpay"),
+        _ => None,
+    }
+}
+
+/// Month and four-digit year of an expiry not before `today`'s month, typed as people type it:
+/// `MM/YY`, `MM / YY`, `MM-YY`, `MM.YY`, `MMYY`, `M/YY`, or with a four-digit year.
 fn valid_expiry(expiry: &str, today: Date) -> Option<(u8, u16)> {
-    let (month, year) = expiry.trim().split_once('/')?;
-    let exp_month: u8 = month.trim().parse().ok()?;
-    let year: u16 = year.trim().parse().ok()?;
+    let compact: String = expiry.chars().filter(|c| !c.is_whitespace()).collect();
+    let (month, year) = match compact.split_once(['/', '-', '.']) {
+        Some(parts) => parts,
+        None if compact.len() == 4 || compact.len() == 6 => compact.split_at(2),
+        None => return None,
+    };
+    if !(month.len() <= 2 && matches!(year.len(), 2 | 4)) {
+        return None;
+    }
+    let exp_month: u8 = month.parse().ok()?;
+    let year: u16 = year.parse().ok()?;
     let exp_year = if year < 100 { 2000 + year } else { year };
     let month = Month::try_from(exp_month).ok()?;
     let current = (today.year(), u8::from(today.month()));
@@ -149,19 +182,7 @@ impl CardDetails {
 
     /// The card network, from the number's prefix.
     pub fn brand(&self) -> &'static str {
-        let prefix = |n: usize| {
-            self.number
-                .get(..n)
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(0)
-        };
-        match (prefix(1), prefix(2), prefix(4)) {
-            (4, _, _) => "visa",
-            (_, 51..=55, _) | (_, _, 2221..=2720) => "mastercard",
-            (_, 34 | 37, _) => "amex",
-            (_, 65, _) | (_, _, 6011) => "discover",
-            _ => "unknown",
-        }
+        brand_of(&self.number).unwrap_or("unknown")
     }
 
     /// What the session records about this card.
@@ -190,6 +211,37 @@ mod tests {
     }
 
     #[test]
+    fn expiries_are_read_as_people_type_them() {
+        for typed in [
+            "12/30", "1230", "12-30", "12.30", "12 / 30", " 12/30 ", "12/2030", "122030",
+        ] {
+            assert_eq!(valid_expiry(typed, TODAY), Some((12, 2030)), "{typed}");
+        }
+        assert_eq!(valid_expiry("1/30", TODAY), Some((1, 2030)));
+        for refused in [
+            "", "12", "123", "12/3", "12/303", "1/2/30", "13/30", "00/30", "ab/cd", "12/25",
+        ] {
+            assert_eq!(valid_expiry(refused, TODAY), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn networks_are_told_by_their_prefixes() {
+        for (number, brand) in [
+            ("4242424242424242", "visa"),
+            ("2223003122003222", "mastercard"),
+            ("378282246310005", "amex"),
+            ("6011111111111117", "discover"),
+            ("3566002020360505", "jcb"),
+            ("3056930009020004", "diners"),
+            ("6200000000000005", "unionpay"),
+        ] {
+            let card = CardDetails::parse(number, "12/34", "1234", TODAY).expect(number);
+            assert_eq!(card.brand(), brand, "{number}");
+        }
+    }
+
+    #[test]
     fn luhn_failures_past_expiry_and_bad_cvc_are_refused_before_any_charge() {
         let problems = |number, expiry, cvc| CardDetails::parse(number, expiry, cvc, TODAY).err();
         use CardProblem::{InvalidCvc, InvalidExpiry, InvalidNumber};
@@ -210,6 +262,13 @@ mod tests {
             problems("4242424242424242", "12/34", "12"),
             Some(vec![InvalidCvc])
         );
+        for no_card in ["0000 0000 0000 0000", "0000000000000", "9999999999999995"] {
+            assert_eq!(
+                problems(no_card, "12/34", "123"),
+                Some(vec![InvalidNumber]),
+                "{no_card}"
+            );
+        }
         assert_eq!(
             problems("4242424242424241", "01/20", "x"),
             Some(vec![InvalidNumber, InvalidExpiry, InvalidCvc]),

@@ -17,7 +17,7 @@ use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{HttpUrl, is_single_line};
 use checkout_domain::webhook_endpoint::{
     DEFAULT_SECRET_OVERLAP, DESCRIPTION_MAX, EndpointStatus, EventFilter, MAX_ENDPOINTS,
-    WebhookEndpoint,
+    MAX_RETIRING_SECRETS, TooManySecrets, WebhookEndpoint,
 };
 use checkout_store::EndpointWrite;
 
@@ -52,9 +52,7 @@ impl<'a> EndpointResource<'a> {
             description: endpoint.description.as_deref(),
             status: endpoint.status,
             disabled_reason: endpoint.disabled_reason.as_deref(),
-            previous_secret_expires_at: endpoint
-                .previous_secret_expires_at
-                .filter(|until| *until > now),
+            previous_secret_expires_at: endpoint.rotation_ends_at(now),
             created_at: endpoint.created_at,
             secret: None,
         }
@@ -120,7 +118,7 @@ pub async fn create_endpoint(
 ) -> Result<WebhookEndpoint, ApiError> {
     let mut object = JsonObject::parse_body(body)?;
     let mut v = Violations::default();
-    required(&object, &["url", "enabledEvents"], &mut v);
+    required(&mut object, &["url", "enabledEvents"], &mut v);
     let url = match object.string("url", &mut v) {
         Some(text) => checked_url(app, &text, &mut v).await,
         None => None,
@@ -191,6 +189,7 @@ pub async fn update_endpoint(
         if let Some(status) = status {
             endpoint.set_status(status);
         }
+        Ok(())
     })
     .await
 }
@@ -206,7 +205,12 @@ pub async fn rotate_secret(
     let overlap = parse_overlap(body, DEFAULT_SECRET_OVERLAP)?;
     let now = app.now();
     change(app, merchant, id, |endpoint| {
-        endpoint.rotate_secret(overlap, now)
+        endpoint
+            .rotate_secret(overlap, now)
+            .map_err(|TooManySecrets| ApiError::LimitReached {
+                what: "secrets signing beside the current one",
+                limit: MAX_RETIRING_SECRETS,
+            })
     })
     .await
 }
@@ -255,12 +259,12 @@ async fn change(
     app: &App,
     merchant: &Merchant,
     id: &str,
-    edit: impl Fn(&mut WebhookEndpoint),
+    edit: impl Fn(&mut WebhookEndpoint) -> Result<(), ApiError>,
 ) -> Result<WebhookEndpoint, ApiError> {
     for _ in 0..ATTEMPTS {
         let mut endpoint = get_endpoint(app, merchant, id).await?;
         let before = endpoint.clone();
-        edit(&mut endpoint);
+        edit(&mut endpoint)?;
         if endpoint == before {
             return Ok(endpoint);
         }
@@ -300,12 +304,17 @@ pub async fn observe_attempt(
     Err(ApiError::Contention)
 }
 
-fn required(object: &JsonObject, names: &[&str], v: &mut Violations) {
-    for name in names.iter().filter(|name| !object.has(name)) {
-        v.push(
-            *name,
-            Invalid::new("required", format!("{name} is required")),
-        );
+/// Reports each of `names` that is absent or `null` as required, once: a `null` one is taken
+/// off the object, so that it is not reported again as unknown or of the wrong type.
+fn required(object: &mut JsonObject, names: &[&str], v: &mut Violations) {
+    for name in names {
+        if !object.has(name) {
+            object.take(name);
+            v.push(
+                *name,
+                Invalid::new("required", format!("{name} is required")),
+            );
+        }
     }
 }
 

@@ -36,6 +36,8 @@ impl Amount {
         let mut value = Decimal::from_str(text)
             .map_err(|e| Invalid::new("invalid_amount", format!("not a decimal: {e}")))?;
         value.rescale(digits as u32);
+        // `-0` reads as plain zero, never as a negative zero shown back with its sign.
+        value.set_sign_positive(true);
         Ok(Self(value))
     }
 
@@ -48,7 +50,11 @@ impl Amount {
             None => (text, None),
         };
         let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if text.starts_with('-') {
+        if let Some(unsigned) = text.strip_prefix('-') {
+            // `-0` (or `-0.00`) is zero, not negative: it gets zero's answer wherever it is used.
+            if unsigned.contains('0') && unsigned.bytes().all(|b| matches!(b, b'0' | b'.')) {
+                return Self::check_syntax(unsigned);
+            }
             return Err(Invalid::new(
                 "amount_too_small",
                 "amounts must not be negative",
@@ -227,6 +233,12 @@ mod tests {
     #[test]
     fn signs_dots_and_words_are_rejected() {
         assert_eq!(usd("-1.00"), Err("amount_too_small"));
+        for zero in ["-0", "-0.00", "-0.0"] {
+            let parsed = Amount::parse(zero, Currency::Usd).expect("zero");
+            assert_eq!(parsed, Amount::parse("0.00", Currency::Usd).expect("zero"));
+            assert_eq!(parsed.to_string(), "0.00", "{zero}");
+        }
+        assert!(usd("-.0").is_err() && usd("-0.001").is_err());
         for bad in ["+1", ".5", "5.", "1,00", " 1", "ten", "", "1.2.3", "0x10"] {
             assert!(usd(bad).is_err(), "{bad:?} should be rejected");
         }

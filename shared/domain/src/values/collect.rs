@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::country::is_country_code;
 use super::text::is_single_line;
 use crate::money::Invalid;
 
@@ -297,7 +298,7 @@ impl Collect {
                 let city = check("city", CITY_MAX, "collect-city");
                 let postal_code = check("postalCode", POSTAL_CODE_MAX, "collect-postal-code");
                 let country = part("country").to_ascii_uppercase();
-                if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+                if !is_country_code(&country) {
                     errors.insert("billingAddress.country".to_owned(), "collect-country");
                 }
                 let line2 = part("line2");

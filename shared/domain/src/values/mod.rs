@@ -2,6 +2,7 @@
 //! the caller attaches the field path to any [`Invalid`] it returns.
 
 mod collect;
+mod country;
 mod customer;
 mod expiry;
 mod idempotency_key;
