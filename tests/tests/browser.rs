@@ -375,8 +375,17 @@ async fn accessibility_violations(client: &Client) -> Vec<String> {
     serde_json::from_value(found).expect("a list of violations")
 }
 
+/// Where screenshots go: the build's target folder (`CARGO_TARGET_DIR` when it is set
+/// elsewhere), made if it is not there yet.
+fn screenshot_dir() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from);
+    std::fs::create_dir_all(&dir).expect("the screenshot folder");
+    dir
+}
+
 /// Saves what the browser shows at a desktop and a phone width, scrolled to the element `focus`
-/// (a CSS selector), as `target/<name>-desktop.png` and `target/<name>-phone.png`, and goes back
+/// (a CSS selector), as `<name>-desktop.png` and `<name>-phone.png` in [`screenshot_dir`], and goes back
 /// to the phone width; every state saved is also audited with axe-core and must show no
 /// violation.
 async fn screenshots(client: &Client, name: &str, focus: &str) {
@@ -398,9 +407,7 @@ async fn screenshots(client: &Client, name: &str, focus: &str) {
             .await
             .expect("scrolled");
         let screenshot = client.screenshot().await.expect("a screenshot");
-        let path = workspace_root()
-            .join("target")
-            .join(format!("{name}-{suffix}.png"));
+        let path = screenshot_dir().join(format!("{name}-{suffix}.png"));
         std::fs::write(&path, screenshot).expect("the screenshot is saved");
     }
 }
@@ -1024,6 +1031,106 @@ async fn a_merchant_signs_in_finds_an_order_refunds_part_rotates_a_secret_and_si
             .expect("source")
             .contains("order-1042"),
         "signed out shows no data"
+    );
+    client.close().await.expect("the browser closes");
+}
+
+/// Where the page's parts sit: the page's width beside the window's, the right edge of the
+/// summary's table beside its card's, and the card form's left edge.
+async fn layout(client: &Client) -> serde_json::Value {
+    client
+        .execute(
+            "const right = s => { const e = document.querySelector(s); return e ? e.getBoundingClientRect().right : null; };
+             const form = document.querySelector('section.card:not(.summary)');
+             return {
+               pageWidth: document.documentElement.scrollWidth,
+               windowWidth: window.innerWidth,
+               tableRight: right('.summary table'),
+               summaryRight: right('.summary'),
+               totalRight: right('[data-testid=total]'),
+               formLeft: form ? form.getBoundingClientRect().left : null,
+             };",
+            vec![],
+        )
+        .await
+        .expect("measured")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_merchant_text_stays_in_its_column_and_back_after_paying_shows_no_card() {
+    let env = TestEnv::new().await;
+    let (app, base, key) = shop(&env).await;
+    let (_driver, webdriver) = start_chromedriver();
+    let client = browser(&webdriver, true).await;
+    let id = created_id(
+        &app,
+        &key,
+        &json!({
+            "orderId": "NORTHWIND-WHOLESALE-2026-12-07-000000000000000000000000000000000000000001",
+            "lineItems": [
+                {
+                    "name": "https://northwind.example/products/ethiopia-yirgacheffe-250g-whole-bean",
+                    "unitAmount": "14.50",
+                    "quantity": 2
+                },
+                {"name": "Filter papers", "unitAmount": "3.00", "quantity": 1}
+            ]
+        }),
+    )
+    .await;
+    open_page(&client, &base, &id).await;
+    appearing(&client, "#cardNumber").await;
+    for (width, suffix) in [(1280, "desktop"), (1024, "laptop"), (390, "phone")] {
+        client
+            .set_window_size(width, 900)
+            .await
+            .expect("the window resizes");
+        let at = layout(&client).await;
+        let number = |name: &str| at[name].as_f64().unwrap_or(f64::NAN);
+        assert!(
+            number("pageWidth") <= number("windowWidth"),
+            "{width} px: the page is wider than the window: {at}"
+        );
+        assert!(
+            number("tableRight") <= number("summaryRight") + 0.5
+                && number("totalRight") <= number("summaryRight") + 0.5,
+            "{width} px: the summary overflows its card: {at}"
+        );
+        if width >= 1024 {
+            assert!(
+                number("summaryRight") <= number("formLeft"),
+                "{width} px: the summary runs over the card form: {at}"
+            );
+        }
+        let screenshot = client.screenshot().await.expect("a screenshot");
+        let path = screenshot_dir().join(format!("long-text-{suffix}.png"));
+        std::fs::write(&path, screenshot).expect("the screenshot is saved");
+    }
+    assert_eq!(
+        accessibility_violations(&client).await,
+        Vec::<String>::new(),
+        "axe-core on the long-text page"
+    );
+
+    submit_card(&client, "4242424242424242").await;
+    landed(&client).await;
+    client.back().await.expect("back");
+    let state = appearing(&client, "[data-testid=state], #cardNumber").await;
+    let shown = client
+        .execute(
+            "const f = document.getElementById('cardNumber');
+             const c = document.getElementById('cardCvc');
+             return {number: f ? f.value : null, cvc: c ? c.value : null,
+                     state: (document.querySelector('[data-testid=state]') || {}).dataset};",
+            vec![],
+        )
+        .await
+        .expect("read");
+    drop(state);
+    assert!(
+        shown["number"].as_str().is_none_or(str::is_empty)
+            && shown["cvc"].as_str().is_none_or(str::is_empty),
+        "no card data after Back: {shown}"
     );
     client.close().await.expect("the browser closes");
 }

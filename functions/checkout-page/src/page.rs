@@ -23,10 +23,19 @@ struct Style<'a> {
     on_brand: &'a str,
 }
 
-/// Counts the last hour down every second from the time left the server said (so that neither
-/// clock's skew matters) and loads the page again when it runs out; without JavaScript the page
-/// shows the time left when it was served. Allowed by its hash in the CSP.
-const COUNTDOWN: &str = "(function () {\
+/// The pay page's one script, allowed by its hash in the CSP. It counts the last hour down every
+/// second from the time left the server said (so that neither clock's skew matters) and loads
+/// the page again when it runs out; without JavaScript the page shows the time left when it was
+/// served. And when the payer comes Back to the page (from the back/forward cache, or with the
+/// browser refilling its form), it empties the card fields and, from the cache, loads the page
+/// as it is now: a paid session shows it is paid, and no card number waits behind a Pay button.
+const PAGE_SCRIPT: &str = "(function () {\
+window.addEventListener('pageshow', function (e) {\
+var nav = window.performance && performance.getEntriesByType ? performance.getEntriesByType('navigation')[0] : null;\
+if (!e.persisted && !(nav && nav.type === 'back_forward')) { return; }\
+['cardNumber', 'cardExpiry', 'cardCvc'].forEach(function (id) { var f = document.getElementById(id); if (f) { f.value = ''; } });\
+if (e.persisted) { window.location.replace(window.location.pathname); }\
+});\
 var el = document.getElementById('countdown');\
 if (!el) { return; }\
 var left = Number(el.getAttribute('data-left'));\
@@ -208,7 +217,7 @@ struct CheckoutPage<'a> {
     time_left: String,
     seconds_left: i64,
     countdown_format: String,
-    countdown: &'static str,
+    script: &'static str,
     error: Option<String>,
     number_error: Option<String>,
     expiry_error: Option<String>,
@@ -491,7 +500,7 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Re
         time_left: time_left(tr, seconds_left),
         seconds_left,
         countdown_format: tr.t1("expires-in", "time", "{}"),
-        countdown: COUNTDOWN,
+        script: PAGE_SCRIPT,
         number_error: model.field_errors.get("cardNumber").map(|id| tr.t(id)),
         expiry_error: model.field_errors.get("cardExpiry").map(|id| tr.t(id)),
         cvc_error: model.field_errors.get("cardCvc").map(|id| tr.t(id)),
@@ -540,7 +549,7 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Re
         .into_iter()
         .flatten()
         .collect();
-    let script = (state == "pay").then_some(COUNTDOWN);
+    let script = (state == "pay").then_some(PAGE_SCRIPT);
     html(status, render(&page), &style, script, &targets)
 }
 

@@ -131,6 +131,11 @@ pub struct Delivery {
     /// Asked for by the merchant: sent even to an endpoint it has disabled.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub requested: bool,
+    /// A dispatcher is making an attempt and holds this delivery until then (or until its
+    /// finding is written): no other dispatcher sends it meanwhile, while the event's other
+    /// deliveries stay free to go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leased_until: Option<Timestamp>,
 }
 
 impl Delivery {
@@ -149,6 +154,7 @@ impl Delivery {
             next_attempt_at: Some(now),
             delivered_at: None,
             requested: false,
+            leased_until: None,
         }
     }
 
@@ -164,7 +170,14 @@ impl Delivery {
 
     /// Whether an attempt is due at `now`.
     pub fn is_due(&self, now: Timestamp) -> bool {
-        self.status == DeliveryStatus::Pending && self.next_attempt_at.is_some_and(|at| at <= now)
+        self.status == DeliveryStatus::Pending
+            && self.next_attempt_at.is_some_and(|at| at <= now)
+            && self.leased_until.is_none_or(|until| until <= now)
+    }
+
+    /// Holds it for an attempt until `until`.
+    pub fn lease(&mut self, until: Timestamp) {
+        self.leased_until = Some(until);
     }
 
     /// Takes in the attempt made at `at`: delivered, retried after the next delay of the schedule
@@ -216,6 +229,7 @@ impl Delivery {
     }
 
     fn note(&mut self, at: Timestamp, outcome: &AttemptOutcome) {
+        self.leased_until = None;
         self.attempt_count += 1;
         self.requested = false;
         self.attempts.push(Attempt {
@@ -242,6 +256,19 @@ mod tests {
 
     fn unavailable() -> AttemptOutcome {
         AttemptOutcome::failed(Some(503), 12, "the endpoint answered 503")
+    }
+
+    #[test]
+    fn a_leased_delivery_waits_for_its_lease_or_its_finding() {
+        let mut delivery = Delivery::to_url("https://hooks.example/in".into(), start());
+        delivery.lease(start().plus(time::Duration::seconds(30)));
+        assert!(!delivery.is_due(start().plus(time::Duration::seconds(29))));
+        assert!(
+            delivery.is_due(start().plus(time::Duration::seconds(30))),
+            "a crashed holder"
+        );
+        delivery.record(start(), &AttemptOutcome::failed(Some(500), 5, "500"), 0.0);
+        assert_eq!(delivery.leased_until, None, "the finding lets it go");
     }
 
     #[test]

@@ -149,7 +149,9 @@ pub struct WebhookEvent {
     /// was made from.
     #[serde(default)]
     pub revision: u32,
-    /// A dispatcher making attempts holds the event until then.
+    /// Dispatchers before per-delivery leases (`Delivery::leased_until`) held the whole event
+    /// until then; still honoured, so that a deployment never sends what an older dispatcher
+    /// is sending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_until: Option<Timestamp>,
     /// The deliveries summed up: pending while any is, failed if any failed, delivered when all

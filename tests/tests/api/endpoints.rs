@@ -9,8 +9,8 @@ use integration_tests::{ApiResponse, Call, TestEnv};
 use serde_json::{Value, json};
 
 use crate::webhooks::{
-    Receiver, advance_to_next_attempt, cancelled_session, event_of, merchant_with_hook,
-    verify_independently,
+    Receiver, advance_to_next_attempt, cancelled_session, event_of, held_receiver,
+    merchant_with_hook, verify_independently,
 };
 
 async fn create_endpoint(env: &TestEnv, key: &str, url: &str, events: &[&str]) -> Value {
@@ -845,4 +845,62 @@ async fn a_double_rotation_keeps_every_secret_signing_until_its_own_overlap_ends
         200,
         "once the overlaps end, rotating works again"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_slow_target_holds_back_neither_the_record_nor_the_retry_of_the_events_others() {
+    let env = Arc::new(TestEnv::new().await);
+    let key = env.merchant().await.api_key;
+    let (slow_url, mut slow_arrivals, release) = held_receiver().await;
+    let (failing_tx, mut failing_arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let failing = Receiver::answering(move |_| {
+        let _ = failing_tx.send(());
+        500
+    })
+    .await;
+    create_endpoint(&env, &key, &slow_url, &["*"]).await;
+    let failing_id = id_of(&create_endpoint(&env, &key, &failing.url, &["*"]).await);
+    let (_, listed) = cancelled_session(&env, &key).await;
+    let event_id = id_of(&listed);
+
+    let first_run = tokio::spawn({
+        let env = Arc::clone(&env);
+        async move { env.dispatch_scheduled().await }
+    });
+    let patience = std::time::Duration::from_secs(8);
+    for arrivals in [&mut slow_arrivals, &mut failing_arrivals] {
+        tokio::time::timeout(patience, arrivals.recv())
+            .await
+            .expect("both targets are reached");
+    }
+    // The failure is written while the slow target still answers.
+    let recorded = async {
+        loop {
+            let shown = event(&env, &key, &event_id).await.body;
+            let attempts = shown["deliveries"]
+                .as_array()
+                .and_then(|all| all.iter().find(|d| d["endpointId"] == failing_id.as_str()))
+                .and_then(|d| d["attemptCount"].as_u64());
+            if attempts == Some(1) {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(patience, recorded)
+        .await
+        .expect("the failed attempt is recorded before the slow one ends");
+    // Its retry is due after the first delay of the schedule; another dispatcher sends it.
+    env.clock.advance(time::Duration::seconds(6));
+    let second = env.dispatch_scheduled().await;
+    assert_eq!(second["attempted"], 1, "{second}");
+    assert_eq!(
+        failing.received().len(),
+        2,
+        "retried while the slow one still runs"
+    );
+
+    release.notify_one();
+    let first = first_run.await.expect("the first run ended");
+    assert_eq!(first["attempted"], 2, "{first}");
 }

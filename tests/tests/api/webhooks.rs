@@ -340,7 +340,7 @@ async fn a_redirect_is_a_failed_attempt_and_is_not_followed() {
 }
 
 /// A receiver that tells the test when a request arrived, then holds its answer until released.
-async fn held_receiver() -> (
+pub(crate) async fn held_receiver() -> (
     String,
     tokio::sync::mpsc::UnboundedReceiver<()>,
     Arc<tokio::sync::Notify>,

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use futures::FutureExt;
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -332,7 +333,13 @@ pub async fn deliver_event(
         return Ok(Turn::default());
     }
     let lease = now.plus(LEASE);
-    event.lease_until = Some(lease);
+    if let Some(deliveries) = event.deliveries.as_mut() {
+        for &index in &due {
+            if let Some(delivery) = deliveries.get_mut(index) {
+                delivery.lease(lease);
+            }
+        }
+    }
     event.revision += 1;
     if !app.store.save_deliveries(&event).await? {
         return Ok(Turn::default());
@@ -349,27 +356,40 @@ pub async fn deliver_event(
     } else {
         None
     };
-    let plans = due
+    let payload = event.payload.clone();
+    let mut attempts: FuturesUnordered<_> = due
         .iter()
-        .map(|delivery| plan(delivery, &endpoints, merchant.as_ref(), now));
-    let outcomes: Vec<Result<AttemptOutcome, &'static str>> =
-        futures::future::join_all(plans.map(|plan| async {
-            match plan {
-                Plan::Send { url, secrets } => {
-                    Ok(sender.send(url, &secrets, id, &event.payload).await)
-                }
-                Plan::GiveUp(why) => Err(why),
+        .map(|&delivery| {
+            let plan = plan(delivery, &endpoints, merchant.as_ref(), now);
+            let payload = payload.as_str();
+            async move {
+                let outcome = match plan {
+                    Plan::Send { url, secrets } => {
+                        Ok(sender.send(url, &secrets, id, payload).await)
+                    }
+                    Plan::GiveUp(why) => Err(why),
+                };
+                (delivery.clone(), outcome, jitter())
             }
-        }))
-        .await;
-    let results: Vec<(Delivery, Result<AttemptOutcome, &'static str>, f64)> = due
-        .into_iter()
-        .cloned()
-        .zip(outcomes)
-        .map(|(delivery, outcome)| (delivery, outcome, jitter()))
+        })
         .collect();
+    // Each wave of attempts that have ended is written as soon as it ends, which frees those
+    // deliveries while the others still run: a slow target holds back neither the record nor
+    // the retry of a fast one. Targets that end together make one write.
     let merchant_id = event.merchant_id.clone();
-    let turn = record(app, event, lease, &results, now).await?;
+    let (mut turn, mut results) = (Turn::default(), Vec::new());
+    while let Some(first) = attempts.next().await {
+        let mut wave = vec![first];
+        while let Some(Some(ended)) = attempts.next().now_or_never() {
+            wave.push(ended);
+        }
+        let (saved, wave_turn) = record(app, event, &wave, now).await?;
+        event = saved;
+        turn.attempted += wave_turn.attempted;
+        turn.delivered += wave_turn.delivered;
+        turn.failed += wave_turn.failed;
+        results.extend(wave);
+    }
     for (delivery, outcome, _) in &results {
         let (Some(endpoint_id), Ok(outcome)) = (&delivery.endpoint_id, outcome) else {
             continue;
@@ -450,15 +470,16 @@ async fn fan_out(app: &App, event: &mut WebhookEvent, now: Timestamp) -> Result<
     Ok(app.store.save_deliveries(event).await?)
 }
 
-/// Writes what the attempts found and lets the event go; when a redelivery request came in
-/// meanwhile, reads it again and writes the findings over it.
+/// Writes what the attempts found, which lets their deliveries go (the event's others stay
+/// held while their attempts run); when a redelivery request or another dispatcher's finding
+/// came in meanwhile, reads the event again and writes the findings over it. The event as
+/// written, and what these attempts did.
 async fn record(
     app: &App,
     mut event: WebhookEvent,
-    lease: Timestamp,
     results: &[(Delivery, Result<AttemptOutcome, &'static str>, f64)],
     now: Timestamp,
-) -> Result<Turn, ApiError> {
+) -> Result<(WebhookEvent, Turn), ApiError> {
     for _ in 0..RECORD_ATTEMPTS {
         let mut turn = Turn::default();
         if let Some(deliveries) = event.deliveries.as_mut() {
@@ -488,13 +509,10 @@ async fn record(
                 );
             }
         }
-        if event.lease_until == Some(lease) {
-            event.lease_until = None;
-        }
         event.summarize();
         event.revision += 1;
         if app.store.save_deliveries(&event).await? {
-            return Ok(turn);
+            return Ok((event, turn));
         }
         event = app
             .store
