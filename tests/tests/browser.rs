@@ -986,6 +986,21 @@ async fn a_merchant_signs_in_finds_an_order_refunds_part_rotates_a_secret_and_si
     let rotated = shown_secret(&client).await;
     assert!(rotated.starts_with("whsec_") && rotated != first);
     screenshots(&client, "dashboard-webhooks", ".secret").await;
+    // Two events with attempts to the same endpoint: each attempts table a region of its own name.
+    for _ in 0..2 {
+        click_button(&client, "Send a test event").await;
+    }
+    env.dispatch_scheduled().await;
+    client
+        .goto(&format!("{base}/dashboard/webhooks"))
+        .await
+        .expect("webhooks");
+    let regions = client
+        .find_all(Locator::Css("#recent-heading ~ article .table-scroll"))
+        .await
+        .expect("attempt tables");
+    assert!(regions.len() >= 2, "{} attempt tables", regions.len());
+    screenshots(&client, "dashboard-webhooks-attempts", "#recent-heading").await;
 
     for (path, name, focus) in [
         ("keys", "dashboard-keys", "table"),
