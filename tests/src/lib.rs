@@ -513,7 +513,9 @@ impl TestEnv {
     pub async fn call_with(&self, event: &str, call: Call) -> ApiResponse {
         let request = call.into_request();
         let response = match event {
-            "get-account" | "update-account" => account::handle(&self.app, request).await,
+            "get-account" | "update-account" | "rotate-account-webhook-secret" => {
+                account::handle(&self.app, request).await
+            }
             "list-api-keys" | "create-api-key" | "roll-api-key" | "revoke-api-key" => {
                 api_keys::handle(&self.app, request).await
             }

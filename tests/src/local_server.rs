@@ -72,7 +72,8 @@ fn route(method: &Method, path: &str) -> Option<(Function, Option<String>)> {
         | (&Method::POST, ["v1", "webhook_endpoints", s, "rotate_secret" | "test"]) => {
             (Function::WebhookEndpoints, id(s))
         }
-        (&Method::GET | &Method::PATCH, ["v1", "account"]) => (Function::Account, None),
+        (&Method::GET | &Method::PATCH, ["v1", "account"])
+        | (&Method::POST, ["v1", "account", "rotate_webhook_secret"]) => (Function::Account, None),
         (&Method::GET | &Method::POST, ["v1", "api_keys"]) => (Function::ApiKeys, None),
         (&Method::DELETE, ["v1", "api_keys", s])
         | (&Method::POST, ["v1", "api_keys", s, "roll"]) => (Function::ApiKeys, id(s)),

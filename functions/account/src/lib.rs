@@ -1,4 +1,5 @@
-//! `GET /v1/account` and `PATCH /v1/account`: the merchant's own settings.
+//! `GET /v1/account` and `PATCH /v1/account`: the merchant's own settings; `POST
+//! /v1/account/rotate_webhook_secret`: a new secret for deliveries to sessions' own URLs.
 
 use checkout_api::service::account;
 use checkout_api::{App, auth, http};
@@ -25,7 +26,19 @@ async fn route(
         return http::json(StatusCode::OK, &account::account(&merchant));
     }
     let merchant = auth::authenticate(app, exchange, request).await?;
-    let body = http::json_body(request)?;
-    let updated = account::update_account(app, &merchant, body).await?;
-    http::json(StatusCode::OK, &account::account(&updated))
+    let path = request.uri().path().trim_end_matches('/');
+    match (request.method(), path) {
+        (&Method::PATCH, "/v1/account") => {
+            let body = http::json_body(request)?;
+            let updated = account::update_account(app, &merchant, body).await?;
+            http::json(StatusCode::OK, &account::account(&updated))
+        }
+        (&Method::POST, "/v1/account/rotate_webhook_secret") => {
+            let body = http::optional_json_body(request)?;
+            let rotated = account::rotate_webhook_secret(app, &merchant, body).await?;
+            let shown = account::WebhookSecretResource::of(&rotated, app.now());
+            http::json(StatusCode::OK, &shown)
+        }
+        _ => Err(checkout_api::ApiError::NotFound),
+    }
 }

@@ -233,6 +233,7 @@ mod tests {
             locale: None,
             terms_url: None,
             webhook_secret: String::new(),
+            retiring_webhook_secrets: Vec::new(),
             max_amount: None,
             fees: crate::money::FeeSchedule::default(),
             rate_limit: None,

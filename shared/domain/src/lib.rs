@@ -14,6 +14,7 @@ pub mod merchant;
 pub mod money;
 pub mod refund;
 pub mod session;
+pub mod signing_secret;
 pub mod timestamp;
 pub mod values;
 pub mod webhook_endpoint;

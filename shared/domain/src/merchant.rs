@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{MerchantId, PlatformId};
 use crate::money::{Amount, FeeSchedule};
+use crate::signing_secret::{RetiringSecret, TooManySecrets, retire, still_signing};
 use crate::timestamp::Timestamp;
 use crate::values::{HttpUrl, Locale};
 
@@ -33,8 +34,11 @@ pub struct Merchant {
     /// The merchant's terms of service, linked where the page asks for consent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terms_url: Option<HttpUrl>,
-    /// `whsec_…` secret webhooks are signed with.
+    /// `whsec_…` secret the session's own `webhookUrl` deliveries are signed with.
     pub webhook_secret: String,
+    /// Secrets the account's rotations replaced, each still signing until its overlap ends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retiring_webhook_secrets: Vec<RetiringSecret>,
     /// A limit below the currency maximum, in the session currency's major units.
     pub max_amount: Option<Amount>,
     /// What we charge.
@@ -63,6 +67,40 @@ pub struct Merchant {
 }
 
 impl Merchant {
+    /// The secrets a delivery to a session's own URL is signed with at `now`: the account's,
+    /// and every one a rotation replaced whose overlap lasts.
+    pub fn webhook_signing_secrets(&self, now: Timestamp) -> Vec<&str> {
+        let mut secrets = vec![self.webhook_secret.as_str()];
+        secrets.extend(
+            self.retiring_webhook_secrets
+                .iter()
+                .filter(|r| now < r.expires_at)
+                .map(|r| r.secret.as_str()),
+        );
+        secrets
+    }
+
+    /// When the last replaced account secret still signing at `now` stops, if one is.
+    pub fn webhook_rotation_ends_at(&self, now: Timestamp) -> Option<Timestamp> {
+        still_signing(&self.retiring_webhook_secrets, now)
+            .iter()
+            .map(|r| r.expires_at)
+            .max()
+    }
+
+    /// Replaces the account's webhook secret as an endpoint's is replaced
+    /// (`WebhookEndpoint::rotate_secret`): the old one signs for `overlap` beside it.
+    pub fn rotate_webhook_secret(
+        &mut self,
+        overlap: time::Duration,
+        now: Timestamp,
+    ) -> Result<(), TooManySecrets> {
+        let live = still_signing(&self.retiring_webhook_secrets, now);
+        self.retiring_webhook_secrets = retire(live, &self.webhook_secret, overlap, now)?;
+        self.webhook_secret = new_webhook_secret();
+        Ok(())
+    }
+
     /// Whether `session` still stands for this merchant as it is now: opened under the current
     /// dashboard epoch and, when a one-time link opened it, with no key revoked since.
     pub fn admits_dashboard(&self, session: &crate::dashboard::DashboardSession) -> bool {

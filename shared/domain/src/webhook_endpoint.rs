@@ -7,6 +7,7 @@ use crate::event::EventType;
 use crate::ids::{MerchantId, WebhookEndpointId};
 use crate::merchant::new_webhook_secret;
 use crate::money::Invalid;
+use crate::signing_secret::{RetiringSecret, TooManySecrets, retire, still_signing};
 use crate::timestamp::Timestamp;
 use crate::values::HttpUrl;
 
@@ -164,24 +165,6 @@ pub struct WebhookEndpoint {
     pub revision: u32,
 }
 
-/// A secret a rotation replaced, still signing deliveries until `expires_at`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RetiringSecret {
-    /// `whsec_…`.
-    pub secret: String,
-    /// When it stops signing.
-    pub expires_at: Timestamp,
-}
-
-/// Most replaced secrets signing beside the current one: each adds a signature to every
-/// delivery, and five rotations inside one overlap are no longer a double click.
-pub const MAX_RETIRING_SECRETS: usize = 4;
-
-/// A rotation refused because [`MAX_RETIRING_SECRETS`] would be signing beside the new secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooManySecrets;
-
 impl WebhookEndpoint {
     /// A new enabled endpoint with a fresh secret.
     pub fn new(
@@ -251,22 +234,13 @@ impl WebhookEndpoint {
     /// Replaces the secret; the old one keeps signing for `overlap` (none: it stops at once),
     /// and every secret replaced before keeps signing until its own overlap ends, however soon
     /// the rotations follow one another. Refused, changing nothing, when
-    /// [`MAX_RETIRING_SECRETS`] would then be signing beside the new one.
+    /// [`crate::signing_secret::MAX_RETIRING_SECRETS`] would then be signing beside the new one.
     pub fn rotate_secret(
         &mut self,
         overlap: time::Duration,
         now: Timestamp,
     ) -> Result<(), TooManySecrets> {
-        let mut retiring = self.retiring(now);
-        if overlap > time::Duration::ZERO {
-            retiring.push(RetiringSecret {
-                secret: self.secret.clone(),
-                expires_at: now.plus(overlap),
-            });
-        }
-        if retiring.len() > MAX_RETIRING_SECRETS {
-            return Err(TooManySecrets);
-        }
+        let mut retiring = retire(self.retiring(now), &self.secret, overlap, now)?;
         self.secret = new_webhook_secret();
         let newest = retiring.pop();
         (self.previous_secret, self.previous_secret_expires_at) = match newest {
@@ -279,12 +253,7 @@ impl WebhookEndpoint {
 
     /// Every replaced secret still signing at `now`, the most recently replaced last.
     fn retiring(&self, now: Timestamp) -> Vec<RetiringSecret> {
-        let mut retiring: Vec<RetiringSecret> = self
-            .older_secrets
-            .iter()
-            .filter(|older| now < older.expires_at)
-            .cloned()
-            .collect();
+        let mut retiring = still_signing(&self.older_secrets, now);
         if let (Some(secret), Some(expires_at)) =
             (&self.previous_secret, self.previous_secret_expires_at)
             && now < expires_at
@@ -339,6 +308,7 @@ impl WebhookEndpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signing_secret::MAX_RETIRING_SECRETS;
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()

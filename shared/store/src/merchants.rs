@@ -215,6 +215,34 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Writes the account webhook secrets of `rotated` (the new secret and those still signing
+    /// beside it) over the secret `seen` it was rotated from: `false`, writing nothing, when
+    /// another rotation came first or there is no such merchant.
+    pub async fn replace_webhook_secret(
+        &self,
+        rotated: &Merchant,
+        seen: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::merchant(&rotated.id))))
+            .update_expression("SET webhookSecret = :secret, retiringWebhookSecrets = :retiring")
+            .condition_expression("webhookSecret = :seen")
+            .expression_attribute_values(
+                ":secret",
+                AttributeValue::S(rotated.webhook_secret.clone()),
+            )
+            .expression_attribute_values(":retiring", attribute(&rotated.retiring_webhook_secrets)?)
+            .expression_attribute_values(":seen", AttributeValue::S(seen.to_owned()))
+            .send()
+            .await;
+        Ok(condition_held(result)?.is_some())
+    }
+}
+
 /// `value` as an attribute.
 fn attribute(value: &impl Serialize) -> Result<AttributeValue, StoreError> {
     serde_dynamo::to_attribute_value(value).map_err(item_error)

@@ -904,3 +904,59 @@ async fn a_slow_target_holds_back_neither_the_record_nor_the_retry_of_the_events
     let first = first_run.await.expect("the first run ended");
     assert_eq!(first["attempted"], 2, "{first}");
 }
+
+#[tokio::test]
+async fn the_account_secret_rotates_and_every_replaced_one_signs_until_its_overlap_ends() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let key = &merchant.api_key;
+    let receiver = Receiver::start(0).await;
+    let rotate = || env.call("rotate-account-webhook-secret", key, None, None);
+    let rotated = rotate().await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    assert_eq!(rotated.body["object"], "account_webhook_secret");
+    assert!(rotated.body["previousSecretExpiresAt"].is_string());
+    let second = rotated.body["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+    let third = rotate().await.body["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+    assert!(second != merchant.webhook_secret && third != second);
+
+    let deliver = async |env: &TestEnv| {
+        let id = env
+            .created_id(key, &json!({"amount": "5.00", "webhookUrl": receiver.url}))
+            .await;
+        assert_eq!(env.cancel(key, &id).await.status, 200);
+        env.dispatch_scheduled().await;
+    };
+    deliver(&env).await;
+    let during = receiver.received();
+    assert_eq!(during.len(), 1);
+    for secret in [&merchant.webhook_secret, &second, &third] {
+        verify_independently(secret, &during[0]);
+    }
+
+    env.clock.advance(time::Duration::hours(24));
+    deliver(&env).await;
+    let after = receiver.received();
+    verify_independently(&third, &after[1]);
+    let first = standardwebhooks::Webhook::new(&merchant.webhook_secret).expect("a secret");
+    assert!(
+        first.verify(&after[1].body, &after[1].headers).is_err(),
+        "the replaced secrets stopped with their overlap"
+    );
+
+    let bad = env
+        .call(
+            "rotate-account-webhook-secret",
+            key,
+            None,
+            Some(&json!({"expiresIn": "P8D"})),
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+}

@@ -27,7 +27,7 @@ fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
 fn every_route_of_the_template_is_documented_and_in_the_make_dev_router() {
     let spec = document("openapi.yaml");
     let (dashboard, routes) = api_and_dashboard_routes();
-    assert_eq!(routes.len(), 31, "{routes:?}");
+    assert_eq!(routes.len(), 32, "{routes:?}");
     for route in &routes {
         assert!(
             !spec["paths"][route.path.as_str()][route.method.to_lowercase().as_str()].is_null(),
@@ -260,7 +260,7 @@ async fn the_local_server_that_fuzzing_uses_routes_every_deployed_route_to_a_han
     let base = integration_tests::local_server::serve(env.app.clone()).await;
     let not_routed = r#"{"message":"Not Found"}"#;
     let routes = template_routes();
-    assert_eq!(routes.len(), 35, "{routes:?}");
+    assert_eq!(routes.len(), 36, "{routes:?}");
     for Route {
         method,
         path,

@@ -191,6 +191,7 @@ pub async fn create_merchant(
         locale: None,
         terms_url: None,
         webhook_secret: new_webhook_secret(),
+        retiring_webhook_secrets: Vec::new(),
         max_amount,
         fees,
         rate_limit: options.rate_limit,

@@ -7,10 +7,13 @@ use serde_json::Value;
 use crate::App;
 use crate::error::ApiError;
 use crate::json_fields::{JsonObject, Violations};
+use crate::service::api_keys::parse_overlap;
 use checkout_domain::merchant::{AccountPatch, Merchant, is_brand_color};
 use checkout_domain::money::Invalid;
+use checkout_domain::signing_secret::{MAX_RETIRING_SECRETS, TooManySecrets};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{HttpUrl, Locale, is_single_line};
+use checkout_domain::webhook_endpoint::DEFAULT_SECRET_OVERLAP;
 
 /// Longest display name.
 const DISPLAY_NAME_MAX: usize = 100;
@@ -187,4 +190,55 @@ pub(crate) fn nullable(
             None
         }
     }
+}
+
+/// The account's webhook secret as its rotation answers it, the one time it is shown.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookSecretResource<'a> {
+    object: &'static str,
+    secret: &'a str,
+    previous_secret_expires_at: Option<Timestamp>,
+}
+
+impl<'a> WebhookSecretResource<'a> {
+    /// The secret of `merchant` as rotated at `now`.
+    pub fn of(merchant: &'a Merchant, now: Timestamp) -> Self {
+        Self {
+            object: "account_webhook_secret",
+            secret: &merchant.webhook_secret,
+            previous_secret_expires_at: merchant.webhook_rotation_ends_at(now),
+        }
+    }
+}
+
+/// How many times a rotation is tried again over another that came first.
+const ROTATION_ATTEMPTS: usize = 5;
+
+/// `POST /v1/account/rotate_webhook_secret` `{ expiresIn? }`: a new secret for the deliveries to
+/// sessions' own `webhookUrl`s; every secret replaced keeps signing beside it for its overlap
+/// (`expiresIn`, a day by default, at most P7D), as an endpoint's rotation does.
+pub async fn rotate_webhook_secret(
+    app: &App,
+    merchant: &Merchant,
+    body: &[u8],
+) -> Result<Merchant, ApiError> {
+    let overlap = parse_overlap(body, DEFAULT_SECRET_OVERLAP)?;
+    for _ in 0..ROTATION_ATTEMPTS {
+        let mut current = current(app, merchant).await?;
+        let seen = current.webhook_secret.clone();
+        let now = app.now();
+        current
+            .rotate_webhook_secret(overlap, now)
+            .map_err(|TooManySecrets| ApiError::LimitReached {
+                what: "secrets signing beside the current one",
+                limit: MAX_RETIRING_SECRETS,
+            })?;
+        if app.store.replace_webhook_secret(&current, &seen).await? {
+            app.auth_cache.forget_merchant(&merchant.id);
+            tracing::info!(merchant_id = %merchant.id, "account webhook secret rotated");
+            return Ok(current);
+        }
+    }
+    Err(ApiError::Contention)
 }

@@ -418,7 +418,7 @@ pub async fn deliver_event(
 
 /// Where `delivery` goes now: its endpoint (signed with each of its current secrets) unless the
 /// endpoint is gone or disabled and nobody asked for this delivery, or the session's URL
-/// (signed with the account's secret).
+/// (signed with the account's secrets).
 fn plan<'a>(
     delivery: &'a Delivery,
     endpoints: &'a [WebhookEndpoint],
@@ -440,7 +440,7 @@ fn plan<'a>(
     match (&delivery.url, merchant) {
         (Some(url), Some(merchant)) => Plan::Send {
             url,
-            secrets: vec![merchant.webhook_secret.as_str()],
+            secrets: merchant.webhook_signing_secrets(now),
         },
         _ => Plan::GiveUp("the merchant no longer exists"),
     }

@@ -13,11 +13,12 @@ use checkout_domain::event::WebhookEvent;
 use checkout_domain::ids::{MerchantId, WebhookEndpointId};
 use checkout_domain::merchant::Merchant;
 use checkout_domain::money::Invalid;
+use checkout_domain::signing_secret::{MAX_RETIRING_SECRETS, TooManySecrets};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{HttpUrl, is_single_line};
 use checkout_domain::webhook_endpoint::{
     DEFAULT_SECRET_OVERLAP, DESCRIPTION_MAX, EndpointStatus, EventFilter, MAX_ENDPOINTS,
-    MAX_RETIRING_SECRETS, TooManySecrets, WebhookEndpoint,
+    WebhookEndpoint,
 };
 use checkout_store::EndpointWrite;
 
