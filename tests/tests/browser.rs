@@ -384,17 +384,21 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-/// Saves what the browser shows at a desktop and a phone width, scrolled to the element `focus`
-/// (a CSS selector), as `<name>-desktop.png` and `<name>-phone.png` in [`screenshot_dir`], and goes back
-/// to the phone width; every state saved is also audited with axe-core and must show no
-/// violation.
+/// Saves what the browser shows at a desktop, a laptop and a phone width, scrolled to the element
+/// `focus` (a CSS selector), as `<name>-desktop.png`, `<name>-laptop.png` and `<name>-phone.png` in
+/// [`screenshot_dir`], and goes back to the phone width; every state saved is also audited with
+/// axe-core and must show no violation.
 async fn screenshots(client: &Client, name: &str, focus: &str) {
     assert_eq!(
         accessibility_violations(client).await,
         Vec::<String>::new(),
         "axe-core on {name}"
     );
-    for (width, height, suffix) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+    for (width, height, suffix) in [
+        (1280, 900, "desktop"),
+        (1024, 768, "laptop"),
+        (390, 844, "phone"),
+    ] {
         client
             .set_window_size(width, height)
             .await

@@ -308,7 +308,7 @@ async fn the_cancel_link_and_crypto_work_and_an_expired_link_is_gone() {
         page.body.contains(r#"name="asset" value="USDC""#)
             && page.body.contains("10.000000 USDC")
             && !page.body.contains(r#"value="BTC""#)
-            && !page.body.contains("cardNumber")
+            && !page.body.contains(r#"name="cardNumber""#)
     );
     let token = page.token();
     let refused = env

@@ -362,7 +362,10 @@ async fn the_three_d_secure_card_pays_only_after_its_challenge_is_approved() {
         "{}",
         failed.body
     );
-    assert!(failed.body.contains("cardNumber"), "the form is back");
+    assert!(
+        failed.body.contains(r#"name="cardNumber""#),
+        "the form is back"
+    );
     let stale = env
         .page(
             &path,
