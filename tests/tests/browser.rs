@@ -97,15 +97,14 @@ async fn fill(client: &Client, id: &str, text: &str) {
         .expect("typed");
 }
 
-/// Sends the page's first form with its pay button.
+/// Sends the page's first form with its pay button and waits for the page it leads to, so that
+/// nothing read next comes from the page before.
 async fn click_pay(client: &Client) {
-    client
+    let button = client
         .find(Locator::Css("form button[type=submit]"))
         .await
-        .expect("the pay button")
-        .click()
-        .await
-        .expect("clicked");
+        .expect("the pay button");
+    navigating(client, async || button.click().await.map(|_| ())).await;
 }
 
 /// The element `css` selects, once the page shows it (within 15 s).
