@@ -3,6 +3,7 @@
 
 use checkout_api::service::api_keys::{self, ApiKeyResource};
 use checkout_api::{App, auth, http};
+use checkout_domain::ids::ApiKeyId;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -32,22 +33,25 @@ async fn route(
     }
     let merchant = auth::authenticate(app, exchange, request).await?;
     let now = app.now();
-    if request.method() == Method::DELETE {
-        let id = http::resource_id(request, "key_")?;
-        let revoked = api_keys::revoke_key(app, &merchant, &id).await?;
-        return http::json(StatusCode::OK, &ApiKeyResource::of(&revoked, now));
+    let path = request.uri().path().trim_end_matches('/');
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    match (request.method(), segments.as_slice()) {
+        (&Method::POST, ["v1", "api_keys"]) => {
+            let body = http::optional_json_body(request)?;
+            let key = api_keys::create_key(app, &merchant, body).await?;
+            http::json(StatusCode::CREATED, &ApiKeyResource::created(&key, now))
+        }
+        (&Method::POST, ["v1", "api_keys", _, "roll"]) => {
+            let id = http::path_id(request, ApiKeyId::parse)?;
+            let body = http::optional_json_body(request)?;
+            let key = api_keys::roll_key(app, &merchant, &id, body).await?;
+            http::json(StatusCode::CREATED, &ApiKeyResource::created(&key, now))
+        }
+        (&Method::DELETE, ["v1", "api_keys", _]) => {
+            let id = http::path_id(request, ApiKeyId::parse)?;
+            let revoked = api_keys::revoke_key(app, &merchant, &id).await?;
+            http::json(StatusCode::OK, &ApiKeyResource::of(&revoked, now))
+        }
+        _ => Err(checkout_api::ApiError::NotFound),
     }
-    let rolling = request
-        .uri()
-        .path()
-        .trim_end_matches('/')
-        .ends_with("/roll");
-    let body = http::optional_json_body(request)?;
-    let key = if rolling {
-        let id = http::resource_id(request, "key_")?;
-        api_keys::roll_key(app, &merchant, &id, body).await?
-    } else {
-        api_keys::create_key(app, &merchant, body).await?
-    };
-    http::json(StatusCode::CREATED, &ApiKeyResource::created(&key, now))
 }

@@ -10,6 +10,7 @@ mod views;
 
 use checkout_api::service::dashboard::{self, SignedIn};
 use checkout_api::{ApiError, App, http};
+use checkout_domain::ids::{ApiKeyId, EventId, SessionId, WebhookEndpointId};
 use lambda_http::http::{HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
@@ -69,7 +70,10 @@ async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
         return match path.as_slice() {
             [] => pages::overview(&visit).await,
             ["sessions"] => pages::sessions(&visit).await,
-            ["sessions", id] => pages::session(&visit, id, None).await,
+            ["sessions", id] => match SessionId::parse(id) {
+                Ok(id) => pages::session(&visit, &id, None).await,
+                Err(_) => Ok(views::not_found(&visit.chrome("Not found", "sessions"))),
+            },
             ["webhooks"] => pages::webhooks(&visit, None).await,
             ["keys"] => pages::keys(&visit, None).await,
             ["settings"] => pages::settings(&visit, None).await,
@@ -106,17 +110,31 @@ async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
             "You signed in with a read-only key: this dashboard can show everything but change nothing. Sign in with a full key to act.",
         ));
     }
+    // Ids are parsed here, once: a page gets the id's type or the visitor a 404.
+    let not_found = || Ok(views::not_found(&visit.chrome("Not found", "")));
     match path.as_slice() {
-        ["sessions", id, "refunds"] => pages::refund(&visit, id, &form).await,
-        ["sessions", id, "cancel"] => pages::cancel(&visit, id).await,
-        ["events", id, "redeliver"] => pages::redeliver(&visit, id, &form).await,
+        ["sessions", id, action @ ("refunds" | "cancel")] => match SessionId::parse(id) {
+            Ok(id) if *action == "refunds" => pages::refund(&visit, &id, &form).await,
+            Ok(id) => pages::cancel(&visit, &id).await,
+            Err(_) => not_found(),
+        },
+        ["events", id, "redeliver"] => match EventId::parse(id) {
+            Ok(id) => pages::redeliver(&visit, &id, &form).await,
+            Err(_) => not_found(),
+        },
         ["webhooks"] => pages::add_endpoint(&visit, &form).await,
-        ["webhooks", id] => pages::edit_endpoint(&visit, id, &form).await,
-        ["webhooks", id, action] => pages::endpoint_action(&visit, id, action).await,
+        ["webhooks", id, rest @ ..] => match (WebhookEndpointId::parse(id), rest) {
+            (Ok(id), []) => pages::edit_endpoint(&visit, &id, &form).await,
+            (Ok(id), [action]) => pages::endpoint_action(&visit, &id, action).await,
+            _ => not_found(),
+        },
         ["keys"] => pages::create_key(&visit, &form).await,
-        ["keys", id, action] => pages::key_action(&visit, id, action, &form).await,
+        ["keys", id, action] => match ApiKeyId::parse(id) {
+            Ok(id) => pages::key_action(&visit, &id, action, &form).await,
+            Err(_) => not_found(),
+        },
         ["settings"] => pages::save_settings(&visit, &form).await,
-        _ => Ok(views::not_found(&visit.chrome("Not found", ""))),
+        _ => not_found(),
     }
 }
 

@@ -12,7 +12,7 @@ use checkout_api::service::{
 };
 use checkout_domain::delivery::Delivery;
 use checkout_domain::event::{EventType, WebhookEvent};
-use checkout_domain::ids::SessionId;
+use checkout_domain::ids::{ApiKeyId, EventId, SessionId, WebhookEndpointId};
 use checkout_domain::session::{CheckoutSession, SessionStatus};
 use checkout_domain::values::Locale;
 use checkout_domain::webhook_endpoint::{EndpointStatus, EventFilter, WebhookEndpoint};
@@ -300,22 +300,19 @@ fn url_query(pairs: &[(&str, &str)]) -> String {
 /// `/dashboard/sessions/{id}`: what is known of it, its timeline, refund and cancel.
 pub async fn session(
     visit: &Visit<'_>,
-    id: &str,
+    session_id: &SessionId,
     error: Option<ErrorBox>,
 ) -> Result<Response<Body>, ApiError> {
-    let Ok(session_id) = SessionId::parse(id) else {
-        return Ok(views::not_found(&visit.chrome("Not found", "sessions")));
-    };
     let (app, merchant) = (visit.app, &visit.signed_in.merchant);
     let event_query = [
-        ("sessionId".to_owned(), id.to_owned()),
+        ("sessionId".to_owned(), session_id.to_string()),
         ("limit".to_owned(), "100".to_owned()),
     ];
     let refund_query = [("limit".to_owned(), "100".to_owned())];
     let (found, listed, refunds) = tokio::join!(
-        get_session(app, merchant, &session_id),
+        get_session(app, merchant, session_id),
         list_events(app, merchant, &event_query),
-        list_refunds(app, merchant, &session_id, &refund_query),
+        list_refunds(app, merchant, session_id, &refund_query),
     );
     let found = match found {
         Ok(session) => session,
@@ -387,7 +384,7 @@ pub async fn session(
         currency: found.currency.code(),
         can_cancel: found.is_open_at(now),
         idempotency_key: format!("dash_{}", checkout_domain::ids::random_alphanumeric(24)),
-        back: format!("/dashboard/sessions/{id}"),
+        back: format!("/dashboard/sessions/{session_id}"),
     };
     Ok(views::page(status_code, &page, None))
 }
@@ -494,10 +491,11 @@ fn delivery_view(delivery: &Delivery) -> DeliveryView {
 }
 
 /// `POST /dashboard/sessions/{id}/refunds`: a refund of the amount given.
-pub async fn refund(visit: &Visit<'_>, id: &str, form: &Form) -> Result<Response<Body>, ApiError> {
-    let Ok(session_id) = SessionId::parse(id) else {
-        return Ok(views::not_found(&visit.chrome("Not found", "sessions")));
-    };
+pub async fn refund(
+    visit: &Visit<'_>,
+    session_id: &SessionId,
+    form: &Form,
+) -> Result<Response<Body>, ApiError> {
     let mut request = serde_json::Map::new();
     let amount = form.get("amount").trim();
     if !amount.is_empty() {
@@ -511,12 +509,12 @@ pub async fn refund(visit: &Visit<'_>, id: &str, form: &Form) -> Result<Response
     let answered = checkout_api::service::create_refund(
         visit.app,
         &visit.signed_in.merchant,
-        &session_id,
+        session_id,
         &body(&Value::Object(request)),
         (!key.is_empty()).then_some(key),
     )
     .await;
-    let path = format!("/dashboard/sessions/{id}");
+    let path = format!("/dashboard/sessions/{session_id}");
     match answered {
         Ok(created) if created.response.status < 300 => Ok(done(&path, "refunded")),
         Ok(created) => {
@@ -530,33 +528,30 @@ pub async fn refund(visit: &Visit<'_>, id: &str, form: &Form) -> Result<Response
                 detail,
                 fields: Vec::new(),
             };
-            session(visit, id, Some(refused)).await
+            session(visit, session_id, Some(refused)).await
         }
         Err(ApiError::NotFound) => Ok(views::not_found(&visit.chrome("Not found", "sessions"))),
         Err(err) if err.status().is_client_error() => {
-            session(visit, id, Some(ErrorBox::of(&err))).await
+            session(visit, session_id, Some(ErrorBox::of(&err))).await
         }
         Err(other) => Err(other),
     }
 }
 
 /// `POST /dashboard/sessions/{id}/cancel`.
-pub async fn cancel(visit: &Visit<'_>, id: &str) -> Result<Response<Body>, ApiError> {
-    let Ok(session_id) = SessionId::parse(id) else {
-        return Ok(views::not_found(&visit.chrome("Not found", "sessions")));
-    };
+pub async fn cancel(visit: &Visit<'_>, session_id: &SessionId) -> Result<Response<Body>, ApiError> {
     match end_session(
         visit.app,
         &visit.signed_in.merchant,
-        &session_id,
+        session_id,
         Ending::Cancel,
     )
     .await
     {
-        Ok(_) => Ok(done(&format!("/dashboard/sessions/{id}"), "cancelled")),
+        Ok(_) => Ok(done(&format!("/dashboard/sessions/{session_id}"), "cancelled")),
         Err(ApiError::NotFound) => Ok(views::not_found(&visit.chrome("Not found", "sessions"))),
         Err(err) if err.status().is_client_error() => {
-            session(visit, id, Some(ErrorBox::of(&err))).await
+            session(visit, session_id, Some(ErrorBox::of(&err))).await
         }
         Err(other) => Err(other),
     }
@@ -576,7 +571,7 @@ fn back_to<'a>(form: &'a Form, fallback: &'a str) -> &'a str {
 /// the endpoint given.
 pub async fn redeliver(
     visit: &Visit<'_>,
-    id: &str,
+    id: &EventId,
     form: &Form,
 ) -> Result<Response<Body>, ApiError> {
     let endpoint = form.get("endpointId");
@@ -715,7 +710,7 @@ pub async fn add_endpoint(visit: &Visit<'_>, form: &Form) -> Result<Response<Bod
 /// `POST /dashboard/webhooks/{id}`: a new URL or choice of events.
 pub async fn edit_endpoint(
     visit: &Visit<'_>,
-    id: &str,
+    id: &WebhookEndpointId,
     form: &Form,
 ) -> Result<Response<Body>, ApiError> {
     let request = json!({ "url": form.get("url").trim(), "enabledEvents": chosen_events(form) });
@@ -732,7 +727,7 @@ pub async fn edit_endpoint(
 /// `POST /dashboard/webhooks/{id}/{enable|disable|rotate|test|delete}`.
 pub async fn endpoint_action(
     visit: &Visit<'_>,
-    id: &str,
+    id: &WebhookEndpointId,
     action: &str,
 ) -> Result<Response<Body>, ApiError> {
     let (app, merchant) = (visit.app, &visit.signed_in.merchant);
@@ -836,7 +831,7 @@ async fn keys_page(
                     .to_owned()
             };
             KeyView {
-                id: key.id(),
+                id: key.id().to_string(),
                 name: key.name.clone().unwrap_or_default(),
                 scope: match key.scope {
                     checkout_domain::api_key::KeyScope::Full => "full",
@@ -876,7 +871,7 @@ pub async fn create_key(visit: &Visit<'_>, form: &Form) -> Result<Response<Body>
 /// `POST /dashboard/keys/{id}/{roll|revoke}`.
 pub async fn key_action(
     visit: &Visit<'_>,
-    id: &str,
+    id: &ApiKeyId,
     action: &str,
     form: &Form,
 ) -> Result<Response<Body>, ApiError> {

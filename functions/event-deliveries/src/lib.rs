@@ -3,6 +3,7 @@
 
 use checkout_api::service::{EventResource, events};
 use checkout_api::{App, auth, http};
+use checkout_domain::ids::EventId;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
@@ -19,13 +20,21 @@ async fn route(
 ) -> Result<Response<Body>, checkout_api::ApiError> {
     if request.method() == Method::GET {
         let event = auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
-            events::get_event(app, &merchant, &http::resource_id(request, "evt_")?).await
+            events::get_event(app, &merchant, &http::path_id(request, EventId::parse)?).await
         })
         .await?;
         return http::json(StatusCode::OK, &EventResource::with_deliveries(&event));
     }
     let merchant = auth::authenticate(app, exchange, request).await?;
-    let id = http::resource_id(request, "evt_")?;
+    if !request
+        .uri()
+        .path()
+        .trim_end_matches('/')
+        .ends_with("/redeliver")
+    {
+        return Err(checkout_api::ApiError::NotFound);
+    }
+    let id = http::path_id(request, EventId::parse)?;
     let body = http::optional_json_body(request)?;
     let event = events::redeliver(app, &merchant, &id, body).await?;
     http::json(

@@ -5,6 +5,7 @@
 use checkout_api::service::EventResource;
 use checkout_api::service::webhook_endpoints::{self, EndpointResource};
 use checkout_api::{App, auth, http};
+use checkout_domain::ids::WebhookEndpointId;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -20,17 +21,11 @@ async fn route(
     exchange: &http::Exchange,
     request: &Request,
 ) -> Result<Response<Body>, checkout_api::ApiError> {
-    let action = request
-        .uri()
-        .path()
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next();
     let has_id = http::has_path_id(request);
     if request.method() == Method::GET {
         let listed = auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
             if has_id {
-                let id = http::resource_id(request, "we_")?;
+                let id = http::path_id(request, WebhookEndpointId::parse)?;
                 Ok(vec![
                     webhook_endpoints::get_endpoint(app, &merchant, &id).await?,
                 ])
@@ -54,7 +49,9 @@ async fn route(
     }
     let merchant = auth::authenticate(app, exchange, request).await?;
     let now = app.now();
-    if !has_id {
+    let path = request.uri().path().trim_end_matches('/');
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    if let (&Method::POST, ["v1", "webhook_endpoints"]) = (request.method(), segments.as_slice()) {
         let body = http::json_body(request)?;
         let created = webhook_endpoints::create_endpoint(app, &merchant, body).await?;
         return http::json(
@@ -62,21 +59,21 @@ async fn route(
             &EndpointResource::with_secret(&created, now),
         );
     }
-    let id = http::resource_id(request, "we_")?;
-    match (request.method(), action) {
-        (&Method::DELETE, _) => {
+    let id = http::path_id(request, WebhookEndpointId::parse)?;
+    match (request.method(), segments.as_slice()) {
+        (&Method::DELETE, ["v1", "webhook_endpoints", _]) => {
             let deleted = webhook_endpoints::delete_endpoint(app, &merchant, &id).await?;
             http::json(
                 StatusCode::OK,
                 &json!({"id": deleted.id, "object": "webhook_endpoint", "deleted": true}),
             )
         }
-        (&Method::PATCH, _) => {
+        (&Method::PATCH, ["v1", "webhook_endpoints", _]) => {
             let body = http::json_body(request)?;
             let updated = webhook_endpoints::update_endpoint(app, &merchant, &id, body).await?;
             http::json(StatusCode::OK, &EndpointResource::of(&updated, now))
         }
-        (_, Some("rotate_secret")) => {
+        (&Method::POST, ["v1", "webhook_endpoints", _, "rotate_secret"]) => {
             let body = http::optional_json_body(request)?;
             let rotated = webhook_endpoints::rotate_secret(app, &merchant, &id, body).await?;
             http::json(
@@ -84,12 +81,13 @@ async fn route(
                 &EndpointResource::with_secret(&rotated, now),
             )
         }
-        _ => {
+        (&Method::POST, ["v1", "webhook_endpoints", _, "test"]) => {
             let event = webhook_endpoints::test_endpoint(app, &merchant, &id).await?;
             http::json(
                 StatusCode::ACCEPTED,
                 &EventResource::with_deliveries(&event),
             )
         }
+        _ => Err(checkout_api::ApiError::NotFound),
     }
 }

@@ -176,18 +176,13 @@ pub fn session_id(request: &Request) -> Result<SessionId, ApiError> {
     SessionId::parse(&path_param(request, "id")?).map_err(|_| ApiError::NotFound)
 }
 
-/// The `{id}` of a route of other resources (`key_…`, `we_…`): one that does not start with
-/// `prefix` and is not short letters, digits and `_` names nothing, so 404.
-pub fn resource_id(request: &Request, prefix: &str) -> Result<String, ApiError> {
-    let id = path_param(request, "id")?;
-    let well_formed = id.starts_with(prefix)
-        && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if well_formed {
-        Ok(id)
-    } else {
-        Err(ApiError::NotFound)
-    }
+/// The `{id}` of a route as the type `parse` makes (`WebhookEndpointId::parse`…), parsed once
+/// here at the edge: an id this API could not have issued names nothing, so 404.
+pub fn path_id<T, E>(
+    request: &Request,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    parse(&path_param(request, "id")?).map_err(|_| ApiError::NotFound)
 }
 
 /// Every query parameter as `(name, value)`, repeated names included.

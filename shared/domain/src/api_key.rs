@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{MerchantId, PlatformId, random_alphanumeric};
+use crate::ids::{ApiKeyId, MerchantId, PlatformId, random_alphanumeric};
 use crate::money::Invalid;
 use crate::timestamp::Timestamp;
 
@@ -77,8 +77,8 @@ pub const MAX_ROLL_OVERLAP: time::Duration = time::Duration::days(7);
 impl ApiKeyRecord {
     /// The key's public id, `key_` and the first 24 hex digits of its hash: stable, and the
     /// same for keys made before ids existed.
-    pub fn id(&self) -> String {
-        format!("key_{}", self.key_hash.get(..24).unwrap_or(&self.key_hash))
+    pub fn id(&self) -> ApiKeyId {
+        ApiKeyId::of_hash(&self.key_hash)
     }
 
     /// Whether the key authenticates at `now`: not revoked and not past a roll's expiry.
@@ -175,7 +175,7 @@ mod tests {
             key.plaintext
                 .ends_with(key.record.last4.as_deref().unwrap_or("-"))
         );
-        assert_eq!(key.record.id().len(), 4 + 24);
+        assert_eq!(key.record.id().as_str().len(), 4 + 24);
     }
 
     #[test]

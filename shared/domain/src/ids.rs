@@ -151,6 +151,56 @@ prefixed_id!(
     "must be a webhook endpoint id: we_ and 24 letters or digits"
 );
 
+/// An API key as the API names it: `key_` and the first 24 hex digits of the key's SHA-256,
+/// so it is stable and the same for keys made before ids existed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ApiKeyId(String);
+
+impl ApiKeyId {
+    /// The prefix every key id starts with.
+    pub const PREFIX: &'static str = "key_";
+    /// How many hex digits of the hash follow the prefix.
+    const DIGITS: usize = 24;
+
+    /// The id of the key whose lower-case hex SHA-256 is `key_hash`.
+    pub fn of_hash(key_hash: &str) -> Self {
+        Self(format!(
+            "{}{}",
+            Self::PREFIX,
+            key_hash.get(..Self::DIGITS).unwrap_or(key_hash)
+        ))
+    }
+
+    /// Accepts exactly the shape [`ApiKeyId::of_hash`] makes.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let digits = text.strip_prefix(Self::PREFIX).unwrap_or_default();
+        if digits.len() == Self::DIGITS
+            && digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(Invalid::new(
+                "invalid_api_key_id",
+                "must be an API key id: key_ and 24 lower-case hex digits",
+            ))
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ApiKeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Letters and digits a payer cannot confuse when reading them aloud (no 0/O, 1/I/L, U).
 const REFERENCE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -188,6 +238,23 @@ mod tests {
         assert_eq!(MerchantId::parse(merchant.as_str()), Ok(merchant));
         let event = EventId::generate();
         assert_eq!(EventId::parse(event.as_str()), Ok(event));
+    }
+
+    #[test]
+    fn key_ids_are_the_hash_prefix_and_parse_back() {
+        let hash = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let id = ApiKeyId::of_hash(hash);
+        assert_eq!(id.as_str(), "key_0123456789abcdef01234567");
+        assert_eq!(ApiKeyId::parse(id.as_str()), Ok(id));
+        for bad in [
+            "key_0123456789ABCDEF01234567",
+            "key_0123456789abcdef0123456",
+            "key_0123456789abcdef012345678",
+            "we_0123456789abcdef01234567",
+            "key_0123456789abcdef0123456g",
+        ] {
+            assert!(ApiKeyId::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

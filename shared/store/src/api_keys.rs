@@ -52,7 +52,7 @@ fn listing(record: &ApiKeyRecord) -> (String, String) {
     };
     (
         partition,
-        keys::created_sort_key(&record.created_at.to_string(), &record.id()),
+        keys::created_sort_key(&record.created_at.to_string(), record.id().as_str()),
     )
 }
 

@@ -341,7 +341,7 @@ async fn working(env: &TestEnv, secrets: &[String]) -> usize {
 async fn fifty_racing_revocations_of_three_keys_revoke_exactly_two() {
     let env = Arc::new(TestEnv::new().await);
     let (merchant, secrets) = three_keys(&env).await;
-    let ids: Vec<String> = api_keys::list_keys(&env.app, &merchant)
+    let ids: Vec<checkout_domain::ids::ApiKeyId> = api_keys::list_keys(&env.app, &merchant)
         .await
         .expect("listed")
         .iter()

@@ -960,3 +960,37 @@ async fn the_account_secret_rotates_and_every_replaced_one_signs_until_its_overl
         .await;
     assert_eq!(bad.status, 400);
 }
+
+#[tokio::test]
+async fn a_route_no_operation_serves_is_a_404_that_runs_nothing() {
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let receiver = Receiver::start(0).await;
+    let endpoint = id_of(&create_endpoint(&env, &key, &receiver.url, &["*"]).await);
+    let key_id = env.call("list-api-keys", &key, None, None).await.body["data"][0]["id"]
+        .as_str()
+        .expect("a key id")
+        .to_owned();
+    let before = env.data_items().await;
+    for (event, id, path) in [
+        (
+            "test-webhook-endpoint",
+            endpoint.as_str(),
+            format!("/v1/webhook_endpoints/{endpoint}/resend"),
+        ),
+        (
+            "roll-api-key",
+            key_id.as_str(),
+            format!("/v1/api_keys/{key_id}/clone"),
+        ),
+    ] {
+        let mut request = Call::event(event).key(Some(&key)).id(id).into_request();
+        *request.uri_mut() = path.parse().expect("a path");
+        let answer = match event {
+            "roll-api-key" => api_keys::handle(&env.app, request).await,
+            _ => webhook_endpoints::handle(&env.app, request).await,
+        };
+        assert_eq!(answer.status(), 404, "{path}");
+    }
+    assert_eq!(env.data_items().await, before, "nothing written");
+}

@@ -7,6 +7,7 @@ use crate::App;
 use crate::error::ApiError;
 use crate::json_fields::{JsonObject, Violations};
 use checkout_domain::api_key::{ApiKeyRecord, KeyScope, MAX_ROLL_OVERLAP, NewApiKey};
+use checkout_domain::ids::ApiKeyId;
 use checkout_domain::merchant::Merchant;
 use checkout_domain::money::Invalid;
 use checkout_domain::timestamp::Timestamp;
@@ -24,7 +25,7 @@ const ATTEMPTS: usize = 5;
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyResource {
-    id: String,
+    id: ApiKeyId,
     object: &'static str,
     name: Option<String>,
     scope: KeyScope,
@@ -130,11 +131,15 @@ pub async fn create_key(
 }
 
 /// The merchant's working key `id`, read strongly from the table; 404 for any other.
-async fn working_key(app: &App, merchant: &Merchant, id: &str) -> Result<ApiKeyRecord, ApiError> {
+async fn working_key(
+    app: &App,
+    merchant: &Merchant,
+    id: &ApiKeyId,
+) -> Result<ApiKeyRecord, ApiError> {
     let listed = list_keys(app, merchant)
         .await?
         .into_iter()
-        .find(|key| key.id() == id)
+        .find(|key| key.id() == *id)
         .ok_or(ApiError::NotFound)?;
     match app.store.read_api_key(&listed.key_hash).await? {
         Some(key)
@@ -151,7 +156,7 @@ async fn working_key(app: &App, merchant: &Merchant, id: &str) -> Result<ApiKeyR
 pub async fn roll_key(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &ApiKeyId,
     body: &[u8],
 ) -> Result<NewApiKey, ApiError> {
     let overlap = parse_overlap(body, time::Duration::ZERO)?;
@@ -178,7 +183,7 @@ pub async fn roll_key(
 pub async fn revoke_key(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &ApiKeyId,
 ) -> Result<ApiKeyRecord, ApiError> {
     for _ in 0..ATTEMPTS {
         let target = working_key(app, merchant, id).await?;

@@ -14,10 +14,13 @@ use checkout_store::{Store, StoreError};
 const ATTEMPTS: usize = 5;
 
 /// The merchant's event named by the path id `id`; 404 for any other.
-pub async fn get_event(app: &App, merchant: &Merchant, id: &str) -> Result<WebhookEvent, ApiError> {
-    let id = EventId::parse(id).map_err(|_| ApiError::NotFound)?;
+pub async fn get_event(
+    app: &App,
+    merchant: &Merchant,
+    id: &EventId,
+) -> Result<WebhookEvent, ApiError> {
     app.store
-        .get_event(&id)
+        .get_event(id)
         .await?
         .filter(|event| event.merchant_id == merchant.id)
         .ok_or(ApiError::NotFound)
@@ -28,7 +31,7 @@ pub async fn get_event(app: &App, merchant: &Merchant, id: &str) -> Result<Webho
 pub async fn redeliver(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &EventId,
     body: &[u8],
 ) -> Result<WebhookEvent, ApiError> {
     let mut object = JsonObject::parse_body(body)?;
@@ -38,11 +41,16 @@ pub async fn redeliver(
     let endpoint = v.into_result(endpoint)?;
     let event = get_event(app, merchant, id).await?;
     let endpoint_id = match endpoint {
-        Some(text) => Some(
-            webhook_endpoints::get_endpoint(app, merchant, &text)
-                .await?
-                .id,
-        ),
+        Some(text) => {
+            // Named in the body, it is looked up as a path id is: one of no endpoint's shape is
+            // no endpoint of this merchant's.
+            let id = WebhookEndpointId::parse(&text).map_err(|_| ApiError::NotFound)?;
+            Some(
+                webhook_endpoints::get_endpoint(app, merchant, &id)
+                    .await?
+                    .id,
+            )
+        }
         None => None,
     };
     requeue(&app.store, &event.id, endpoint_id.as_ref(), app.now())

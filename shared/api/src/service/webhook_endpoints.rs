@@ -95,18 +95,17 @@ pub async fn endpoints_of(
     Ok(app.store.list_endpoints(&merchant.id).await?)
 }
 
-/// The merchant's endpoint named by the path id `id`; 404 for any other.
+/// The merchant's endpoint `id`; 404 for any other.
 pub async fn get_endpoint(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &WebhookEndpointId,
 ) -> Result<WebhookEndpoint, ApiError> {
-    let id = WebhookEndpointId::parse(id).map_err(|_| ApiError::NotFound)?;
     if merchant.webhook_url.is_some() {
         endpoints_of(app, merchant).await?;
     }
     app.store
-        .get_endpoint(&merchant.id, &id)
+        .get_endpoint(&merchant.id, id)
         .await?
         .ok_or(ApiError::NotFound)
 }
@@ -150,7 +149,7 @@ pub async fn create_endpoint(
 pub async fn update_endpoint(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &WebhookEndpointId,
     body: &[u8],
 ) -> Result<WebhookEndpoint, ApiError> {
     let mut object = JsonObject::parse_body(body)?;
@@ -200,7 +199,7 @@ pub async fn update_endpoint(
 pub async fn rotate_secret(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &WebhookEndpointId,
     body: &[u8],
 ) -> Result<WebhookEndpoint, ApiError> {
     let overlap = parse_overlap(body, DEFAULT_SECRET_OVERLAP)?;
@@ -220,7 +219,7 @@ pub async fn rotate_secret(
 pub async fn delete_endpoint(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &WebhookEndpointId,
 ) -> Result<WebhookEndpoint, ApiError> {
     let endpoint = get_endpoint(app, merchant, id).await?;
     if !app
@@ -239,7 +238,7 @@ pub async fn delete_endpoint(
 pub async fn test_endpoint(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &WebhookEndpointId,
 ) -> Result<WebhookEvent, ApiError> {
     let endpoint = get_endpoint(app, merchant, id).await?;
     let now = app.now();
@@ -259,7 +258,7 @@ pub async fn test_endpoint(
 async fn change(
     app: &App,
     merchant: &Merchant,
-    id: &str,
+    id: &WebhookEndpointId,
     edit: impl Fn(&mut WebhookEndpoint) -> Result<(), ApiError>,
 ) -> Result<WebhookEndpoint, ApiError> {
     for _ in 0..ATTEMPTS {
