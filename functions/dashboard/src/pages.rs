@@ -548,7 +548,10 @@ pub async fn cancel(visit: &Visit<'_>, session_id: &SessionId) -> Result<Respons
     )
     .await
     {
-        Ok(_) => Ok(done(&format!("/dashboard/sessions/{session_id}"), "cancelled")),
+        Ok(_) => Ok(done(
+            &format!("/dashboard/sessions/{session_id}"),
+            "cancelled",
+        )),
         Err(ApiError::NotFound) => Ok(views::not_found(&visit.chrome("Not found", "sessions"))),
         Err(err) if err.status().is_client_error() => {
             session(visit, session_id, Some(ErrorBox::of(&err))).await

@@ -37,7 +37,7 @@ pub struct DashboardSession {
     pub created_at: Timestamp,
     /// When it ends, whatever happens before.
     pub expires_at: Timestamp,
-    /// The merchant's dashboard epoch at sign-in (`Merchant::admits_dashboard`).
+    /// The merchant's dashboard epoch at sign-in ([`DashboardSession::stands_for`]).
     #[serde(default)]
     pub epoch: u32,
     /// For a session a one-time link opened: the merchant's key revocations at sign-in.
@@ -66,6 +66,15 @@ impl DashboardSession {
                 .is_none()
                 .then_some(merchant.key_revocations),
         }
+    }
+
+    /// Whether the session still stands for `merchant` as it is now: opened under its current
+    /// dashboard epoch and, when a one-time link opened it, with no key revoked since.
+    pub fn stands_for(&self, merchant: &Merchant) -> bool {
+        self.epoch == merchant.dashboard_epoch
+            && self
+                .key_revocations
+                .is_none_or(|seen| seen == merchant.key_revocations)
     }
 
     /// Whether the session still stands at `now` for the cookie that names it.
@@ -252,14 +261,14 @@ mod tests {
         let mut shop = merchant(&with_key.merchant_id);
         let by_key = DashboardSession::open(&with_key, &shop, KeyScope::Full, now);
         let by_link = DashboardSession::open(&with_link, &shop, KeyScope::Full, now);
-        assert!(shop.admits_dashboard(&by_key) && shop.admits_dashboard(&by_link));
+        assert!(by_key.stands_for(&shop) && by_link.stands_for(&shop));
         shop.key_revocations += 1;
-        assert!(shop.admits_dashboard(&by_key), "its own key holds it up");
-        assert!(!shop.admits_dashboard(&by_link));
+        assert!(by_key.stands_for(&shop), "its own key holds it up");
+        assert!(!by_link.stands_for(&shop));
         let after = DashboardSession::open(&with_link, &shop, KeyScope::Full, now);
-        assert!(shop.admits_dashboard(&after));
+        assert!(after.stands_for(&shop));
         shop.dashboard_epoch += 1;
-        assert!(!shop.admits_dashboard(&by_key) && !shop.admits_dashboard(&after));
+        assert!(!by_key.stands_for(&shop) && !after.stands_for(&shop));
     }
 
     #[test]

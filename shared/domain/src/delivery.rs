@@ -3,9 +3,36 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::DeliveryStatus;
 use crate::ids::WebhookEndpointId;
 use crate::timestamp::Timestamp;
+
+/// Where a delivery stands (and, summed up, its event: `WebhookEvent::delivery_status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::Display, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Not delivered yet; attempts remain.
+    Pending,
+    /// A 2xx was received.
+    Delivered,
+    /// Every attempt failed.
+    Failed,
+    /// There was nowhere to send it: no endpoint took its type and its session has no URL.
+    Skipped,
+}
+
+impl DeliveryStatus {
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Parses a lower-case name.
+    pub fn parse(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
 
 /// When the retry after `n` failed attempts is due: the contract's 5 s … 24 h (SPEC §11), then
 /// twice more a day later, so that retries span at least three days (SPEC §18) even with every

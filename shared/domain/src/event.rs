@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::delivery::Delivery;
+use crate::delivery::{Delivery, DeliveryStatus};
 use crate::ids::{EventId, MerchantId, SessionId, WebhookEndpointId};
 use crate::session::{CheckoutSession, SessionStatus};
 use crate::timestamp::Timestamp;
@@ -87,34 +87,6 @@ impl EventType {
     /// Whether an endpoint can ask for events of this type.
     pub fn is_subscribable(self) -> bool {
         self != Self::EndpointTest
-    }
-}
-
-/// Where an event's delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[derive(strum::IntoStaticStr, strum::EnumString, strum::Display, strum::VariantArray)]
-#[strum(serialize_all = "lowercase")]
-pub enum DeliveryStatus {
-    /// Not delivered yet; attempts remain.
-    Pending,
-    /// A 2xx was received.
-    Delivered,
-    /// Every attempt failed.
-    Failed,
-    /// There was nowhere to send it: no endpoint took its type and its session has no URL.
-    Skipped,
-}
-
-impl DeliveryStatus {
-    /// The lower-case name.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses a lower-case name.
-    pub fn parse(text: &str) -> Option<Self> {
-        text.parse().ok()
     }
 }
 

@@ -100,15 +100,6 @@ impl Merchant {
         self.webhook_secret = new_webhook_secret();
         Ok(())
     }
-
-    /// Whether `session` still stands for this merchant as it is now: opened under the current
-    /// dashboard epoch and, when a one-time link opened it, with no key revoked since.
-    pub fn admits_dashboard(&self, session: &crate::dashboard::DashboardSession) -> bool {
-        session.epoch == self.dashboard_epoch
-            && session
-                .key_revocations
-                .is_none_or(|seen| seen == self.key_revocations)
-    }
 }
 
 /// A change to a merchant's own settings (SPEC §18): each field the change names, `Some(None)`

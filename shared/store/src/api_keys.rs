@@ -153,7 +153,7 @@ impl Store {
     }
 
     /// The write that counts a revocation of `record` on its merchant, which ends the
-    /// dashboard sessions a one-time link opened (`Merchant::admits_dashboard`).
+    /// dashboard sessions a one-time link opened (`DashboardSession::stands_for`).
     fn revocation_counted(
         &self,
         record: &ApiKeyRecord,

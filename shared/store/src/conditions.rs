@@ -12,3 +12,16 @@ pub(super) const PENDING: &str = "#status = :pending";
 /// (`has_lapsed_at`).
 pub(super) const READS_EXPIRED: &str =
     "#status = :expired OR (#status = :pending AND expiresAt <= :now)";
+
+/// `CheckoutSession::is_open_at` and `CheckoutSession::is_version`: open, and still at the
+/// version the payer's page showed (an item written before versions existed is at version 1).
+pub(crate) fn open_at_version(version: u32) -> String {
+    if version == 1 {
+        format!(
+            "{} AND (version = :seen OR attribute_not_exists(version))",
+            OPEN
+        )
+    } else {
+        format!("{} AND version = :seen", OPEN)
+    }
+}

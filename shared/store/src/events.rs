@@ -15,7 +15,8 @@ use super::listing::{IndexWalk, PageKey};
 use super::{Store, keys};
 use crate::errors::item_error;
 use checkout_domain::delivery::Delivery;
-use checkout_domain::event::{DeliveryStatus, EventType, WebhookEvent};
+use checkout_domain::delivery::DeliveryStatus;
+use checkout_domain::event::{EventType, WebhookEvent};
 use checkout_domain::ids::{EventId, MerchantId, SessionId};
 use checkout_domain::timestamp::Timestamp;
 

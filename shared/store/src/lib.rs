@@ -49,9 +49,9 @@ pub use footprint::{KeyWrite, item_size, writes_of};
 pub use idempotency::{IdempotencyClaim, PriorUse, StoredResponse};
 pub use keys::event_id_of;
 pub use listing::{ListQuery, Page, PageKey};
-pub use payments::ChangeOutcome;
 pub use rate_limits::RateDecision;
 pub use refunds::RefundPage;
+pub use sessions::ChangeOutcome;
 pub use sessions::{CreateOutcome, EndOutcome, RecoverOutcome};
 
 /// The checkout table and a client for it; cheap to clone.

@@ -9,8 +9,7 @@ use aws_sdk_dynamodb::types::{
 use super::attributes::{built, n, s};
 use super::conditions;
 use super::errors::condition_held;
-use super::idempotency::{IdempotencyRecord, PriorUse};
-use super::sessions::SessionItem;
+use super::sessions::ChangeOutcome;
 use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys};
 use crate::errors::item_error;
@@ -18,34 +17,6 @@ use checkout_domain::event::WebhookEvent;
 use checkout_domain::session::{CheckoutSession, PaymentDetails, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::Collected;
-
-/// The result of a payment or refund write.
-#[derive(Debug)]
-pub enum ChangeOutcome {
-    /// Written; the session as it now is.
-    Changed(Box<CheckoutSession>),
-    /// Its status did not allow the change: the session as it is.
-    Refused(Box<CheckoutSession>),
-    /// The idempotency key was used before (refunds).
-    PriorUse(PriorUse),
-    /// The session's merchant was deactivated (payments).
-    MerchantInactive,
-    /// No such session.
-    Gone,
-}
-
-/// `CheckoutSession::is_open_at` and `CheckoutSession::is_version`: open, and still at the
-/// version the payer's page showed (an item written before versions existed is at version 1).
-pub(super) fn open_at_version(version: u32) -> String {
-    if version == 1 {
-        format!(
-            "{} AND (version = :seen OR attribute_not_exists(version))",
-            conditions::OPEN
-        )
-    } else {
-        format!("{} AND version = :seen", conditions::OPEN)
-    }
-}
 
 impl Store {
     /// Records a payment of a pending, unexpired session still at the version its payer saw, with
@@ -67,7 +38,7 @@ impl Store {
         let builder = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys::key_map(keys::session(&session.id))))
-            .condition_expression(open_at_version(session.version))
+            .condition_expression(conditions::open_at_version(session.version))
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":to", s(taken.status.as_str()))
@@ -239,7 +210,7 @@ impl Store {
         }
         let result = builder
             .update_expression(expression)
-            .condition_expression(open_at_version(session.version))
+            .condition_expression(conditions::open_at_version(session.version))
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":card", card)
             .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))
@@ -276,37 +247,6 @@ impl Store {
                 .attributes
                 .and_then(|a| a.get("declineCount")?.as_n().ok()?.parse().ok())),
             None => Ok(None),
-        }
-    }
-
-    /// Reads the cancellation of a [session update, event, (idempotency record)] transaction.
-    pub(super) fn change_outcome(
-        &self,
-        result: Result<(), TransactFailure>,
-        changed: &CheckoutSession,
-        fingerprint: Option<&str>,
-        now: Timestamp,
-    ) -> Result<ChangeOutcome, StoreError> {
-        let refusal = match result {
-            Ok(()) => return Ok(ChangeOutcome::Changed(Box::new(changed.clone()))),
-            Err(TransactFailure::Error(err)) => return Err(err),
-            Err(TransactFailure::ConditionFailed(refusal)) => refusal,
-        };
-        if let Some(fingerprint) = fingerprint
-            && let Some(prior) = IdempotencyRecord::met_in(&refusal, fingerprint, now)?
-        {
-            return Ok(ChangeOutcome::PriorUse(prior));
-        }
-        match refusal.failed(Role::Session) {
-            Some(item) if !item.is_empty() => {
-                let current: SessionItem =
-                    serde_dynamo::from_item(item.clone()).map_err(item_error)?;
-                Ok(ChangeOutcome::Refused(Box::new(current.session)))
-            }
-            Some(_) => Ok(ChangeOutcome::Gone),
-            None => Err(StoreError::Internal(format!(
-                "unexpected cancellation: {refusal:?}"
-            ))),
         }
     }
 }

@@ -9,7 +9,7 @@ use super::attributes::{built, n, s};
 use super::errors::StoreError;
 use super::idempotency::IdempotencyClaim;
 use super::listing::PageKey;
-use super::payments::ChangeOutcome;
+use super::sessions::ChangeOutcome;
 use super::transact::{Role, Transaction};
 use super::{Store, keys, storage_error};
 use crate::errors::item_error;

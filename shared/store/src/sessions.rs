@@ -13,7 +13,6 @@ use super::attributes::{built, n, s};
 use super::conditions;
 use super::errors::condition_held;
 use super::idempotency::{IdempotencyClaim, IdempotencyRecord, PriorUse};
-use super::payments::ChangeOutcome;
 use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys};
 use crate::errors::item_error;
@@ -148,6 +147,21 @@ fn conditional_put(
             .build(),
     )?;
     Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The result of a write that changes a session: a payment, a refund or an update.
+#[derive(Debug)]
+pub enum ChangeOutcome {
+    /// Written; the session as it now is.
+    Changed(Box<CheckoutSession>),
+    /// Its status did not allow the change: the session as it is.
+    Refused(Box<CheckoutSession>),
+    /// The idempotency key was used before (refunds).
+    PriorUse(PriorUse),
+    /// The session's merchant was deactivated (payments).
+    MerchantInactive,
+    /// No such session.
+    Gone,
 }
 
 impl Store {
@@ -487,7 +501,7 @@ impl Store {
         let mut builder = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys::key_map(keys::session(&session.id))))
-            .condition_expression(super::payments::open_at_version(session.version))
+            .condition_expression(conditions::open_at_version(session.version))
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))
@@ -530,5 +544,38 @@ impl Store {
             .with_some(Role::Reservation, order_ttl);
         let result = self.transact(transaction).await;
         self.change_outcome(result, updated, None, now)
+    }
+}
+
+impl Store {
+    /// Reads the cancellation of a [session update, event, (idempotency record)] transaction.
+    pub(super) fn change_outcome(
+        &self,
+        result: Result<(), TransactFailure>,
+        changed: &CheckoutSession,
+        fingerprint: Option<&str>,
+        now: Timestamp,
+    ) -> Result<ChangeOutcome, StoreError> {
+        let refusal = match result {
+            Ok(()) => return Ok(ChangeOutcome::Changed(Box::new(changed.clone()))),
+            Err(TransactFailure::Error(err)) => return Err(err),
+            Err(TransactFailure::ConditionFailed(refusal)) => refusal,
+        };
+        if let Some(fingerprint) = fingerprint
+            && let Some(prior) = IdempotencyRecord::met_in(&refusal, fingerprint, now)?
+        {
+            return Ok(ChangeOutcome::PriorUse(prior));
+        }
+        match refusal.failed(Role::Session) {
+            Some(item) if !item.is_empty() => {
+                let current: SessionItem =
+                    serde_dynamo::from_item(item.clone()).map_err(item_error)?;
+                Ok(ChangeOutcome::Refused(Box::new(current.session)))
+            }
+            Some(_) => Ok(ChangeOutcome::Gone),
+            None => Err(StoreError::Internal(format!(
+                "unexpected cancellation: {refusal:?}"
+            ))),
+        }
     }
 }

@@ -177,7 +177,7 @@ pub async fn signed_in(app: &App, value: &str) -> Result<SignedIn, ApiError> {
     if !merchant.active {
         return Err(ApiError::Unauthenticated(AuthFailure::MerchantInactive));
     }
-    if !merchant.admits_dashboard(&session) {
+    if !session.stands_for(&merchant) {
         return Err(ApiError::Unauthenticated(AuthFailure::ExpiredToken));
     }
     if cookie.key_hash.is_some()
