@@ -18,7 +18,7 @@ async fn main() {
     let merchant = env
         .app
         .store
-        .get_merchant(&created.merchant_id)
+        .get_merchant_eventually(&created.merchant_id)
         .await
         .ok()
         .flatten()

@@ -6,6 +6,7 @@
 mod i18n;
 mod page;
 
+use checkout_api::cookies::{Cookie, SameSite};
 use checkout_api::payments::PaymentProcessor;
 use checkout_api::service::dashboard;
 use checkout_api::service::hosted_checkout::{self, Flash, PageModel, PageOutcome};
@@ -15,7 +16,6 @@ use checkout_domain::merchant::Merchant;
 use checkout_domain::session::CheckoutSession;
 use checkout_domain::values::Locale;
 use lambda_http::http::HeaderValue;
-use lambda_http::http::header::SET_COOKIE;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
@@ -54,23 +54,12 @@ pub async fn handle<P: PaymentProcessor>(
             };
             let mut response = page::redirect(&location);
             if let Some(flash) = Flash::of(&model) {
-                let secure = if app.config.public_base_url.starts_with("http://") {
-                    ""
-                } else {
-                    "; Secure"
-                };
-                let cookie = format!(
-                    "{FLASH_COOKIE}={}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax{secure}",
-                    flash.encode(&flash_key)
-                );
-                if let Ok(value) = HeaderValue::from_str(&cookie) {
-                    response.headers_mut().insert(SET_COOKIE, value);
-                }
+                FLASH_COOKIE.set(&mut response, &flash.encode(&flash_key), FLASH_SECONDS);
             }
             response
         }
         Ok(PageOutcome::Show(mut model)) => {
-            let flash = http::cookie(&request, FLASH_COOKIE);
+            let flash = FLASH_COOKIE.read(&request);
             if let Some(flash) = flash.and_then(|value| Flash::decode(value, &flash_key)) {
                 flash.apply_to(&mut model);
             }
@@ -81,12 +70,7 @@ pub async fn handle<P: PaymentProcessor>(
             );
             if flash.is_some() {
                 // Shown once: a reload shows the page as it is.
-                response.headers_mut().insert(
-                    SET_COOKIE,
-                    HeaderValue::from_static(
-                        "checkout_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
-                    ),
-                );
+                FLASH_COOKIE.clear(&mut response);
             }
             response
         }
@@ -128,7 +112,10 @@ pub async fn handle<P: PaymentProcessor>(
 }
 
 /// The cookie that carries a form's answer to the page it redirects to.
-const FLASH_COOKIE: &str = "checkout_flash";
+const FLASH_COOKIE: Cookie = Cookie::new("checkout_flash", "/", SameSite::Lax);
+
+/// How long a refused form's messages wait for the page to show them.
+const FLASH_SECONDS: i64 = 600;
 
 /// The key flashes are signed with: derived from the deployment's cursor secret, for this use
 /// alone.
@@ -175,7 +162,7 @@ pub const PREVIEW_PATH: &str = "/dashboard/settings/preview";
 /// dashboard session (its cookie), this page for a sample order with the branding given; 404
 /// to anyone else.
 async fn preview(app: &App, request: &Request) -> Response<Body> {
-    let signed_in = match http::cookie(request, dashboard::SESSION_COOKIE) {
+    let signed_in = match dashboard::SESSION_COOKIE.read(request) {
         Some(cookie) => dashboard::signed_in(app, cookie).await,
         None => Err(ApiError::NotFound),
     };

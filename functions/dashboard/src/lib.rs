@@ -48,7 +48,7 @@ fn segments(request: &Request) -> Vec<&str> {
 async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
     let path = segments(request);
     let method = request.method();
-    let session_cookie = http::cookie(request, cookies::SESSION);
+    let session_cookie = cookies::SESSION.read(request);
     let signed_in = match session_cookie {
         Some(value) => match dashboard::signed_in(app, value).await {
             Ok(signed_in) => Some(signed_in),
@@ -98,7 +98,7 @@ async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
     if path.as_slice() == ["logout"] {
         dashboard::sign_out(app, &visit.signed_in).await?;
         let mut response = views::redirect("/dashboard/");
-        cookies::clear(&mut response, cookies::SESSION);
+        cookies::SESSION.clear(&mut response);
         return Ok(response);
     }
     if path.as_slice() == ["settings"] && form.get("intent") == "preview" {
@@ -147,7 +147,7 @@ async fn signed_out(
     had_cookie: bool,
 ) -> Result<Response<Body>, ApiError> {
     let key = dashboard::signing_key(app);
-    let nonce = http::cookie(request, cookies::SIGN_IN).map(str::to_owned);
+    let nonce = cookies::SIGN_IN.read(request).map(str::to_owned);
     let mut response = match (method, path) {
         (&Method::GET, []) => views::sign_in(app, None, None, nonce.as_deref()),
         (&Method::GET, ["link"]) => {
@@ -182,7 +182,7 @@ async fn signed_out(
                 Ok(cookie) => {
                     let mut response = views::redirect("/dashboard/");
                     cookies::set_session(&mut response, &cookie.encode(&key));
-                    cookies::clear(&mut response, cookies::SIGN_IN);
+                    cookies::SIGN_IN.clear(&mut response);
                     return Ok(response);
                 }
                 Err(ApiError::Unauthenticated(_) | ApiError::MerchantRequired) => {
@@ -205,7 +205,7 @@ async fn signed_out(
         _ => views::unauthenticated(),
     };
     if had_cookie {
-        cookies::clear(&mut response, cookies::SESSION);
+        cookies::SESSION.clear(&mut response);
     }
     Ok(response)
 }

@@ -213,7 +213,7 @@ async fn read_key_holder(
     named: Option<&str>,
 ) -> Result<(Merchant, ApiKeyRecord), ApiError> {
     let fail = |failure| Err(ApiError::Unauthenticated(failure));
-    let Some(record) = app.store.get_api_key(hash).await? else {
+    let Some(record) = app.store.get_api_key_eventually(hash).await? else {
         return fail(AuthFailure::InvalidApiKey);
     };
     if !constant_time_eq(record.key_hash.as_bytes(), hash.as_bytes()) {
@@ -235,7 +235,7 @@ async fn read_key_holder(
         }
         (None, None) => return fail(AuthFailure::InvalidApiKey),
     };
-    let merchant = match app.store.get_merchant(&merchant_id).await? {
+    let merchant = match app.store.get_merchant_eventually(&merchant_id).await? {
         Some(merchant) if record.platform_id.is_none() => merchant,
         Some(merchant) if merchant.platform_id == record.platform_id => merchant,
         _ if record.platform_id.is_some() => return Err(ApiError::NotFound),

@@ -10,6 +10,7 @@ pub mod app;
 pub mod auth;
 pub mod auth_cache;
 pub mod config;
+pub mod cookies;
 pub mod cursor;
 pub mod error;
 pub mod http;

@@ -77,8 +77,12 @@ impl Store {
         self.put_new(ApiKeyItem::new(record)).await
     }
 
-    /// The key whose SHA-256 is `key_hash`, if any.
-    pub async fn get_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+    /// The key whose SHA-256 is `key_hash`, if any, read eventually consistent (a change of the
+    /// last second may not be seen): for authentication, whose answers are cached anyway.
+    pub async fn get_api_key_eventually(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<ApiKeyRecord>, StoreError> {
         let item: Option<ApiKeyItem> = self
             .read(keys::key_map(keys::api_key(key_hash)), Freshness::Eventual)
             .await?;
@@ -87,7 +91,7 @@ impl Store {
 
     /// The key whose SHA-256 is `key_hash`, read strongly consistent: what a change to it is
     /// conditioned on.
-    pub async fn read_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+    pub async fn get_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
         let item: Option<ApiKeyItem> = self
             .read(keys::key_map(keys::api_key(key_hash)), Freshness::Strong)
             .await?;
@@ -128,7 +132,7 @@ impl Store {
     /// counting the revocation on its merchant in the same transaction; `false` if there is no
     /// such key.
     pub async fn revoke_api_key(&self, key_hash: &str) -> Result<bool, StoreError> {
-        let Some(record) = self.read_api_key(key_hash).await? else {
+        let Some(record) = self.get_api_key(key_hash).await? else {
             return Ok(false);
         };
         let revoke = built(

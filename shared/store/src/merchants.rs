@@ -80,16 +80,23 @@ impl Store {
         .await
     }
 
-    /// The platform `id`, if any.
-    pub async fn get_platform(&self, id: &PlatformId) -> Result<Option<Platform>, StoreError> {
+    /// The platform `id`, if any, read eventually consistent.
+    pub async fn get_platform_eventually(
+        &self,
+        id: &PlatformId,
+    ) -> Result<Option<Platform>, StoreError> {
         let item: Option<PlatformItem> = self
             .read(keys::key_map(keys::platform(id)), Freshness::Eventual)
             .await?;
         Ok(item.map(|i| i.platform))
     }
 
-    /// The merchant `id`, if any.
-    pub async fn get_merchant(&self, id: &MerchantId) -> Result<Option<Merchant>, StoreError> {
+    /// The merchant `id`, if any, read eventually consistent (a change of the last second may
+    /// not be seen): never what a conditional write is computed from.
+    pub async fn get_merchant_eventually(
+        &self,
+        id: &MerchantId,
+    ) -> Result<Option<Merchant>, StoreError> {
         let item: Option<MerchantItem> = self
             .read(keys::key_map(keys::merchant(id)), Freshness::Eventual)
             .await?;
@@ -97,7 +104,7 @@ impl Store {
     }
 
     /// The merchant `id` read strongly consistent, so that a change just written is seen.
-    pub async fn read_merchant(&self, id: &MerchantId) -> Result<Option<Merchant>, StoreError> {
+    pub async fn get_merchant(&self, id: &MerchantId) -> Result<Option<Merchant>, StoreError> {
         let item: Option<MerchantItem> = self
             .read(keys::key_map(keys::merchant(id)), Freshness::Strong)
             .await?;
@@ -156,7 +163,7 @@ impl Store {
         patch: &AccountPatch,
     ) -> Result<Option<Merchant>, StoreError> {
         if patch.is_empty() {
-            return self.read_merchant(id).await;
+            return self.get_merchant(id).await;
         }
         let mut changes = Vec::new();
         if let Some(name) = &patch.display_name {

@@ -283,7 +283,7 @@ async fn last_use_is_recorded_at_most_once_a_minute() {
     let stored_use = || async {
         env.app
             .store
-            .read_api_key(&hash)
+            .get_api_key(&hash)
             .await
             .expect("read")
             .and_then(|k| k.last_used_at)
@@ -314,7 +314,7 @@ async fn three_keys(env: &TestEnv) -> (checkout_domain::merchant::Merchant, Vec<
     let merchant = env
         .app
         .store
-        .get_merchant(&created.merchant_id)
+        .get_merchant_eventually(&created.merchant_id)
         .await
         .expect("read")
         .expect("a merchant");

@@ -585,7 +585,7 @@ async fn the_stage_one_webhook_url_becomes_the_first_endpoint_keeping_its_secret
     let stored = env
         .app
         .store
-        .read_merchant(&merchant.merchant_id)
+        .get_merchant(&merchant.merchant_id)
         .await
         .expect("read")
         .expect("the merchant");

@@ -171,7 +171,7 @@ pub async fn create_merchant(
         Some(text) => {
             let id = PlatformId::parse(&text)
                 .map_err(|e| AdminError::InvalidArgument(format!("--platform: {}", e.message)))?;
-            if store.get_platform(&id).await?.is_none() {
+            if store.get_platform_eventually(&id).await?.is_none() {
                 return Err(AdminError::NotFound(format!("platform {id}")));
             }
             Some(id)
@@ -213,7 +213,7 @@ pub async fn create_merchant(
 
 /// Issues another key for an existing merchant and returns its plaintext.
 pub async fn create_key(store: &Store, merchant_id: &MerchantId) -> Result<String, AdminError> {
-    if store.get_merchant(merchant_id).await?.is_none() {
+    if store.get_merchant_eventually(merchant_id).await?.is_none() {
         return Err(AdminError::NotFound(format!("merchant {merchant_id}")));
     }
     let key = NewApiKey::generate(merchant_id, Timestamp::now());
@@ -271,7 +271,7 @@ pub async fn dashboard_link(
     base_url: &str,
     now: Timestamp,
 ) -> Result<String, AdminError> {
-    if store.get_merchant(merchant_id).await?.is_none() {
+    if store.get_merchant_eventually(merchant_id).await?.is_none() {
         return Err(AdminError::NotFound(format!("merchant {merchant_id}")));
     }
     let (link, token) = SignInLink::generate(merchant_id.clone(), now);

@@ -73,7 +73,7 @@ pub fn account(merchant: &Merchant) -> AccountResource<'_> {
 /// must see the change.
 pub async fn current(app: &App, merchant: &Merchant) -> Result<Merchant, ApiError> {
     app.store
-        .read_merchant(&merchant.id)
+        .get_merchant(&merchant.id)
         .await?
         .ok_or(ApiError::NotFound)
 }

@@ -141,7 +141,7 @@ async fn working_key(
         .into_iter()
         .find(|key| key.id() == *id)
         .ok_or(ApiError::NotFound)?;
-    match app.store.read_api_key(&listed.key_hash).await? {
+    match app.store.get_api_key(&listed.key_hash).await? {
         Some(key)
             if key.merchant_id.as_ref() == Some(&merchant.id) && key.is_usable_at(app.now()) =>
         {

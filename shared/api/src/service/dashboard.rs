@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::App;
 use crate::auth;
+use crate::cookies::{Cookie, SameSite};
 use crate::error::{ApiError, AuthFailure};
 use crate::json_fields::Violations;
 use crate::service::{account, unsaved_session};
@@ -35,7 +36,7 @@ pub fn signing_key(app: &App) -> [u8; 32] {
 }
 
 /// The cookie that holds a dashboard session.
-pub const SESSION_COOKIE: &str = "dashboard_session";
+pub const SESSION_COOKIE: Cookie = Cookie::new("dashboard_session", "/dashboard", SameSite::Strict);
 
 /// The account fields of the settings form (`name` → value as typed), as a merge patch for
 /// `PATCH /v1/account`'s rules: an empty field clears its setting (the name cannot be cleared).
@@ -136,7 +137,7 @@ pub async fn sign_in_with_link(app: &App, token: &str) -> Result<SessionCookie, 
         return Err(refused);
     }
     // Strongly read: the epoch and revocations the session starts from must be the latest.
-    let merchant = match app.store.read_merchant(&link.merchant_id).await? {
+    let merchant = match app.store.get_merchant(&link.merchant_id).await? {
         Some(merchant) if merchant.active => merchant,
         Some(_) => return Err(ApiError::Unauthenticated(AuthFailure::MerchantInactive)),
         None => return Err(refused),

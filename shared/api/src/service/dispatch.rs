@@ -353,7 +353,7 @@ pub async fn deliver_event(
         Vec::new()
     };
     let merchant = if due.iter().any(|d| d.url.is_some()) {
-        app.store.read_merchant(&event.merchant_id).await?
+        app.store.get_merchant(&event.merchant_id).await?
     } else {
         None
     };
@@ -456,7 +456,7 @@ async fn fan_out(app: &App, event: &mut WebhookEvent, now: Timestamp) -> Result<
         ));
     }
     let mut deliveries = Vec::new();
-    if let Some(merchant) = app.store.read_merchant(&event.merchant_id).await? {
+    if let Some(merchant) = app.store.get_merchant(&event.merchant_id).await? {
         for endpoint in webhook_endpoints::endpoints_of(app, &merchant).await? {
             if endpoint.receives(event.kind) {
                 deliveries.push(Delivery::to_endpoint(endpoint.id, now));

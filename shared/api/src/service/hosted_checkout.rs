@@ -70,7 +70,11 @@ async fn load(app: &App, id: &SessionId) -> Result<Option<(CheckoutSession, Merc
     let Some(session) = app.store.get_session(id).await? else {
         return Ok(None);
     };
-    let Some(merchant) = app.store.get_merchant(&session.merchant_id).await? else {
+    let Some(merchant) = app
+        .store
+        .get_merchant_eventually(&session.merchant_id)
+        .await?
+    else {
         return Ok(None);
     };
     Ok(Some((session, merchant)))

@@ -130,7 +130,7 @@ impl Bench {
         .await?;
         let merchant = app
             .store
-            .get_merchant(&merchant_id)
+            .get_merchant_eventually(&merchant_id)
             .await?
             .ok_or("the merchant just created is missing")?;
         // Signed with the cursor secret the functions are given (`env`), as theirs are.
