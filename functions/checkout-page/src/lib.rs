@@ -25,23 +25,27 @@ pub async fn handle<P: PaymentProcessor>(
     processor: &P,
     request: Request,
 ) -> Response<Body> {
-    let request_id = http::request_id(&request);
+    let exchange = http::Exchange::new(&request);
     if request.uri().path() == PREVIEW_PATH && request.method() == Method::GET {
-        let mut response = preview(app, &request).await;
-        if let Ok(value) = HeaderValue::from_str(&request_id) {
-            response.headers_mut().insert("request-id", value);
-        }
-        return response;
+        return exchange.finish_page(preview(app, &request).await, |err| {
+            page::message(
+                err.status(),
+                Locale::En,
+                "failure-title",
+                "failure-text",
+                "",
+            )
+        });
     }
     let accept_language = http::header(&request, "accept-language");
     // Pages with no session to take a language from speak the browser's.
     let browser = Locale::Auto.resolve(accept_language);
     let outcome = route(app, processor, &request).await;
     let flash_key = flash_key(app);
-    let mut response = match outcome {
+    let rendered = outcome.map(|outcome| match outcome {
         // Redirect after every POST: the page a form leads back to is shown by a GET, so Back
         // and reload never send the form again; what it has to say travels in a cookie.
-        Ok(PageOutcome::Show(model)) if request.method() == Method::POST => {
+        PageOutcome::Show(model) if request.method() == Method::POST => {
             let location = if request
                 .uri()
                 .path()
@@ -58,7 +62,7 @@ pub async fn handle<P: PaymentProcessor>(
             }
             response
         }
-        Ok(PageOutcome::Show(mut model)) => {
+        PageOutcome::Show(mut model) => {
             let flash = FLASH_COOKIE.read(&request);
             if let Some(flash) = flash.and_then(|value| Flash::decode(value, &flash_key)) {
                 flash.apply_to(&mut model);
@@ -74,41 +78,35 @@ pub async fn handle<P: PaymentProcessor>(
             }
             response
         }
-        Ok(PageOutcome::Redirect(location)) => page::redirect(&location),
-        Ok(PageOutcome::NotFound) => page::message(
+        PageOutcome::Redirect(location) => page::redirect(&location),
+        PageOutcome::NotFound => page::message(
             StatusCode::NOT_FOUND,
             browser,
             "notfound-title",
             "notfound-text",
             "",
         ),
-        Ok(PageOutcome::RecoveryLapsed) => {
+        PageOutcome::RecoveryLapsed => {
             page::message(StatusCode::GONE, browser, "lapsed-title", "lapsed-text", "")
         }
-        Ok(PageOutcome::Forbidden) => page::message(
+        PageOutcome::Forbidden => page::message(
             StatusCode::FORBIDDEN,
             browser,
             "forbidden-title",
             "forbidden-text",
             "",
         ),
-        Ok(PageOutcome::MerchantInactive { display_name }) => page::message(
+        PageOutcome::MerchantInactive { display_name } => page::message(
             StatusCode::SERVICE_UNAVAILABLE,
             browser,
             "inactive-title",
             "inactive-text",
             &display_name,
         ),
-        Err(err) => {
-            http::log_failure(&request_id, &err);
-            page::message(err.status(), browser, "failure-title", "failure-text", "")
-        }
-    };
-    // Like every API answer, every page says which request it answers, for support and logs.
-    if let Ok(value) = lambda_http::http::HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("request-id", value);
-    }
-    response
+    });
+    exchange.finish_page(rendered, |err| {
+        page::message(err.status(), browser, "failure-title", "failure-text", "")
+    })
 }
 
 /// The cookie that carries a form's answer to the page it redirects to.
@@ -161,7 +159,7 @@ pub const PREVIEW_PATH: &str = "/dashboard/settings/preview";
 /// `GET /dashboard/settings/preview?displayName=…&brandColor=…&locale=…`: for a signed-in
 /// dashboard session (its cookie), this page for a sample order with the branding given; 404
 /// to anyone else.
-async fn preview(app: &App, request: &Request) -> Response<Body> {
+async fn preview(app: &App, request: &Request) -> Result<Response<Body>, ApiError> {
     let signed_in = match dashboard::SESSION_COOKIE.read(request) {
         Some(cookie) => dashboard::signed_in(app, cookie).await,
         None => Err(ApiError::NotFound),
@@ -175,25 +173,19 @@ async fn preview(app: &App, request: &Request) -> Response<Body> {
     match shown {
         Ok((merchant, session)) => {
             let locale = merchant.locale.unwrap_or_default().resolve(None);
-            preview_page(merchant, session, locale)
+            Ok(preview_page(merchant, session, locale))
         }
         Err(err @ (ApiError::Unavailable(_) | ApiError::Internal(_) | ApiError::Contention)) => {
-            http::log_failure(&http::request_id(request), &err);
-            page::message(
-                err.status(),
-                Locale::En,
-                "failure-title",
-                "failure-text",
-                "",
-            )
+            Err(err)
         }
-        Err(_) => page::message(
+        // Whoever is not signed in, or sent what no preview shows, sees no page at all.
+        Err(_) => Ok(page::message(
             StatusCode::NOT_FOUND,
             Locale::En,
             "notfound-title",
             "notfound-text",
             "",
-        ),
+        )),
     }
 }
 

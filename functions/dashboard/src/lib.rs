@@ -11,26 +11,15 @@ mod views;
 use checkout_api::service::dashboard::{self, SignedIn};
 use checkout_api::{ApiError, App, http};
 use checkout_domain::ids::{ApiKeyId, EventId, SessionId, WebhookEndpointId};
-use lambda_http::http::{HeaderValue, Method, StatusCode};
+use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 use crate::views::Chrome;
 
 /// Handles one dashboard request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let request_id = http::request_id(&request);
-    let mut response = match route(app, &request).await {
-        Ok(response) => response,
-        Err(err) => {
-            http::log_failure(&request_id, &err);
-            views::failure(&err)
-        }
-    };
-    // As every answer of the API carries it, to quote to support.
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("request-id", value);
-    }
-    response
+    let exchange = http::Exchange::new(&request);
+    exchange.finish_page(route(app, &request).await, views::failure)
 }
 
 /// The path below `/dashboard`, split at its slashes.

@@ -246,21 +246,42 @@ impl Exchange {
         let _ = self.quota.set(quota);
     }
 
+    /// `response` with this exchange's `Request-Id`: every answer says which request it answers,
+    /// for support and logs.
+    pub fn stamp(&self, mut response: Response<Body>) -> Response<Body> {
+        if let Ok(value) = HeaderValue::from_str(&self.request_id) {
+            response.headers_mut().insert("request-id", value);
+        }
+        response
+    }
+
+    /// The page for `result`: itself, or the page `failure` renders for its error (logged with
+    /// its cause as [`Exchange::finish`] logs it), with `Request-Id`.
+    pub fn finish_page(
+        &self,
+        result: Result<Response<Body>, ApiError>,
+        failure: impl FnOnce(&ApiError) -> Response<Body>,
+    ) -> Response<Body> {
+        let response = result.unwrap_or_else(|err| {
+            log_failure(&self.request_id, &err);
+            failure(&err)
+        });
+        self.stamp(response)
+    }
+
     /// The response for `result`: itself, or the problem+json of its error, with `Request-Id`
     /// and, once the caller was counted against its limit, the `RateLimit-*` headers. Server-side
     /// failures are logged with their cause; clients only see the request id.
     pub fn finish(&self, result: Result<Response<Body>, ApiError>) -> Response<Body> {
-        let mut response = match result {
+        let response = match result {
             Ok(response) => response,
             Err(err) => {
                 log_failure(&self.request_id, &err);
                 problem(&err, &self.request_id)
             }
         };
+        let mut response = self.stamp(response);
         let headers = response.headers_mut();
-        if let Ok(value) = HeaderValue::from_str(&self.request_id) {
-            headers.insert("request-id", value);
-        }
         if let Some(quota) = self.quota.get() {
             headers.insert("ratelimit-limit", HeaderValue::from(quota.limit));
             headers.insert("ratelimit-remaining", HeaderValue::from(quota.remaining));
