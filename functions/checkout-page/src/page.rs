@@ -2,6 +2,7 @@
 //! security headers of SPEC §9.
 
 use askama::Template;
+use checkout_api::http;
 use checkout_api::page_policy::{content_security_policy, html_page};
 use checkout_api::payments::CryptoQuote;
 use checkout_api::service::hosted_checkout::{MAX_DECLINES, PageModel, redirect_url};
@@ -530,12 +531,7 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Re
             .then(|| redirect_url(&session.success_url, &session.id, SessionStatus::Processing)),
         inputs: inputs(model, tr),
         terms_url: model.merchant.terms_url.as_ref().map(AsRef::as_ref),
-        card_name: model
-            .kept
-            .iter()
-            .find(|(name, _)| name == "cardName")
-            .map(|(_, value)| value.clone())
-            .unwrap_or_default(),
+        card_name: http::first_value(&model.kept, "cardName").to_owned(),
         amount,
     };
     let status = if model.error.is_some() {

@@ -140,12 +140,9 @@ async fn signed_out(
     let mut response = match (method, path) {
         (&Method::GET, []) => views::sign_in(app, None, None, nonce.as_deref()),
         (&Method::GET, ["link"]) => {
-            let token = http::query_params(request)
-                .into_iter()
-                .find(|(name, _)| name == "token")
-                .map(|(_, value)| value)
-                .unwrap_or_default();
-            views::sign_in(app, Some(&token), None, nonce.as_deref())
+            let params = http::query_params(request);
+            let token = http::first_value(&params, "token");
+            views::sign_in(app, Some(token), None, nonce.as_deref())
         }
         (&Method::POST, ["login" | "link"]) => {
             let form = Form(http::form_fields(request)?);
@@ -235,11 +232,7 @@ pub(crate) struct Form(Vec<(String, String)>);
 impl Form {
     /// The first value of `name`, or `""`.
     fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, value)| value.as_str())
-            .unwrap_or_default()
+        http::first_value(&self.0, name)
     }
 
     /// Every value of `name`.

@@ -68,11 +68,7 @@ const PAGE_SIZE: &str = "100";
 const RECENT_EVENTS: &str = "20";
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
-    params
-        .iter()
-        .find(|(field, _)| field == name)
-        .map(|(_, value)| value.as_str())
-        .unwrap_or_default()
+    checkout_api::http::first_value(params, name)
 }
 
 /// The chrome of a visit with the notice its redirect carries.

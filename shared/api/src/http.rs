@@ -138,6 +138,15 @@ pub fn idempotency_key_header(request: &Request) -> Result<Option<&str>, ApiErro
     }
 }
 
+/// The first value named `name` among `pairs` (a form's fields, a query's parameters), or `""`.
+pub fn first_value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default()
+}
+
 /// A header's value, if present and visible ASCII.
 pub fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())

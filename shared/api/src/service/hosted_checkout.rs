@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::App;
 use crate::error::ApiError;
+use crate::http::first_value;
 use crate::payments::{
     CardDetails, ChargeOutcome, ChargeRequest, CryptoQuote, PaymentInstrument, PaymentProcessor,
 };
@@ -218,17 +219,10 @@ fn inactive(merchant: Merchant) -> PageOutcome {
     }
 }
 
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default()
-}
-
 fn token_ok(session: &CheckoutSession, form: &[(String, String)]) -> bool {
     !session.form_token.is_empty()
         && constant_time_eq(
-            field(form, "token").as_bytes(),
+            first_value(form, "token").as_bytes(),
             session.form_token.as_bytes(),
         )
 }
@@ -295,7 +289,7 @@ pub const CHANGED_NOTICE: &str = "notice-changed";
 /// The version of the session the posted form was rendered for; `None` when the form does not
 /// say or says something that is no version: such a form has seen no amount, and pays nothing.
 fn seen_version(form: &[(String, String)]) -> Option<u32> {
-    field(form, "version").parse().ok()
+    first_value(form, "version").parse().ok()
 }
 
 /// `POST /pay/{id}`: one payment attempt from the form, or the answer to a 3-D Secure challenge
@@ -313,12 +307,12 @@ pub async fn pay<P: PaymentProcessor>(
     if !session.is_version(seen_version(form)) {
         return Ok(show_changed(session, merchant, now));
     }
-    let (outcome, collected) = match field(form, "challenge") {
+    let (outcome, collected) = match first_value(form, "challenge") {
         "" => {
             let collected = session
                 .collect
                 .as_ref()
-                .map(|collect| collect.read(|name| field(form, name)))
+                .map(|collect| collect.read(|name| first_value(form, name)))
                 .transpose();
             let (instrument, collected) = match (instrument(&session, form, now), collected) {
                 (Ok(instrument), Ok(collected)) => (instrument, collected),
@@ -551,16 +545,16 @@ fn instrument(
     form: &[(String, String)],
     now: Timestamp,
 ) -> Result<PaymentInstrument, Refused> {
-    let method = PaymentMethod::parse(field(form, "method"))
+    let method = PaymentMethod::parse(first_value(form, "method"))
         .map_err(|_| Refused::of("error-choose-method"))?;
     if !session.payment_methods.contains(&method) {
         return Err(Refused::of("error-method-not-offered"));
     }
     match method {
         PaymentMethod::Card => CardDetails::parse(
-            field(form, "cardNumber"),
-            field(form, "cardExpiry"),
-            field(form, "cardCvc"),
+            first_value(form, "cardNumber"),
+            first_value(form, "cardExpiry"),
+            first_value(form, "cardCvc"),
             now.date(),
         )
         .map(PaymentInstrument::Card)
@@ -576,7 +570,7 @@ fn instrument(
                 .collect(),
         }),
         PaymentMethod::Crypto => {
-            let asset = CryptoAsset::parse(field(form, "asset"))
+            let asset = CryptoAsset::parse(first_value(form, "asset"))
                 .map_err(|_| Refused::of("error-choose-asset"))?;
             if session.allowed_assets.is_empty() || session.allowed_assets.contains(&asset) {
                 Ok(PaymentInstrument::Crypto(asset))
