@@ -1,12 +1,12 @@
 //! `/v1/api_keys`: `GET` (the working keys, never a secret), `POST` (a new key, its secret shown
 //! once), `POST /v1/api_keys/{id}/roll` and `DELETE /v1/api_keys/{id}`.
 
+use checkout_api::service::List;
 use checkout_api::service::api_keys::{self, ApiKeyResource};
 use checkout_api::{App, auth, http};
 use checkout_domain::ids::ApiKeyId;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 
 /// Handles one API-key request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -26,10 +26,7 @@ async fn route(
         .await?;
         let now = app.now();
         let data: Vec<ApiKeyResource> = keys.iter().map(|k| ApiKeyResource::of(k, now)).collect();
-        return http::json(
-            StatusCode::OK,
-            &json!({"object": "list", "data": data, "hasMore": false, "nextCursor": null}),
-        );
+        return http::json(StatusCode::OK, &List::whole(data));
     }
     let merchant = auth::authenticate(app, exchange, request).await?;
     let now = app.now();

@@ -1,6 +1,6 @@
 //! `GET /v1/events`: the merchant's webhook events and how their delivery went.
 
-use checkout_api::service::EventList;
+use checkout_api::service::event_list;
 use checkout_api::{App, auth, http, service};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -22,5 +22,5 @@ async fn list(
             service::list_events(app, &merchant, &params).await
         })
         .await?;
-    http::json(StatusCode::OK, &EventList::render(&page, next_cursor))
+    http::json(StatusCode::OK, &event_list(&page, next_cursor))
 }

@@ -1,6 +1,6 @@
 //! `GET /v1/checkout/sessions`: the merchant's sessions, newest first, with filters and cursor.
 
-use checkout_api::service::SessionList;
+use checkout_api::service::session_list;
 use checkout_api::{App, auth, http, service};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -24,7 +24,7 @@ async fn list(
         .await?;
     http::json(
         StatusCode::OK,
-        &SessionList::render(
+        &session_list(
             app,
             &page,
             next_cursor,

@@ -2,7 +2,7 @@
 //! left), `GET …/{id}/refunds` (the session's refunds) and the stage-one `POST …/{id}/refund` (all
 //! that is left, answered with the session). Idempotent per SPEC §6.
 
-use checkout_api::service::{Created, RefundList};
+use checkout_api::service::{Created, refund_list};
 use checkout_api::{App, auth, http, service};
 use lambda_http::http::header::HeaderValue;
 use lambda_http::http::{Method, StatusCode};
@@ -28,7 +28,7 @@ async fn route(
                 service::list_refunds(app, &merchant, &id, &params).await
             })
             .await?;
-        return http::json(StatusCode::OK, &RefundList::render(&page, next_cursor));
+        return http::json(StatusCode::OK, &refund_list(&page, next_cursor));
     }
     let merchant = auth::authenticate(app, exchange, request).await?;
     let id = http::session_id(request)?;

@@ -2,8 +2,8 @@
 //! `PATCH` and `DELETE /v1/webhook_endpoints/{id}`, `POST …/{id}/rotate_secret` and
 //! `POST …/{id}/test`.
 
-use checkout_api::service::EventResource;
 use checkout_api::service::webhook_endpoints::{self, EndpointResource};
+use checkout_api::service::{EventResource, List};
 use checkout_api::{App, auth, http};
 use checkout_domain::ids::WebhookEndpointId;
 use lambda_http::http::{Method, StatusCode};
@@ -41,10 +41,7 @@ async fn route(
             .collect();
         return match (has_id, data.first()) {
             (true, Some(one)) => http::json(StatusCode::OK, one),
-            _ => http::json(
-                StatusCode::OK,
-                &json!({"object": "list", "data": data, "hasMore": false, "nextCursor": null}),
-            ),
+            _ => http::json(StatusCode::OK, &List::whole(data)),
         };
     }
     let merchant = auth::authenticate(app, exchange, request).await?;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{MerchantId, PlatformId};
 use crate::money::{Amount, FeeSchedule};
-use crate::signing_secret::{RetiringSecret, TooManySecrets, retire, still_signing};
+use crate::signing_secret::{RetiringSecret, TooManySecrets, retire, signing, still_signing};
 use crate::timestamp::Timestamp;
 use crate::values::{HttpUrl, Locale};
 
@@ -70,14 +70,7 @@ impl Merchant {
     /// The secrets a delivery to a session's own URL is signed with at `now`: the account's,
     /// and every one a rotation replaced whose overlap lasts.
     pub fn webhook_signing_secrets(&self, now: Timestamp) -> Vec<&str> {
-        let mut secrets = vec![self.webhook_secret.as_str()];
-        secrets.extend(
-            self.retiring_webhook_secrets
-                .iter()
-                .filter(|r| now < r.expires_at)
-                .map(|r| r.secret.as_str()),
-        );
-        secrets
+        signing(&self.webhook_secret, &self.retiring_webhook_secrets, now)
     }
 
     /// When the last replaced account secret still signing at `now` stops, if one is.

@@ -51,3 +51,20 @@ pub fn retire(
     }
     Ok(live)
 }
+
+/// The secrets a delivery at `now` is signed with: `current`, and each of `retiring` whose
+/// overlap lasts.
+pub fn signing<'a>(
+    current: &'a str,
+    retiring: &'a [RetiringSecret],
+    now: Timestamp,
+) -> Vec<&'a str> {
+    let mut secrets = vec![current];
+    secrets.extend(
+        retiring
+            .iter()
+            .filter(|r| now < r.expires_at)
+            .map(|r| r.secret.as_str()),
+    );
+    secrets
+}

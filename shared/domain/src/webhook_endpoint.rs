@@ -7,7 +7,7 @@ use crate::event::EventType;
 use crate::ids::{MerchantId, WebhookEndpointId};
 use crate::merchant::new_webhook_secret;
 use crate::money::Invalid;
-use crate::signing_secret::{RetiringSecret, TooManySecrets, retire, still_signing};
+use crate::signing_secret::{RetiringSecret, TooManySecrets, retire, signing, still_signing};
 use crate::timestamp::Timestamp;
 use crate::values::HttpUrl;
 
@@ -210,19 +210,13 @@ impl WebhookEndpoint {
     /// The secrets a delivery at `now` is signed with: the current one, and every replaced one
     /// whose overlap lasts.
     pub fn signing_secrets(&self, now: Timestamp) -> Vec<&str> {
-        let mut secrets = vec![self.secret.as_str()];
+        let mut secrets = signing(&self.secret, &self.older_secrets, now);
         if let (Some(previous), Some(until)) =
             (&self.previous_secret, self.previous_secret_expires_at)
             && now < until
         {
-            secrets.push(previous);
+            secrets.insert(1, previous);
         }
-        secrets.extend(
-            self.older_secrets
-                .iter()
-                .filter(|older| now < older.expires_at)
-                .map(|older| older.secret.as_str()),
-        );
         secrets
     }
 

@@ -135,25 +135,33 @@ impl Store {
         let Some(record) = self.get_api_key(key_hash).await? else {
             return Ok(false);
         };
-        let revoke = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(keys::key_map(keys::api_key(key_hash))))
-                .update_expression("SET revoked = :revoked")
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_values(":revoked", AttributeValue::Bool(true))
-                .build(),
-        )?;
         let transaction = Transaction::default()
-            .with(
-                Role::Key,
-                TransactWriteItem::builder().update(revoke).build(),
-            )
+            .with(Role::Key, self.revocation(&record, "attribute_exists(pk)")?)
             .with_some(Role::Merchant, self.revocation_counted(&record)?);
         match self.key_change(transaction).await? {
             KeyChange::Done => Ok(true),
             KeyChange::KeyChanged | KeyChange::KeeperChanged => Ok(false),
         }
+    }
+
+    /// The write that revokes `record` under `condition` (which may compare with `:no`, false).
+    fn revocation(
+        &self,
+        record: &ApiKeyRecord,
+        condition: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::api_key(&record.key_hash))))
+            .update_expression("SET revoked = :yes")
+            .condition_expression(condition)
+            .expression_attribute_values(":yes", AttributeValue::Bool(true));
+        if condition.contains(":no") {
+            update = update.expression_attribute_values(":no", AttributeValue::Bool(false));
+        }
+        Ok(TransactWriteItem::builder()
+            .update(built(update.build())?)
+            .build())
     }
 
     /// The write that counts a revocation of `record` on its merchant, which ends the
@@ -213,21 +221,8 @@ impl Store {
         target: &ApiKeyRecord,
         keeper: Option<&ApiKeyRecord>,
     ) -> Result<KeyChange, StoreError> {
-        let revoke = built(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(keys::key_map(keys::api_key(&target.key_hash))))
-                .update_expression("SET revoked = :yes")
-                .condition_expression("revoked = :no")
-                .expression_attribute_values(":yes", AttributeValue::Bool(true))
-                .expression_attribute_values(":no", AttributeValue::Bool(false))
-                .build(),
-        )?;
         let transaction = Transaction::default()
-            .with(
-                Role::Key,
-                TransactWriteItem::builder().update(revoke).build(),
-            )
+            .with(Role::Key, self.revocation(target, "revoked = :no")?)
             .with_some(
                 Role::Keeper,
                 keeper.map(|k| self.standing_check(k)).transpose()?,

@@ -261,22 +261,26 @@ async fn a_read_only_key_opens_a_dashboard_that_shows_and_changes_nothing() {
     assert_eq!(out.status, 303, "a read-only session may still sign out");
 }
 
-#[tokio::test]
-async fn a_one_time_link_signs_in_once_and_revoking_the_key_ends_its_sessions() {
-    let env = TestEnv::new().await;
-    let merchant = env.merchant().await;
+/// The path of a fresh one-time sign-in link for `merchant_id`, as the operator hands it out.
+async fn link_path(env: &TestEnv, merchant_id: &checkout_domain::ids::MerchantId) -> String {
     let url = checkoutctl::merchants::dashboard_link(
         &env.app.store,
-        &merchant.merchant_id,
+        merchant_id,
         "https://checkout.example",
         env.app.now(),
     )
     .await
     .expect("a link");
-    let path = url
-        .strip_prefix("https://checkout.example")
+    url.strip_prefix("https://checkout.example")
         .expect("under the base URL")
-        .to_owned();
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_one_time_link_signs_in_once_and_revoking_the_key_ends_its_sessions() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let path = link_path(&env, &merchant.merchant_id).await;
     let token = path
         .split_once("token=")
         .map(|(_, t)| t.to_owned())
@@ -889,18 +893,7 @@ async fn deactivation_ends_every_dashboard_session_for_good() {
 async fn a_link_session_ends_when_a_key_is_revoked() {
     let env = TestEnv::new().await;
     let merchant = env.merchant().await;
-    let url = checkoutctl::merchants::dashboard_link(
-        &env.app.store,
-        &merchant.merchant_id,
-        "https://checkout.example",
-        env.app.now(),
-    )
-    .await
-    .expect("a link");
-    let path = url
-        .strip_prefix("https://checkout.example")
-        .expect("under the base URL")
-        .to_owned();
+    let path = link_path(&env, &merchant.merchant_id).await;
     let mut browser = DashboardClient::new(&env);
     let confirm = browser.get(&path).await;
     let (csrf, token) = (confirm.csrf(), confirm.input_value("token"));

@@ -8,6 +8,7 @@ use crate::App;
 use crate::cursor;
 use crate::error::ApiError;
 use crate::json_fields::Violations;
+use crate::service::List;
 use crate::service::query_params;
 use checkout_domain::delivery::DeliveryStatus;
 use checkout_domain::delivery::{Attempt, Delivery};
@@ -107,26 +108,12 @@ impl<'a> EventResource<'a> {
     }
 }
 
-/// The `list` object of events.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventList<'a> {
-    object: &'static str,
-    data: Vec<EventResource<'a>>,
-    has_more: bool,
-    next_cursor: Option<String>,
-}
-
-impl<'a> EventList<'a> {
-    /// Renders `page` with the cursor of its next page.
-    pub fn render(page: &'a EventPage, next_cursor: Option<String>) -> Self {
-        Self {
-            object: "list",
-            data: page.events.iter().map(EventResource::of).collect(),
-            has_more: page.next.is_some(),
-            next_cursor,
-        }
-    }
+/// `page` of events as the API lists it, with the cursor of its next page.
+pub fn event_list(page: &EventPage, next_cursor: Option<String>) -> List<Vec<EventResource<'_>>> {
+    List::page(
+        page.events.iter().map(EventResource::of).collect(),
+        next_cursor,
+    )
 }
 
 /// One page of `merchant`'s events for the query parameters `params`, and its next cursor.

@@ -1,7 +1,5 @@
 //! `GET /v1/checkout/sessions`: query parameters, cursor and the list object.
 
-use serde::Serialize;
-
 use crate::App;
 use crate::cursor;
 use crate::error::ApiError;
@@ -14,30 +12,21 @@ use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::OrderId;
 use checkout_store::{ListQuery, Page};
 
-/// The `list` object of the API.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionList<'a> {
-    object: &'static str,
-    data: Vec<SessionResource<'a>>,
-    has_more: bool,
-    next_cursor: Option<String>,
-}
+use super::List;
 
-impl<'a> SessionList<'a> {
-    /// Renders `page` as seen now, with the cursor of its next page.
-    pub fn render(app: &App, page: &'a Page, next_cursor: Option<String>, base_url: &str) -> Self {
-        Self {
-            object: "list",
-            data: page
-                .sessions
-                .iter()
-                .map(|s| app.resource(s, base_url))
-                .collect(),
-            has_more: page.next.is_some(),
-            next_cursor,
-        }
-    }
+/// `page` as the API lists it, seen now, with the cursor of its next page.
+pub fn session_list<'a>(
+    app: &App,
+    page: &'a Page,
+    next_cursor: Option<String>,
+    base_url: &str,
+) -> List<Vec<SessionResource<'a>>> {
+    let data = page
+        .sessions
+        .iter()
+        .map(|s| app.resource(s, base_url))
+        .collect();
+    List::page(data, next_cursor)
 }
 
 /// One page of `merchant`'s sessions for the query parameters `params`, and its next cursor.

@@ -10,6 +10,7 @@ mod due_pass;
 pub mod events;
 pub mod hosted_checkout;
 mod idempotent;
+mod list;
 mod list_events;
 mod list_sessions;
 mod query_params;
@@ -24,10 +25,11 @@ pub mod webhook_endpoints;
 
 pub use create_session::{CREATE_SESSION_ENDPOINT, create_session, unsaved_session};
 pub use idempotent::Created;
-pub use list_events::{DeliveryResource, EventList, EventResource, list_events};
-pub use list_sessions::{SessionList, list_sessions};
+pub use list::List;
+pub use list_events::{DeliveryResource, EventResource, event_list, list_events};
+pub use list_sessions::{list_sessions, session_list};
 pub use refunds::{
-    CREATE_REFUND_ENDPOINT, REFUND_SESSION_ENDPOINT, RefundList, create_refund, list_refunds,
+    CREATE_REFUND_ENDPOINT, REFUND_SESSION_ENDPOINT, create_refund, list_refunds, refund_list,
     refund_session,
 };
 pub use session_lifecycle::{Ending, end_session, get_session};

@@ -10,6 +10,7 @@ use crate::App;
 use crate::cursor;
 use crate::error::ApiError;
 use crate::json_fields::{JsonObject, Violations};
+use crate::service::List;
 use crate::service::create_request::{KeyedBody, check_idempotency_key, parse_metadata};
 use crate::service::idempotent::{Created, Replay, answer_prior_use};
 use crate::service::query_params;
@@ -253,26 +254,9 @@ fn json_answer(status: u16, body: &impl Serialize) -> Result<StoredResponse, Api
     })
 }
 
-/// The `list` object of a session's refunds.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RefundList<'a> {
-    object: &'static str,
-    data: &'a [Refund],
-    has_more: bool,
-    next_cursor: Option<String>,
-}
-
-impl<'a> RefundList<'a> {
-    /// Renders `page` with the cursor of its next page.
-    pub fn render(page: &'a RefundPage, next_cursor: Option<String>) -> Self {
-        Self {
-            object: "list",
-            data: &page.refunds,
-            has_more: page.next.is_some(),
-            next_cursor,
-        }
-    }
+/// `page` of a session's refunds as the API lists it, with the cursor of its next page.
+pub fn refund_list(page: &RefundPage, next_cursor: Option<String>) -> List<&[Refund]> {
+    List::page(&page.refunds, next_cursor)
 }
 
 /// `GET /v1/checkout/sessions/{id}/refunds`: one page of the session's refunds, oldest first,
