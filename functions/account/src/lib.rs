@@ -1,8 +1,9 @@
 //! `GET /v1/account` and `PATCH /v1/account`: the merchant's own settings; `POST
 //! /v1/account/rotate_webhook_secret`: a new secret for deliveries to sessions' own URLs.
 
-use checkout_api::service::account;
+use checkout_api::service::{account, api_keys};
 use checkout_api::{App, auth, http};
+use checkout_domain::webhook_endpoint::DEFAULT_SECRET_OVERLAP;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
@@ -29,13 +30,14 @@ async fn route(
     let path = request.uri().path().trim_end_matches('/');
     match (request.method(), path) {
         (&Method::PATCH, "/v1/account") => {
-            let body = http::json_body(request)?;
-            let updated = account::update_account(app, &merchant, body).await?;
+            let patch = account::patch_from_json(http::json_body(request)?)?;
+            let updated = account::update_account(app, &merchant, patch).await?;
             http::json(StatusCode::OK, &account::account(&updated))
         }
         (&Method::POST, "/v1/account/rotate_webhook_secret") => {
             let body = http::optional_json_body(request)?;
-            let rotated = account::rotate_webhook_secret(app, &merchant, body).await?;
+            let overlap = api_keys::parse_overlap(body, DEFAULT_SECRET_OVERLAP)?;
+            let rotated = account::rotate_webhook_secret(app, &merchant, overlap).await?;
             let shown = account::WebhookSecretResource::of(&rotated, app.now());
             http::json(StatusCode::OK, &shown)
         }

@@ -34,14 +34,15 @@ async fn route(
     let segments: Vec<&str> = path.split('/').skip(1).collect();
     match (request.method(), segments.as_slice()) {
         (&Method::POST, ["v1", "api_keys"]) => {
-            let body = http::optional_json_body(request)?;
-            let key = api_keys::create_key(app, &merchant, body).await?;
+            let asked = api_keys::NewKeyRequest::from_json(http::optional_json_body(request)?)?;
+            let key = api_keys::create_key(app, &merchant, asked).await?;
             http::json(StatusCode::CREATED, &ApiKeyResource::created(&key, now))
         }
         (&Method::POST, ["v1", "api_keys", _, "roll"]) => {
             let id = http::path_id(request, ApiKeyId::parse)?;
             let body = http::optional_json_body(request)?;
-            let key = api_keys::roll_key(app, &merchant, &id, body).await?;
+            let overlap = api_keys::parse_overlap(body, time::Duration::ZERO)?;
+            let key = api_keys::roll_key(app, &merchant, &id, overlap).await?;
             http::json(StatusCode::CREATED, &ApiKeyResource::created(&key, now))
         }
         (&Method::DELETE, ["v1", "api_keys", _]) => {

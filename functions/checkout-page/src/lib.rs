@@ -165,11 +165,7 @@ async fn preview(app: &App, request: &Request) -> Result<Response<Body>, ApiErro
         None => Err(ApiError::NotFound),
     };
     let params = http::query_params(request);
-    let typed = params
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.as_str()))
-        .collect();
-    let shown = signed_in.and_then(|signed_in| dashboard::preview(app, &signed_in, &typed));
+    let shown = signed_in.and_then(|signed_in| dashboard::preview(app, &signed_in, &params));
     match shown {
         Ok((merchant, session)) => {
             let locale = merchant.locale.unwrap_or_default().resolve(None);

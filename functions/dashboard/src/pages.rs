@@ -2,8 +2,6 @@
 //! view. A form that changes something answers 303 back to its page with what it did; one the
 //! service refuses shows its page again with the service's reasons.
 
-use std::collections::HashMap;
-
 use checkout_api::ApiError;
 use checkout_api::service::dashboard::{self, Overview, SearchTerm};
 use checkout_api::service::{
@@ -15,7 +13,9 @@ use checkout_domain::event::{EventType, WebhookEvent};
 use checkout_domain::ids::{ApiKeyId, EventId, SessionId, WebhookEndpointId};
 use checkout_domain::session::{CheckoutSession, SessionStatus};
 use checkout_domain::values::Locale;
-use checkout_domain::webhook_endpoint::{EndpointStatus, EventFilter, WebhookEndpoint};
+use checkout_domain::webhook_endpoint::{
+    DEFAULT_SECRET_OVERLAP, EndpointStatus, EventFilter, WebhookEndpoint,
+};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use rust_decimal::Decimal;
@@ -759,7 +759,9 @@ pub async fn endpoint_action(
             .await
             .map(|_| "endpoint-deleted"),
         "rotate" => {
-            return match webhook_endpoints::rotate_secret(app, merchant, id, b"{}").await {
+            return match webhook_endpoints::rotate_secret(app, merchant, id, DEFAULT_SECRET_OVERLAP)
+                .await
+            {
                 Ok(endpoint) => {
                     let mut c = visit.chrome("Webhooks", "webhooks");
                     c.notice = Some(format!(
@@ -858,12 +860,10 @@ pub async fn create_key(visit: &Visit<'_>, form: &Form) -> Result<Response<Body>
     if let Err(refused) = confirmed(visit, form).await {
         return new_key_answer(visit, Err(refused), "").await;
     }
-    let mut request = json!({ "scope": form.get("scope") });
-    let name = form.get("name").trim();
-    if !name.is_empty() {
-        request["name"] = json!(name);
-    }
-    let created = api_keys::create_key(visit.app, &visit.signed_in.merchant, &body(&request)).await;
+    let created = match api_keys::NewKeyRequest::from_form(&form.0) {
+        Ok(asked) => api_keys::create_key(visit.app, &visit.signed_in.merchant, asked).await,
+        Err(refused) => Err(refused),
+    };
     new_key_answer(visit, created, "Key created.").await
 }
 
@@ -880,14 +880,12 @@ pub async fn key_action(
             if let Err(refused) = confirmed(visit, form).await {
                 return new_key_answer(visit, Err(refused), "").await;
             }
-            let overlap = form.get("expiresIn");
-            let request = if overlap.is_empty() {
-                json!({})
-            } else {
-                json!({ "expiresIn": overlap })
+            let chosen = Some(form.get("expiresIn")).filter(|text| !text.is_empty());
+            let rolled = match api_keys::overlap(chosen, time::Duration::ZERO) {
+                Ok(overlap) => api_keys::roll_key(app, merchant, id, overlap).await,
+                Err(refused) => Err(refused),
             };
-            let rolled = api_keys::roll_key(app, merchant, id, &body(&request)).await;
-            let notice = if overlap.is_empty() {
+            let notice = if chosen.is_none() {
                 "Key rolled: the old key stopped working."
             } else {
                 "Key rolled: the old key works until the time shown beside it."
@@ -946,31 +944,20 @@ pub async fn settings(
 /// `POST /dashboard/settings` with the Preview button (what a browser without JavaScript
 /// sends): the page with the values typed, saved nowhere.
 pub async fn preview_typed(visit: &Visit<'_>, form: &Form) -> Result<Response<Body>, ApiError> {
-    let typed = form_values(form);
-    let merchant = account::current(visit.app, &visit.signed_in.merchant).await?;
-    match account::patched(&merchant, &body(&dashboard::settings_patch(&typed))) {
-        Ok(_) => settings_with(visit, None, Some(&typed)).await,
-        Err(err) => settings_with(visit, Some(ErrorBox::of(&err)), Some(&typed)).await,
-    }
-}
-
-fn form_values(form: &Form) -> HashMap<&str, &str> {
-    form.0
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.as_str()))
-        .collect()
+    let error = account::patch_from_form(&form.0).err();
+    settings_with(visit, error.as_ref().map(ErrorBox::of), Some(&form.0)).await
 }
 
 async fn settings_with(
     visit: &Visit<'_>,
     error: Option<ErrorBox>,
-    typed: Option<&HashMap<&str, &str>>,
+    typed: Option<&[(String, String)]>,
 ) -> Result<Response<Body>, ApiError> {
     let merchant = account::current(visit.app, &visit.signed_in.merchant).await?;
-    let shown = match typed {
-        Some(typed) => account::patched(&merchant, &body(&dashboard::settings_patch(typed)))
-            .unwrap_or(merchant),
-        None => merchant,
+    // What is typed shows when it passes; what does not shows as saved.
+    let shown = match typed.map(account::patch_from_form) {
+        Some(Ok(patch)) => patch.apply(&merchant),
+        _ => merchant,
     };
     let mut c = chrome_with_notice(visit, "Settings", "settings");
     let status = if error.is_some() {
@@ -1020,15 +1007,11 @@ async fn settings_with(
 
 /// `POST /dashboard/settings`.
 pub async fn save_settings(visit: &Visit<'_>, form: &Form) -> Result<Response<Body>, ApiError> {
-    let values = form_values(form);
-    let merchant = account::current(visit.app, &visit.signed_in.merchant).await?;
-    match account::update_account(
-        visit.app,
-        &merchant,
-        &body(&dashboard::settings_patch(&values)),
-    )
-    .await
-    {
+    let saved = match account::patch_from_form(&form.0) {
+        Ok(patch) => account::update_account(visit.app, &visit.signed_in.merchant, patch).await,
+        Err(refused) => Err(refused),
+    };
+    match saved {
         Ok(_) => Ok(done("/dashboard/settings", "settings-saved")),
         Err(err) if err.status().is_client_error() => {
             settings(visit, Some(ErrorBox::of(&err))).await

@@ -2,10 +2,12 @@
 //! `PATCH` and `DELETE /v1/webhook_endpoints/{id}`, `POST …/{id}/rotate_secret` and
 //! `POST …/{id}/test`.
 
+use checkout_api::service::api_keys;
 use checkout_api::service::webhook_endpoints::{self, EndpointResource};
 use checkout_api::service::{EventResource, List};
 use checkout_api::{App, auth, http};
 use checkout_domain::ids::WebhookEndpointId;
+use checkout_domain::webhook_endpoint::DEFAULT_SECRET_OVERLAP;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -72,7 +74,8 @@ async fn route(
         }
         (&Method::POST, ["v1", "webhook_endpoints", _, "rotate_secret"]) => {
             let body = http::optional_json_body(request)?;
-            let rotated = webhook_endpoints::rotate_secret(app, &merchant, &id, body).await?;
+            let overlap = api_keys::parse_overlap(body, DEFAULT_SECRET_OVERLAP)?;
+            let rotated = webhook_endpoints::rotate_secret(app, &merchant, &id, overlap).await?;
             http::json(
                 StatusCode::OK,
                 &EndpointResource::with_secret(&rotated, now),

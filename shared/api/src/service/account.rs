@@ -7,13 +7,11 @@ use serde_json::Value;
 use crate::App;
 use crate::error::ApiError;
 use crate::json_fields::{JsonObject, Violations};
-use crate::service::api_keys::parse_overlap;
 use checkout_domain::merchant::{AccountPatch, Merchant, is_brand_color};
 use checkout_domain::money::Invalid;
 use checkout_domain::signing_secret::{MAX_RETIRING_SECRETS, TooManySecrets};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{HttpUrl, Locale, is_single_line};
-use checkout_domain::webhook_endpoint::DEFAULT_SECRET_OVERLAP;
 
 /// Longest display name.
 const DISPLAY_NAME_MAX: usize = 100;
@@ -78,15 +76,13 @@ pub async fn current(app: &App, merchant: &Merchant) -> Result<Merchant, ApiErro
         .ok_or(ApiError::NotFound)
 }
 
-/// Applies the JSON merge patch `body` to `merchant`'s settings: every violated field at once
-/// (400, nothing written); a field set to `null` goes back to its default. Only the fields the
-/// patch names are written, and the answer is the account as stored after the write.
+/// Writes the settings `patch` names to `merchant`'s account and nothing else; the account as
+/// stored after the write.
 pub async fn update_account(
     app: &App,
     merchant: &Merchant,
-    body: &[u8],
+    patch: AccountPatch,
 ) -> Result<Merchant, ApiError> {
-    let patch = account_patch(body)?;
     let updated = app
         .store
         .update_account(&merchant.id, &patch)
@@ -98,63 +94,25 @@ pub async fn update_account(
     Ok(updated)
 }
 
-/// `merchant` with the JSON merge patch `body` applied, written nowhere: what the dashboard
-/// previews before it is saved, checked as a save is.
-pub fn patched(merchant: &Merchant, body: &[u8]) -> Result<Merchant, ApiError> {
-    Ok(account_patch(body)?.apply(merchant))
-}
+/// The settings the merchant may change, in the order they are checked.
+const SETTINGS: [&str; 6] = [
+    "displayName",
+    "brandColor",
+    "successUrl",
+    "cancelUrl",
+    "termsUrl",
+    "locale",
+];
 
-/// The settings change the JSON merge patch `body` asks for, every violated field at once.
-fn account_patch(body: &[u8]) -> Result<AccountPatch, ApiError> {
+/// The change the JSON merge patch `body` of `PATCH /v1/account` asks for (`null` sets a
+/// setting back to its default), every violated field at once.
+pub fn patch_from_json(body: &[u8]) -> Result<AccountPatch, ApiError> {
     let mut object = JsonObject::parse_body(body)?;
     let mut v = Violations::default();
-    let mut patch = AccountPatch::default();
-    match nullable(&mut object, "displayName", &mut v) {
-        Some(Some(name))
-            if !name.trim().is_empty()
-                && name.chars().count() <= DISPLAY_NAME_MAX
-                && is_single_line(&name) =>
-        {
-            patch.display_name = Some(name.trim().to_owned());
-        }
-        Some(_) => v.push(
-            "displayName",
-            Invalid::new(
-                "invalid_display_name",
-                format!(
-                    "must be a string of 1 to {DISPLAY_NAME_MAX} characters, with no control or invisible character"
-                ),
-            ),
-        ),
-        None => {}
-    }
-    if let Some(color) = nullable(&mut object, "brandColor", &mut v) {
-        match color {
-            Some(color) if !is_brand_color(&color) => v.push(
-                "brandColor",
-                Invalid::new("invalid_color", "must be #RRGGBB"),
-            ),
-            color => patch.brand_color = Some(color),
-        }
-    }
-    for (name, slot) in [
-        ("successUrl", &mut patch.success_url),
-        ("cancelUrl", &mut patch.cancel_url),
-        ("termsUrl", &mut patch.terms_url),
-    ] {
-        if let Some(text) = nullable(&mut object, name, &mut v) {
-            match text.map(|t| HttpUrl::parse(&t)).transpose() {
-                Ok(url) => *slot = Some(url),
-                Err(e) => v.push(name, e),
-            }
-        }
-    }
-    if let Some(text) = nullable(&mut object, "locale", &mut v) {
-        match text.map(|t| Locale::parse(&t)).transpose() {
-            Ok(locale) => patch.locale = Some(locale),
-            Err(e) => v.push("locale", e),
-        }
-    }
+    let given: Vec<(&str, Option<String>)> = SETTINGS
+        .into_iter()
+        .filter_map(|name| nullable(&mut object, name, &mut v).map(|value| (name, value)))
+        .collect();
     for name in OPERATOR_FIELDS {
         if object.take(name).is_some() {
             v.push(
@@ -164,7 +122,70 @@ fn account_patch(body: &[u8]) -> Result<AccountPatch, ApiError> {
         }
     }
     object.finish(&mut v);
+    let patch = checked(given, &mut v);
     v.into_result(patch)
+}
+
+/// The change the dashboard's settings form `fields` asks for: a field left empty sets its
+/// setting back to its default (the display name, which has none, must be given). Checked by
+/// the rules a JSON patch is.
+pub fn patch_from_form(fields: &[(String, String)]) -> Result<AccountPatch, ApiError> {
+    let mut v = Violations::default();
+    let given = SETTINGS
+        .into_iter()
+        .filter(|name| fields.iter().any(|(field, _)| field == name))
+        .map(|name| {
+            let text = crate::http::first_value(fields, name).trim();
+            let cleared = text.is_empty() && name != "displayName";
+            (name, (!cleared).then(|| text.to_owned()))
+        })
+        .collect();
+    let patch = checked(given, &mut v);
+    v.into_result(patch)
+}
+
+/// The settings `given` (by name; `None` sets one back to its default) as a patch, each
+/// violation pushed to `v`.
+fn checked(given: Vec<(&str, Option<String>)>, v: &mut Violations) -> AccountPatch {
+    let mut patch = AccountPatch::default();
+    for (name, value) in given {
+        match (name, value) {
+            ("displayName", Some(text))
+                if !text.trim().is_empty()
+                    && text.chars().count() <= DISPLAY_NAME_MAX
+                    && is_single_line(&text) =>
+            {
+                patch.display_name = Some(text.trim().to_owned());
+            }
+            ("displayName", _) => v.push(
+                name,
+                Invalid::new(
+                    "invalid_display_name",
+                    format!(
+                        "must be a string of 1 to {DISPLAY_NAME_MAX} characters, with no control or invisible character"
+                    ),
+                ),
+            ),
+            ("brandColor", Some(color)) if !is_brand_color(&color) => v.push(
+                name,
+                Invalid::new("invalid_color", "must be #RRGGBB"),
+            ),
+            ("brandColor", color) => patch.brand_color = Some(color),
+            ("locale", text) => match text.map(|t| Locale::parse(&t)).transpose() {
+                Ok(locale) => patch.locale = Some(locale),
+                Err(e) => v.push(name, e),
+            },
+            (_, text) => match text.map(|t| HttpUrl::parse(&t)).transpose() {
+                Ok(url) => match name {
+                    "successUrl" => patch.success_url = Some(url),
+                    "cancelUrl" => patch.cancel_url = Some(url),
+                    _ => patch.terms_url = Some(url),
+                },
+                Err(e) => v.push(name, e),
+            },
+        }
+    }
+    patch
 }
 
 /// Field `name` when present: `Some(None)` for `null`, `Some(Some(text))` for a string; a value
@@ -221,9 +242,8 @@ const ROTATION_ATTEMPTS: usize = 5;
 pub async fn rotate_webhook_secret(
     app: &App,
     merchant: &Merchant,
-    body: &[u8],
+    overlap: time::Duration,
 ) -> Result<Merchant, ApiError> {
-    let overlap = parse_overlap(body, DEFAULT_SECRET_OVERLAP)?;
     for _ in 0..ROTATION_ATTEMPTS {
         let mut current = current(app, merchant).await?;
         let seen = current.webhook_secret.clone();

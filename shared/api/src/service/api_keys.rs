@@ -87,37 +87,74 @@ pub async fn list_keys(app: &App, merchant: &Merchant) -> Result<Vec<ApiKeyRecor
         .collect())
 }
 
-/// `POST /v1/api_keys` `{ name?, scope? }`: a new key (full unless `read_only`).
+/// What a new key is asked to be: its name, if any, and its scope (full unless `read_only`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewKeyRequest {
+    name: Option<String>,
+    scope: KeyScope,
+}
+
+impl NewKeyRequest {
+    /// The JSON body `{ name?, scope? }` of `POST /v1/api_keys`, every violation at once.
+    pub fn from_json(body: &[u8]) -> Result<Self, ApiError> {
+        let mut object = JsonObject::parse_body(body)?;
+        let mut v = Violations::default();
+        let name = object.string("name", &mut v);
+        let scope = object.string("scope", &mut v);
+        object.finish(&mut v);
+        Self::checked(name.as_deref(), scope.as_deref(), v)
+    }
+
+    /// The dashboard's form: `name` (empty for none) and `scope`, by the same rules.
+    pub fn from_form(fields: &[(String, String)]) -> Result<Self, ApiError> {
+        let name = crate::http::first_value(fields, "name").trim();
+        let scope = crate::http::first_value(fields, "scope");
+        Self::checked(
+            (!name.is_empty()).then_some(name),
+            (!scope.is_empty()).then_some(scope),
+            Violations::default(),
+        )
+    }
+
+    fn checked(
+        name: Option<&str>,
+        scope: Option<&str>,
+        mut v: Violations,
+    ) -> Result<Self, ApiError> {
+        let name = name.map(str::trim).and_then(|name| {
+            if name.is_empty() || name.chars().count() > NAME_MAX || !is_single_line(name) {
+                v.push(
+                    "name",
+                    Invalid::new(
+                        "invalid_name",
+                        format!(
+                            "must be 1 to {NAME_MAX} characters, with no control or invisible character"
+                        ),
+                    ),
+                );
+                None
+            } else {
+                Some(name.to_owned())
+            }
+        });
+        let scope = match scope.map(KeyScope::parse).transpose() {
+            Ok(scope) => scope.unwrap_or(KeyScope::Full),
+            Err(e) => {
+                v.push("scope", e);
+                KeyScope::Full
+            }
+        };
+        v.into_result(Self { name, scope })
+    }
+}
+
+/// `POST /v1/api_keys`: a new key as `request` asks.
 pub async fn create_key(
     app: &App,
     merchant: &Merchant,
-    body: &[u8],
+    request: NewKeyRequest,
 ) -> Result<NewApiKey, ApiError> {
-    let mut object = JsonObject::parse_body(body)?;
-    let mut v = Violations::default();
-    let name = object.string("name", &mut v).and_then(|name| {
-        let name = name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > NAME_MAX || !is_single_line(&name) {
-            v.push(
-                "name",
-                Invalid::new(
-                    "invalid_name",
-                    format!(
-                        "must be 1 to {NAME_MAX} characters, with no control or invisible character"
-                    ),
-                ),
-            );
-            None
-        } else {
-            Some(name)
-        }
-    });
-    let scope = object
-        .string("scope", &mut v)
-        .map(|text| KeyScope::parse(&text).map_err(|e| v.push("scope", e)).ok())
-        .unwrap_or(Some(KeyScope::Full));
-    object.finish(&mut v);
-    let scope = v.into_result(scope)?.unwrap_or_default();
+    let NewKeyRequest { name, scope } = request;
     if list_keys(app, merchant).await?.len() >= MAX_KEYS {
         return Err(ApiError::LimitReached {
             what: "API keys",
@@ -151,15 +188,14 @@ async fn working_key(
     }
 }
 
-/// `POST /v1/api_keys/{id}/roll` `{ expiresIn? }`: a new key with the same name and scope; the
-/// old one keeps working for `expiresIn` (up to 7 days; none by default).
+/// `POST /v1/api_keys/{id}/roll`: a new key with the same name and scope; the old one keeps
+/// working for `overlap` (from `expiresIn`, up to 7 days; none by default).
 pub async fn roll_key(
     app: &App,
     merchant: &Merchant,
     id: &ApiKeyId,
-    body: &[u8],
+    overlap: time::Duration,
 ) -> Result<NewApiKey, ApiError> {
-    let overlap = parse_overlap(body, time::Duration::ZERO)?;
     for _ in 0..ATTEMPTS {
         let old = working_key(app, merchant, id).await?;
         let now = app.now();
@@ -216,35 +252,32 @@ pub async fn revoke_key(
     Err(ApiError::Contention)
 }
 
-/// The overlap a roll or a secret rotation asks for: `expiresIn`, an ISO 8601 duration up to 7
-/// days (`default` when absent).
-pub(crate) fn parse_overlap(
-    body: &[u8],
-    default: time::Duration,
-) -> Result<time::Duration, ApiError> {
+/// The overlap a roll or a secret rotation asks for in its JSON body: `expiresIn`, an ISO 8601
+/// duration up to 7 days (`default` when absent).
+pub fn parse_overlap(body: &[u8], default: time::Duration) -> Result<time::Duration, ApiError> {
     let mut object = JsonObject::parse_body(body)?;
     let mut v = Violations::default();
-    let overlap = match object.string("expiresIn", &mut v) {
-        None => Some(default),
-        Some(text) => match Expiry::parse_duration(&text) {
-            Ok(Expiry::In { seconds, .. })
-                if time::Duration::seconds(seconds) <= MAX_ROLL_OVERLAP =>
-            {
-                Some(time::Duration::seconds(seconds))
-            }
-            Ok(_) => {
-                v.push(
-                    "expiresIn",
-                    Invalid::new("invalid_duration", "must be at most P7D"),
-                );
-                None
-            }
-            Err(e) => {
-                v.push("expiresIn", e);
-                None
-            }
-        },
-    };
+    let text = object.string("expiresIn", &mut v);
     object.finish(&mut v);
-    Ok(v.into_result(overlap)?.unwrap_or(default))
+    v.into_result(())?;
+    overlap(text.as_deref(), default)
+}
+
+/// The overlap `text` names (an ISO 8601 duration up to 7 days), `default` when none: what a
+/// JSON body's `expiresIn` and the dashboard's choice are both read with.
+pub fn overlap(text: Option<&str>, default: time::Duration) -> Result<time::Duration, ApiError> {
+    let Some(text) = text else {
+        return Ok(default);
+    };
+    match Expiry::parse_duration(text) {
+        Ok(Expiry::In { seconds, .. }) if time::Duration::seconds(seconds) <= MAX_ROLL_OVERLAP => {
+            Ok(time::Duration::seconds(seconds))
+        }
+        Ok(_) => Err(ApiError::field(
+            "expiresIn",
+            "invalid_duration",
+            "must be at most P7D",
+        )),
+        Err(e) => Err(ApiError::field("expiresIn", e.code, e.message)),
+    }
 }

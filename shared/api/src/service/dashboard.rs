@@ -2,10 +2,10 @@
 //! knowing who is signed in from the cookie, signing out, finding sessions, and the overview's
 //! figures. Everything else the dashboard does calls the services the API calls.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::App;
 use crate::auth;
@@ -38,41 +38,17 @@ pub fn signing_key(app: &App) -> [u8; 32] {
 /// The cookie that holds a dashboard session.
 pub const SESSION_COOKIE: Cookie = Cookie::new("dashboard_session", "/dashboard", SameSite::Strict);
 
-/// The account fields of the settings form (`name` → value as typed), as a merge patch for
-/// `PATCH /v1/account`'s rules: an empty field clears its setting (the name cannot be cleared).
-pub fn settings_patch(values: &HashMap<&str, &str>) -> Value {
-    let mut patch = serde_json::Map::new();
-    for name in [
-        "displayName",
-        "brandColor",
-        "locale",
-        "successUrl",
-        "cancelUrl",
-        "termsUrl",
-    ] {
-        if let Some(value) = values.get(name) {
-            let value = value.trim();
-            let cleared = value.is_empty() && name != "displayName";
-            patch.insert(
-                name.to_owned(),
-                if cleared { Value::Null } else { json!(value) },
-            );
-        }
-    }
-    Value::Object(patch)
-}
-
 /// The checkout page's preview for the signed-in merchant: its account with the branding
 /// `typed` (checked as a save is; what does not pass shows as saved), and a sample order of it
 /// stored nowhere.
 pub fn preview(
     app: &App,
     signed_in: &SignedIn,
-    typed: &HashMap<&str, &str>,
+    typed: &[(String, String)],
 ) -> Result<(Merchant, CheckoutSession), ApiError> {
     let saved = &signed_in.merchant;
-    let patch = serde_json::to_vec(&settings_patch(typed)).unwrap_or_default();
-    let merchant = account::patched(saved, &patch).unwrap_or_else(|_| saved.clone());
+    let merchant =
+        account::patch_from_form(typed).map_or_else(|_| saved.clone(), |patch| patch.apply(saved));
     let sample = json!({
         "amount": "49.00",
         "currency": "EUR",

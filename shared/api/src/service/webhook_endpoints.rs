@@ -7,7 +7,6 @@ use crate::App;
 use crate::error::ApiError;
 use crate::json_fields::{JsonObject, Violations};
 use crate::service::account::nullable;
-use crate::service::api_keys::parse_overlap;
 use crate::webhook::TargetGuard;
 use checkout_domain::event::WebhookEvent;
 use checkout_domain::ids::{MerchantId, WebhookEndpointId};
@@ -17,8 +16,7 @@ use checkout_domain::signing_secret::{MAX_RETIRING_SECRETS, TooManySecrets};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::{HttpUrl, is_single_line};
 use checkout_domain::webhook_endpoint::{
-    DEFAULT_SECRET_OVERLAP, DESCRIPTION_MAX, EndpointStatus, EventFilter, MAX_ENDPOINTS,
-    WebhookEndpoint,
+    DESCRIPTION_MAX, EndpointStatus, EventFilter, MAX_ENDPOINTS, WebhookEndpoint,
 };
 use checkout_store::EndpointWrite;
 
@@ -200,9 +198,8 @@ pub async fn rotate_secret(
     app: &App,
     merchant: &Merchant,
     id: &WebhookEndpointId,
-    body: &[u8],
+    overlap: time::Duration,
 ) -> Result<WebhookEndpoint, ApiError> {
-    let overlap = parse_overlap(body, DEFAULT_SECRET_OVERLAP)?;
     let now = app.now();
     change(app, merchant, id, |endpoint| {
         endpoint
