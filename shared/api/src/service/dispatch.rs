@@ -18,7 +18,7 @@ use crate::webhook::WebhookSender;
 use checkout_domain::delivery::DeliveryStatus;
 use checkout_domain::delivery::{AttemptOutcome, Delivery, jitter};
 use checkout_domain::event::WebhookEvent;
-use checkout_domain::ids::EventId;
+use checkout_domain::ids::{EventId, MerchantId};
 use checkout_domain::merchant::Merchant;
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::webhook_endpoint::{EndpointStatus, WebhookEndpoint};
@@ -333,16 +333,7 @@ pub async fn deliver_event(
     if due.is_empty() {
         return Ok(Turn::default());
     }
-    let lease = now.plus(LEASE);
-    if let Some(deliveries) = event.deliveries.as_mut() {
-        for &index in &due {
-            if let Some(delivery) = deliveries.get_mut(index) {
-                delivery.lease(lease);
-            }
-        }
-    }
-    event.revision += 1;
-    if !app.store.save_deliveries(&event).await? {
+    if !claim(app, &mut event, &due, now).await? {
         return Ok(Turn::default());
     }
     let deliveries = event.deliveries.clone().unwrap_or_default();
@@ -391,7 +382,20 @@ pub async fn deliver_event(
         turn.failed += wave_turn.failed;
         results.extend(wave);
     }
-    for (delivery, outcome, _) in &results {
+    observe_endpoints(app, &merchant_id, &endpoints, &results, now).await?;
+    Ok(turn)
+}
+
+/// Tells each endpoint attempted what its attempt found, where that changes its health (its
+/// failing clock, or disabling it).
+async fn observe_endpoints(
+    app: &App,
+    merchant_id: &MerchantId,
+    endpoints: &[WebhookEndpoint],
+    results: &[(Delivery, Result<AttemptOutcome, &'static str>, f64)],
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    for (delivery, outcome, _) in results {
         let (Some(endpoint_id), Ok(outcome)) = (&delivery.endpoint_id, outcome) else {
             continue;
         };
@@ -405,7 +409,7 @@ pub async fn deliver_event(
         if changes {
             webhook_endpoints::observe_attempt(
                 app,
-                &merchant_id,
+                merchant_id,
                 endpoint_id,
                 outcome.is_delivered(),
                 outcome.is_gone(),
@@ -414,7 +418,27 @@ pub async fn deliver_event(
             .await?;
         }
     }
-    Ok(turn)
+    Ok(())
+}
+
+/// Leases the deliveries at `due` of `event` to this dispatcher for [`LEASE`], over the
+/// revision it was read at: `false` when another dispatcher changed the event first.
+async fn claim(
+    app: &App,
+    event: &mut WebhookEvent,
+    due: &[usize],
+    now: Timestamp,
+) -> Result<bool, ApiError> {
+    let lease = now.plus(LEASE);
+    if let Some(deliveries) = event.deliveries.as_mut() {
+        for &index in due {
+            if let Some(delivery) = deliveries.get_mut(index) {
+                delivery.lease(lease);
+            }
+        }
+    }
+    event.revision += 1;
+    Ok(app.store.save_deliveries(event).await?)
 }
 
 /// Where `delivery` goes now: its endpoint (signed with each of its current secrets) unless the
