@@ -55,9 +55,9 @@ impl Bench {
         // Paying: the priming request shows another session's page; the measured one pays.
         let page = |id: &str| self.request_for("checkout-page", id);
         let pay = |id: &str| -> BenchResult<ApiEvent> {
-            let token = session.form_token.clone();
+            let (token, version) = (session.form_token.clone(), session.version);
             Ok(self.request_for("checkout-page", id)?.form_post(&format!(
-                "method=card&token={token}&cardNumber=4242424242424242&cardExpiry=12%2F34&cardCvc=123&cardName=Jane+Doe"
+                "method=card&token={token}&version={version}&cardNumber=4242424242424242&cardExpiry=12%2F34&cardCvc=123&cardName=Jane+Doe"
             )))
         };
         rows.push(
