@@ -573,14 +573,16 @@ pub async fn redeliver(
     id: &EventId,
     form: &Form,
 ) -> Result<Response<Body>, ApiError> {
-    let endpoint = form.get("endpointId");
-    let request = if endpoint.is_empty() {
-        json!({})
-    } else {
-        json!({ "endpointId": endpoint })
+    let endpoint = match form.get("endpointId") {
+        "" => None,
+        text => match WebhookEndpointId::parse(text) {
+            Ok(endpoint) => Some(endpoint),
+            Err(_) => return Ok(views::not_found(&visit.chrome("Not found", "webhooks"))),
+        },
     };
     let back = back_to(form, "/dashboard/webhooks");
-    match events::redeliver(visit.app, &visit.signed_in.merchant, id, &body(&request)).await {
+    let merchant = &visit.signed_in.merchant;
+    match events::redeliver(visit.app, merchant, id, endpoint.as_ref()).await {
         Ok(_) => Ok(done(back, "redelivered")),
         Err(ApiError::NotFound) => Ok(views::not_found(&visit.chrome("Not found", "webhooks"))),
         Err(err) if err.status().is_client_error() => {

@@ -35,8 +35,8 @@ async fn route(
         return Err(checkout_api::ApiError::NotFound);
     }
     let id = http::path_id(request, EventId::parse)?;
-    let body = http::optional_json_body(request)?;
-    let event = events::redeliver(app, &merchant, &id, body).await?;
+    let endpoint = events::redelivery_target(http::optional_json_body(request)?)?;
+    let event = events::redeliver(app, &merchant, &id, endpoint.as_ref()).await?;
     http::json(
         StatusCode::ACCEPTED,
         &EventResource::with_deliveries(&event),

@@ -26,31 +26,33 @@ pub async fn get_event(
         .ok_or(ApiError::NotFound)
 }
 
-/// `POST /v1/events/{id}/redeliver` `{ endpointId? }`: a fresh attempt of every delivery of the
-/// merchant's event, or of the one to that endpoint (even one the event never went to).
-pub async fn redeliver(
-    app: &App,
-    merchant: &Merchant,
-    id: &EventId,
-    body: &[u8],
-) -> Result<WebhookEvent, ApiError> {
+/// The endpoint the JSON body `{ endpointId? }` of a redelivery names, if any. It is taken as
+/// a path id is: one of no endpoint's shape is no endpoint of this merchant's (404).
+pub fn redelivery_target(body: &[u8]) -> Result<Option<WebhookEndpointId>, ApiError> {
     let mut object = JsonObject::parse_body(body)?;
     let mut v = Violations::default();
     let endpoint = object.string("endpointId", &mut v);
     object.finish(&mut v);
-    let endpoint = v.into_result(endpoint)?;
+    v.into_result(endpoint)?
+        .map(|text| WebhookEndpointId::parse(&text).map_err(|_| ApiError::NotFound))
+        .transpose()
+}
+
+/// `POST /v1/events/{id}/redeliver`: a fresh attempt of every delivery of the merchant's event,
+/// or of the one to `endpoint` (even one the event never went to).
+pub async fn redeliver(
+    app: &App,
+    merchant: &Merchant,
+    id: &EventId,
+    endpoint: Option<&WebhookEndpointId>,
+) -> Result<WebhookEvent, ApiError> {
     let event = get_event(app, merchant, id).await?;
     let endpoint_id = match endpoint {
-        Some(text) => {
-            // Named in the body, it is looked up as a path id is: one of no endpoint's shape is
-            // no endpoint of this merchant's.
-            let id = WebhookEndpointId::parse(&text).map_err(|_| ApiError::NotFound)?;
-            Some(
-                webhook_endpoints::get_endpoint(app, merchant, &id)
-                    .await?
-                    .id,
-            )
-        }
+        Some(endpoint) => Some(
+            webhook_endpoints::get_endpoint(app, merchant, endpoint)
+                .await?
+                .id,
+        ),
         None => None,
     };
     requeue(&app.store, &event.id, endpoint_id.as_ref(), app.now())
