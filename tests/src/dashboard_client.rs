@@ -16,6 +16,8 @@ pub struct DashboardPage {
     pub location: Option<String>,
     /// Every `Set-Cookie`, as sent.
     pub set_cookies: Vec<String>,
+    /// Its `Content-Security-Policy`, if any.
+    pub policy: Option<String>,
     /// The HTML.
     pub body: String,
 }
@@ -147,6 +149,10 @@ impl<'a> DashboardClient<'a> {
                 .get("location")
                 .and_then(|v| v.to_str().ok().map(str::to_owned)),
             set_cookies,
+            policy: response
+                .headers()
+                .get("content-security-policy")
+                .and_then(|v| v.to_str().ok().map(str::to_owned)),
             body: String::from_utf8_lossy(response.body().as_ref()).into_owned(),
         }
     }

@@ -15,7 +15,6 @@ use checkout_domain::hashing::hmac_sha256;
 use checkout_domain::merchant::Merchant;
 use checkout_domain::session::CheckoutSession;
 use checkout_domain::values::Locale;
-use lambda_http::http::HeaderValue;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
@@ -198,22 +197,5 @@ fn preview_page(merchant: Merchant, session: CheckoutSession, locale: Locale) ->
         field_errors: Default::default(),
         kept: Vec::new(),
     };
-    let mut response = page::checkout(&model, &[], locale);
-    let headers = response.headers_mut();
-    let policy = headers
-        .get("content-security-policy")
-        .and_then(|value| value.to_str().ok())
-        .map(|policy| {
-            policy
-                .split("; ")
-                .filter(|d| !d.starts_with("form-action") && !d.starts_with("frame-ancestors"))
-                .chain(["form-action 'none'", "frame-ancestors 'self'"])
-                .collect::<Vec<_>>()
-                .join("; ")
-        });
-    if let Some(value) = policy.and_then(|p| HeaderValue::from_str(&p).ok()) {
-        headers.insert("content-security-policy", value);
-    }
-    headers.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
-    response
+    page::preview(&model, locale)
 }

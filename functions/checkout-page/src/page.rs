@@ -3,7 +3,7 @@
 
 use askama::Template;
 use checkout_api::http;
-use checkout_api::page_policy::{content_security_policy, html_page};
+use checkout_api::page_policy::{content_security_policy, html_page, preview_security_policy};
 use checkout_api::payments::CryptoQuote;
 use checkout_api::service::hosted_checkout::{MAX_DECLINES, PageModel, redirect_url};
 use checkout_domain::merchant::is_brand_color;
@@ -380,9 +380,32 @@ pub fn language(model: &PageModel, accept_language: Option<&str>) -> Locale {
         .resolve(accept_language)
 }
 
+/// Where a checkout page is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// To the payer, on its own: never framed, its forms posting to us and the shop.
+    Payer,
+    /// Inside the dashboard's settings: framed by our pages only, its forms posting nowhere.
+    Preview,
+}
+
 /// The checkout page of `model` in `locale`: the form while it can be paid (with the crypto
 /// `quotes`), its state otherwise.
 pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Response<Body> {
+    checkout_at(model, quotes, locale, Placement::Payer)
+}
+
+/// The checkout page of `model` (stored nowhere) as the dashboard previews it in `locale`.
+pub fn preview(model: &PageModel, locale: Locale) -> Response<Body> {
+    checkout_at(model, &[], locale, Placement::Preview)
+}
+
+fn checkout_at(
+    model: &PageModel,
+    quotes: &[CryptoQuote],
+    locale: Locale,
+    placement: Placement,
+) -> Response<Body> {
     let tr = Texts::new(locale);
     let session = &model.session;
     let brand = brand_color(model.merchant.brand_color.as_deref());
@@ -546,7 +569,17 @@ pub fn checkout(model: &PageModel, quotes: &[CryptoQuote], locale: Locale) -> Re
         .flatten()
         .collect();
     let script = (state == "pay").then_some(PAGE_SCRIPT);
-    html(status, render(&page), &style, script, &targets)
+    match placement {
+        Placement::Payer => html(status, render(&page), &style, script, &targets),
+        Placement::Preview => {
+            let csp = preview_security_policy(&style, script);
+            let mut response = html_page(status, render(&page), &csp);
+            let headers = response.headers_mut();
+            headers.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
+            headers.insert("vary", HeaderValue::from_static("accept-language"));
+            response
+        }
+    }
 }
 
 /// A short page with a title and a sentence, both message ids of `locale` (`merchant` fills a

@@ -47,10 +47,6 @@ pub fn content_security_policy<'a>(
     script: Option<&str>,
     form_targets: impl IntoIterator<Item = &'a Origin>,
 ) -> String {
-    let style_hash = source_hash(style);
-    let script_src = script
-        .map(|script| format!("script-src 'sha256-{}'; ", source_hash(script)))
-        .unwrap_or_default();
     let mut targets: Vec<&str> = form_targets.into_iter().map(AsRef::as_ref).collect();
     targets.sort_unstable();
     targets.dedup();
@@ -59,9 +55,23 @@ pub fn content_security_policy<'a>(
         form_action.push(' ');
         form_action.push_str(target);
     }
+    policy(style, script, &form_action, "'none'")
+}
+
+/// The policy of a page shown as a preview inside our own pages (the dashboard's settings): the
+/// same inline style and script, framed by `'self'` only, and no form of it posts anywhere.
+pub fn preview_security_policy(style: &str, script: Option<&str>) -> String {
+    policy(style, script, "'none'", "'self'")
+}
+
+fn policy(style: &str, script: Option<&str>, form_action: &str, frame_ancestors: &str) -> String {
+    let style_hash = source_hash(style);
+    let script_src = script
+        .map(|script| format!("script-src 'sha256-{}'; ", source_hash(script)))
+        .unwrap_or_default();
     format!(
         "default-src 'none'; {script_src}style-src 'sha256-{style_hash}'; img-src data:; \
-         form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+         form-action {form_action}; frame-ancestors {frame_ancestors}; base-uri 'none'"
     )
 }
 

@@ -845,6 +845,15 @@ async fn keys_endpoints_and_settings_change_through_their_forms_as_through_the_a
         .await;
     assert_eq!(preview.status, 200);
     assert!(preview.body.contains("Preview Shop") && preview.body.contains("lang=\"fr\""));
+    let policy = preview.policy.clone().unwrap_or_default();
+    for directive in [
+        "form-action 'none'",
+        "frame-ancestors 'self'",
+        "default-src 'none'",
+    ] {
+        assert!(policy.contains(directive), "{policy}");
+    }
+    assert_eq!(policy.matches("form-action").count(), 1, "{policy}");
     let account = env.call_with("get-account", api("get-account")).await;
     assert_eq!(
         account.body["displayName"], "Acme Roasters",
