@@ -15,6 +15,18 @@ async fn session(env: &TestEnv, key: &str, body: Value) -> String {
 
 /// Pays from the page of a session never changed since it was created (version 1).
 async fn pay(env: &TestEnv, id: &str, token: &str, number: &str, cvc: &str) -> PageResponse {
+    pay_expiring(env, id, token, number, "12/34", cvc).await
+}
+
+/// Pays as [`pay`] does, with the expiry typed as `expiry`.
+async fn pay_expiring(
+    env: &TestEnv,
+    id: &str,
+    token: &str,
+    number: &str,
+    expiry: &str,
+    cvc: &str,
+) -> PageResponse {
     let path = format!("/pay/{id}");
     env.page(
         &path,
@@ -23,7 +35,7 @@ async fn pay(env: &TestEnv, id: &str, token: &str, number: &str, cvc: &str) -> P
             ("token", token),
             ("version", "1"),
             ("cardNumber", number),
-            ("cardExpiry", "12/34"),
+            ("cardExpiry", expiry),
             ("cardCvc", cvc),
             ("cardName", "Jane Payer"),
         ]),
@@ -628,18 +640,9 @@ async fn a_number_of_no_card_network_pays_nothing_and_expiries_are_read_as_typed
         assert!(refused.body.contains("cardNumber-error"), "{number}");
         assert_eq!(env.data_items().await, before, "{number} wrote nothing");
     }
-    let path = format!("/pay/{id}");
     // Two declines: a third would end the session.
     for typed in ["1230", "12-30"] {
-        let form = [
-            ("method", "card"),
-            ("token", token.as_str()),
-            ("version", "1"),
-            ("cardNumber", "4000000000000002"),
-            ("cardExpiry", typed),
-            ("cardCvc", "123"),
-        ];
-        let declined = env.page(&path, Some(&form)).await;
+        let declined = pay_expiring(&env, &id, &token, "4000000000000002", typed, "123").await;
         assert!(
             !declined.body.contains("cardExpiry-error"),
             "{typed} is an expiry"
@@ -649,14 +652,7 @@ async fn a_number_of_no_card_network_pays_nothing_and_expiries_are_read_as_typed
             "{typed}: charged and declined"
         );
     }
-    let form = [
-        ("method", "card"),
-        ("token", token.as_str()),
-        ("version", "1"),
-        ("cardNumber", "4242424242424242"),
-        ("cardExpiry", "12 / 30"),
-        ("cardCvc", "123"),
-    ];
-    assert_eq!(env.page(&path, Some(&form)).await.status, 303);
+    let paid = pay_expiring(&env, &id, &token, "4242424242424242", "12 / 30", "123").await;
+    assert_eq!(paid.status, 303);
     assert_eq!(env.get(&key, &id).await.body["status"], "completed");
 }
