@@ -234,13 +234,4 @@ impl Form {
     fn get(&self, name: &str) -> &str {
         http::first_value(&self.0, name)
     }
-
-    /// Every value of `name`.
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(field, _)| field == name)
-            .map(|(_, value)| value.as_str())
-            .collect()
-    }
 }

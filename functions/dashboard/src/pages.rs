@@ -4,9 +4,10 @@
 
 use checkout_api::ApiError;
 use checkout_api::service::dashboard::{self, Overview, SearchTerm};
+use checkout_api::service::endpoint_request::{EndpointPatch, NewEndpoint};
 use checkout_api::service::{
-    Ending, account, api_keys, end_session, events, get_session, list_events, list_refunds,
-    list_sessions, webhook_endpoints,
+    Ending, RefundRequest, account, api_keys, create_refund, end_session, events, get_session,
+    list_events, list_refunds, list_sessions, webhook_endpoints,
 };
 use checkout_domain::delivery::Delivery;
 use checkout_domain::event::{EventType, WebhookEvent};
@@ -19,7 +20,6 @@ use checkout_domain::webhook_endpoint::{
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 use strum::VariantArray;
 
 use crate::charts::bar_chart;
@@ -85,10 +85,6 @@ fn chrome_with_notice(visit: &Visit<'_>, title: &str, nav: &'static str) -> Chro
 
 fn done(path: &str, notice: &str) -> Response<Body> {
     views::redirect(&format!("{path}?done={notice}"))
-}
-
-fn body(value: &Value) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_default()
 }
 
 /// `/dashboard/`: 30 days of volume and conversion per currency.
@@ -334,13 +330,7 @@ pub async fn session(
                     refund.currency.code(),
                     refund
                         .reason
-                        .map(|r| format!(
-                            " ({})",
-                            serde_json::to_value(r)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_owned))
-                                .unwrap_or_default()
-                        ))
+                        .map(|reason| format!(" ({})", <&str>::from(reason)))
                         .unwrap_or_default()
                 ),
                 event: None,
@@ -492,40 +482,27 @@ pub async fn refund(
     session_id: &SessionId,
     form: &Form,
 ) -> Result<Response<Body>, ApiError> {
-    let mut request = serde_json::Map::new();
-    let amount = form.get("amount").trim();
-    if !amount.is_empty() {
-        request.insert("amount".into(), json!(amount));
-    }
-    let reason = form.get("reason");
-    if !reason.is_empty() {
-        request.insert("reason".into(), json!(reason));
-    }
-    let key = form.get("idempotencyKey");
-    let answered = checkout_api::service::create_refund(
+    let answered = create_refund(
         visit.app,
         &visit.signed_in.merchant,
         session_id,
-        &body(&Value::Object(request)),
-        (!key.is_empty()).then_some(key),
+        RefundRequest::from_form(&form.0),
     )
     .await;
     let path = format!("/dashboard/sessions/{session_id}");
     match answered {
-        Ok(created) if created.response.status < 300 => Ok(done(&path, "refunded")),
-        Ok(created) => {
+        Ok(created) => match created.refusal_detail() {
+            None => Ok(done(&path, "refunded")),
             // A replayed refusal: the stored problem says why.
-            let detail = serde_json::from_str::<Value>(&created.response.body)
-                .ok()
-                .and_then(|v| v.get("detail").and_then(Value::as_str).map(str::to_owned))
-                .unwrap_or_default();
-            let refused = ErrorBox {
-                title: "Refund refused".into(),
-                detail,
-                fields: Vec::new(),
-            };
-            session(visit, session_id, Some(refused)).await
-        }
+            Some(detail) => {
+                let refused = ErrorBox {
+                    title: "Refund refused".into(),
+                    detail,
+                    fields: Vec::new(),
+                };
+                session(visit, session_id, Some(refused)).await
+            }
+        },
         Err(ApiError::NotFound) => Ok(views::not_found(&visit.chrome("Not found", "sessions"))),
         Err(err) if err.status().is_client_error() => {
             session(visit, session_id, Some(ErrorBox::of(&err))).await
@@ -671,27 +648,16 @@ fn endpoint_view(
     }
 }
 
-/// The `enabledEvents` a form's checkboxes choose: every type when `all` is ticked or none is.
-fn chosen_events(form: &Form) -> Value {
-    let chosen = form.all("events");
-    if form.get("all") == "on" || chosen.is_empty() {
-        json!(["*"])
-    } else {
-        json!(chosen)
-    }
-}
-
 /// `POST /dashboard/webhooks`: a new endpoint, its secret shown this once.
 pub async fn add_endpoint(visit: &Visit<'_>, form: &Form) -> Result<Response<Body>, ApiError> {
-    let mut request =
-        json!({ "url": form.get("url").trim(), "enabledEvents": chosen_events(form) });
-    let description = form.get("description").trim();
-    if !description.is_empty() {
-        request["description"] = json!(description);
-    }
-    match webhook_endpoints::create_endpoint(visit.app, &visit.signed_in.merchant, &body(&request))
-        .await
-    {
+    let guard = visit.app.config.target_guard();
+    let created = match NewEndpoint::from_form(&form.0, guard).await {
+        Ok(asked) => {
+            webhook_endpoints::create_endpoint(visit.app, &visit.signed_in.merchant, asked).await
+        }
+        Err(invalid) => Err(invalid),
+    };
+    match created {
         Ok(endpoint) => {
             let mut c = visit.chrome("Webhooks", "webhooks");
             c.notice = Some("Endpoint added.".to_owned());
@@ -714,14 +680,13 @@ pub async fn edit_endpoint(
     id: &WebhookEndpointId,
     form: &Form,
 ) -> Result<Response<Body>, ApiError> {
-    let request = json!({ "url": form.get("url").trim(), "enabledEvents": chosen_events(form) });
-    let changed = webhook_endpoints::update_endpoint(
-        visit.app,
-        &visit.signed_in.merchant,
-        id,
-        &body(&request),
-    )
-    .await;
+    let changed = match EndpointPatch::from_form(&form.0, visit.app.config.target_guard()).await {
+        Ok(patch) => {
+            webhook_endpoints::update_endpoint(visit.app, &visit.signed_in.merchant, id, patch)
+                .await
+        }
+        Err(invalid) => Err(invalid),
+    };
     endpoint_answer(visit, changed.map(|_| "endpoint-saved")).await
 }
 
@@ -733,26 +698,17 @@ pub async fn endpoint_action(
 ) -> Result<Response<Body>, ApiError> {
     let (app, merchant) = (visit.app, &visit.signed_in.merchant);
     let outcome = match action {
-        "enable" | "disable" => {
-            let status = if action == "enable" {
-                "enabled"
-            } else {
-                "disabled"
-            };
-            webhook_endpoints::update_endpoint(
-                app,
-                merchant,
-                id,
-                &body(&json!({ "status": status })),
-            )
-            .await
-            .map(|_| {
-                if action == "enable" {
-                    "endpoint-enabled"
-                } else {
-                    "endpoint-disabled"
-                }
-            })
+        "enable" => {
+            let patch = EndpointPatch::status(EndpointStatus::Enabled);
+            webhook_endpoints::update_endpoint(app, merchant, id, patch)
+                .await
+                .map(|_| "endpoint-enabled")
+        }
+        "disable" => {
+            let patch = EndpointPatch::status(EndpointStatus::Disabled);
+            webhook_endpoints::update_endpoint(app, merchant, id, patch)
+                .await
+                .map(|_| "endpoint-disabled")
         }
         "test" => webhook_endpoints::test_endpoint(app, merchant, id)
             .await
@@ -824,15 +780,7 @@ async fn keys_page(
     let keys = listed
         .iter()
         .map(|key| {
-            let resource =
-                serde_json::to_value(api_keys::ApiKeyResource::of(key, now)).unwrap_or_default();
-            let text = |name: &str| {
-                resource
-                    .get(name)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
+            let status = key.status_at(now).as_str();
             KeyView {
                 id: key.id().to_string(),
                 name: key.name.clone().unwrap_or_default(),
@@ -842,8 +790,8 @@ async fn keys_page(
                 },
                 hint: format!("{}…{}", key.key_prefix, key.last4.as_deref().unwrap_or("")),
                 status: match key.expires_at {
-                    Some(at) => format!("{} until {}", text("status"), views::when(at)),
-                    None => text("status"),
+                    Some(at) => format!("{status} until {}", views::when(at)),
+                    None => status.to_owned(),
                 },
                 created: views::when(key.created_at),
                 last_used: key

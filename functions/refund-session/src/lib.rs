@@ -2,7 +2,7 @@
 //! left), `GET …/{id}/refunds` (the session's refunds) and the stage-one `POST …/{id}/refund` (all
 //! that is left, answered with the session). Idempotent per SPEC §6.
 
-use checkout_api::service::{Created, refund_list};
+use checkout_api::service::{Created, RefundRequest, refund_list};
 use checkout_api::{App, auth, http, service};
 use lambda_http::http::header::HeaderValue;
 use lambda_http::http::{Method, StatusCode};
@@ -34,8 +34,8 @@ async fn route(
     let id = http::session_id(request)?;
     let key = http::idempotency_key_header(request)?;
     let answered = if path.ends_with("/refunds") {
-        let body = http::json_body(request)?;
-        service::create_refund(app, &merchant, &id, body, key).await?
+        let refund = RefundRequest::from_json(http::json_body(request)?, key)?;
+        service::create_refund(app, &merchant, &id, refund).await?
     } else {
         let base_url = http::public_base_url(app, request);
         service::refund_session(app, &merchant, &id, key, &base_url).await?

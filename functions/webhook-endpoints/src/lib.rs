@@ -3,6 +3,7 @@
 //! `POST …/{id}/test`.
 
 use checkout_api::service::api_keys;
+use checkout_api::service::endpoint_request::{EndpointPatch, NewEndpoint};
 use checkout_api::service::webhook_endpoints::{self, EndpointResource};
 use checkout_api::service::{EventResource, List};
 use checkout_api::{App, auth, http};
@@ -51,8 +52,8 @@ async fn route(
     let path = request.uri().path().trim_end_matches('/');
     let segments: Vec<&str> = path.split('/').skip(1).collect();
     if let (&Method::POST, ["v1", "webhook_endpoints"]) = (request.method(), segments.as_slice()) {
-        let body = http::json_body(request)?;
-        let created = webhook_endpoints::create_endpoint(app, &merchant, body).await?;
+        let asked = NewEndpoint::from_json(http::json_body(request)?, app.config.target_guard());
+        let created = webhook_endpoints::create_endpoint(app, &merchant, asked.await?).await?;
         return http::json(
             StatusCode::CREATED,
             &EndpointResource::with_secret(&created, now),
@@ -68,8 +69,10 @@ async fn route(
             )
         }
         (&Method::PATCH, ["v1", "webhook_endpoints", _]) => {
-            let body = http::json_body(request)?;
-            let updated = webhook_endpoints::update_endpoint(app, &merchant, &id, body).await?;
+            let patch =
+                EndpointPatch::from_json(http::json_body(request)?, app.config.target_guard());
+            let updated =
+                webhook_endpoints::update_endpoint(app, &merchant, &id, patch.await?).await?;
             http::json(StatusCode::OK, &EndpointResource::of(&updated, now))
         }
         (&Method::POST, ["v1", "webhook_endpoints", _, "rotate_secret"]) => {

@@ -97,6 +97,11 @@ impl Config {
         })
     }
 
+    /// The SSRF guard of this deployment's webhook targets.
+    pub fn target_guard(&self) -> crate::webhook::TargetGuard {
+        crate::webhook::TargetGuard::new(self.allow_private_webhook_targets)
+    }
+
     /// `RETENTION_DAYS` from the environment alone, for tools that need no secret.
     pub fn retention_from_env() -> time::Duration {
         retention_from(&|name: &str| std::env::var(name).ok().filter(|v| !v.is_empty()))

@@ -18,6 +18,28 @@ pub enum KeyScope {
     ReadOnly,
 }
 
+/// Where a key stands, as the API and the dashboard show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum KeyStatus {
+    /// Works, with no end set.
+    Active,
+    /// Works until its `expiresAt` (a rolled key).
+    Expiring,
+    /// Past its `expiresAt`.
+    Expired,
+    /// Revoked: never works again.
+    Revoked,
+}
+
+impl KeyStatus {
+    /// The status's name, as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 impl KeyScope {
     /// Parses `full` or `read_only`.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
@@ -84,6 +106,19 @@ impl ApiKeyRecord {
     /// Whether the key authenticates at `now`: not revoked and not past a roll's expiry.
     pub fn is_usable_at(&self, now: Timestamp) -> bool {
         !self.revoked && self.expires_at.is_none_or(|at| at > now)
+    }
+
+    /// Where the key stands at `now`.
+    pub fn status_at(&self, now: Timestamp) -> KeyStatus {
+        if self.revoked {
+            KeyStatus::Revoked
+        } else if !self.is_usable_at(now) {
+            KeyStatus::Expired
+        } else if self.expires_at.is_some() {
+            KeyStatus::Expiring
+        } else {
+            KeyStatus::Active
+        }
     }
 
     /// Whether the key is full and neither revoked nor set to expire: one of the keys a

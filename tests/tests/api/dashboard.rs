@@ -445,6 +445,16 @@ async fn a_partial_refund_from_the_dashboard_shows_in_the_timeline_with_its_even
     let listed = env.refunds(key, &id, &[]).await;
     assert_eq!(listed.body["data"].as_array().map(Vec::len), Some(1));
     assert_eq!(listed.body["data"][0]["amount"], "7.50");
+    // The form's key stands for the same request sent through the API: one refund either way.
+    let form_key = page.input_value("idempotencyKey");
+    let same = json!({"amount": "7.50", "reason": "requested_by_customer"});
+    let replayed = env.create_refund(key, &id, &same, Some(&form_key)).await;
+    assert_eq!(replayed.status, 201, "{}", replayed.body);
+    assert_eq!(replayed.headers["idempotent-replayed"], "true");
+    assert_eq!(replayed.body["id"], listed.body["data"][0]["id"]);
+    let other = json!({"amount": "1.00"});
+    let reused = env.create_refund(key, &id, &other, Some(&form_key)).await;
+    assert_eq!(reused.status, 422, "{}", reused.body);
 
     let shown = browser
         .get(done.location.as_deref().expect("back to the session"))
@@ -459,6 +469,88 @@ async fn a_partial_refund_from_the_dashboard_shows_in_the_timeline_with_its_even
         "its event in the timeline"
     );
     assert!(shown.body.contains("up to 12.50"), "what is left");
+}
+
+#[tokio::test]
+async fn the_endpoint_edit_form_is_read_by_the_api_rules() {
+    let env = TestEnv::new().await;
+    let merchant = env.merchant().await;
+    let key = &merchant.api_key;
+    let mut browser = DashboardClient::signed_in(&env, key).await;
+    let csrf = browser.get("/dashboard/webhooks").await.csrf();
+    let api = |event: &str| integration_tests::Call::event(event).key(Some(key));
+    let added = browser
+        .post(
+            "/dashboard/webhooks",
+            &[
+                ("csrfToken", &csrf),
+                ("url", "https://hooks.example/in"),
+                ("events", "refund.created"),
+                ("description", "  Orders  "),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let endpoints = env
+        .call_with("list-webhook-endpoints", api("list-webhook-endpoints"))
+        .await;
+    assert_eq!(endpoints.body["data"][0]["description"], "Orders");
+    let endpoint_id = endpoints.body["data"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // Every broken rule at once, nothing written.
+    let refused = browser
+        .post(
+            &format!("/dashboard/webhooks/{endpoint_id}"),
+            &[
+                ("csrfToken", &csrf),
+                ("url", "ftp://hooks.example/in"),
+                ("events", "no.such.event"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    for field in ["url", "enabledEvents"] {
+        assert!(
+            refused
+                .body
+                .contains(&format!("<li><strong>{field}</strong>")),
+            "{field} named: {}",
+            refused.body
+        );
+    }
+    let unchanged = env
+        .call_with(
+            "get-webhook-endpoint",
+            api("get-webhook-endpoint").id(&endpoint_id),
+        )
+        .await;
+    assert_eq!(unchanged.body["url"], "https://hooks.example/in");
+    assert_eq!(unchanged.body["enabledEvents"], json!(["refund.created"]));
+    let edited = browser
+        .post(
+            &format!("/dashboard/webhooks/{endpoint_id}"),
+            &[("csrfToken", &csrf), ("url", " https://hooks.example/v2 ")],
+        )
+        .await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let shown = env
+        .call_with(
+            "get-webhook-endpoint",
+            api("get-webhook-endpoint").id(&endpoint_id),
+        )
+        .await;
+    assert_eq!(shown.body["url"], "https://hooks.example/v2");
+    assert_eq!(
+        shown.body["enabledEvents"],
+        json!(["*"]),
+        "no box ticked is every event"
+    );
+    assert_eq!(
+        shown.body["description"], "Orders",
+        "the edit form keeps it"
+    );
 }
 
 fn figures_of(body: &str, currency: &str) -> BTreeMap<String, (u32, u32, Decimal)> {

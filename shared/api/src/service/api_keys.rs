@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::App;
 use crate::error::ApiError;
 use crate::json_fields::{JsonObject, Violations};
-use checkout_domain::api_key::{ApiKeyRecord, KeyScope, MAX_ROLL_OVERLAP, NewApiKey};
+use checkout_domain::api_key::{ApiKeyRecord, KeyScope, KeyStatus, MAX_ROLL_OVERLAP, NewApiKey};
 use checkout_domain::ids::ApiKeyId;
 use checkout_domain::merchant::Merchant;
 use checkout_domain::money::Invalid;
@@ -29,7 +29,7 @@ pub struct ApiKeyResource {
     object: &'static str,
     name: Option<String>,
     scope: KeyScope,
-    status: &'static str,
+    status: KeyStatus,
     prefix: String,
     last4: Option<String>,
     created_at: Timestamp,
@@ -42,21 +42,12 @@ pub struct ApiKeyResource {
 impl ApiKeyResource {
     /// `record` as the API shows it at `now`.
     pub fn of(record: &ApiKeyRecord, now: Timestamp) -> Self {
-        let status = if record.revoked {
-            "revoked"
-        } else if !record.is_usable_at(now) {
-            "expired"
-        } else if record.expires_at.is_some() {
-            "expiring"
-        } else {
-            "active"
-        };
         Self {
             id: record.id(),
             object: "api_key",
             name: record.name.clone(),
             scope: record.scope,
-            status,
+            status: record.status_at(now),
             prefix: record.key_prefix.clone(),
             last4: record.last4.clone(),
             created_at: record.created_at,

@@ -25,6 +25,20 @@ impl Created {
             replayed: false,
         }
     }
+
+    /// Why a stored refusal refused: the `detail` of the problem it answered, if it is one.
+    pub fn refusal_detail(&self) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct Problem {
+            detail: String,
+        }
+        if self.response.status < 400 {
+            return None;
+        }
+        serde_json::from_str::<Problem>(&self.response.body)
+            .ok()
+            .map(|problem| problem.detail)
+    }
 }
 
 /// One keyed request: its endpoint scope, its key if it has one, and what it stands for.

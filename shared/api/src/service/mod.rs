@@ -7,6 +7,7 @@ mod create_session;
 pub mod dashboard;
 pub mod dispatch;
 mod due_pass;
+pub mod endpoint_request;
 pub mod events;
 pub mod hosted_checkout;
 mod idempotent;
@@ -29,8 +30,9 @@ pub use list::List;
 pub use list_events::{DeliveryResource, EventResource, event_list, list_events};
 pub use list_sessions::{list_sessions, session_list};
 pub use refunds::{
-    CREATE_REFUND_ENDPOINT, REFUND_SESSION_ENDPOINT, create_refund, list_refunds, refund_list,
-    refund_session,
+    CREATE_REFUND_ENDPOINT, REFUND_SESSION_ENDPOINT, RefundRequest, create_refund, list_refunds,
+    refund_list, refund_session,
 };
 pub use session_lifecycle::{Ending, end_session, get_session};
+pub use update_request::SessionPatch;
 pub use update_session::update_session;

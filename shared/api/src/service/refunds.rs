@@ -4,11 +4,14 @@
 //! transaction with the session's refunded sum as its condition, judged again on the session as
 //! it now is when another refund got there first.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::App;
 use crate::cursor;
 use crate::error::ApiError;
+use crate::http::first_value;
 use crate::json_fields::{JsonObject, Violations};
 use crate::service::List;
 use crate::service::create_request::{KeyedBody, check_idempotency_key, parse_metadata};
@@ -45,23 +48,82 @@ struct RefundAsk {
     metadata: Metadata,
 }
 
-/// `POST /v1/checkout/sessions/{id}/refunds`: a refund of `body.amount` (all that is left when
-/// absent), answered `201` with the refund; idempotent per SPEC §6.
+/// A refund request read once: what it asks for, or why it cannot be done, and what an earlier
+/// use of its idempotency key is looked up by. A refusal is kept rather than returned at once:
+/// an earlier use of the same key still answers a retry whose body breaks a rule.
+#[derive(Debug)]
+pub struct RefundRequest {
+    key: Option<IdempotencyKey>,
+    fingerprint: String,
+    ask: Result<RefundAsk, ApiError>,
+}
+
+impl RefundRequest {
+    /// The JSON body `{ amount?, reason?, metadata?, idempotencyKey? }` of `POST …/{id}/refunds`
+    /// with the `Idempotency-Key` header if sent; an error only for a body that is not a JSON
+    /// object.
+    pub fn from_json(body: &[u8], header_key: Option<&str>) -> Result<Self, ApiError> {
+        let body = KeyedBody::read(body, header_key)?;
+        let (key, fingerprint) = (body.idempotency_key.clone(), body.fingerprint.clone());
+        Ok(Self {
+            key,
+            fingerprint,
+            ask: parse_ask(body.into_fields(), header_key),
+        })
+    }
+
+    /// The dashboard's refund form: `amount` (empty for all that is left), `reason` (empty for
+    /// none) and `idempotencyKey`, by the API's rules. Its fingerprint is the one the same
+    /// request sent as JSON has, so a key means one refund whichever way it came.
+    pub fn from_form(fields: &[(String, String)]) -> Self {
+        let mut v = Violations::default();
+        let given: BTreeMap<&str, &str> = [
+            ("amount", first_value(fields, "amount").trim()),
+            ("reason", first_value(fields, "reason")),
+        ]
+        .into_iter()
+        .filter(|(_, text)| !text.is_empty())
+        .collect();
+        let amount = given
+            .get("amount")
+            .and_then(|text| checked_amount(text.to_string(), &mut v));
+        let reason = given
+            .get("reason")
+            .and_then(|text| checked_reason(text, &mut v));
+        let key = match first_value(fields, "idempotencyKey") {
+            "" => None,
+            text => IdempotencyKey::parse(text)
+                .map_err(|e| v.push("idempotencyKey", e))
+                .ok(),
+        };
+        let canonical = serde_json::to_vec(&given).unwrap_or_default();
+        Self {
+            key,
+            fingerprint: sha256_hex(&canonical),
+            ask: v.into_result(RefundAsk {
+                amount,
+                reason,
+                metadata: Metadata::default(),
+            }),
+        }
+    }
+}
+
+/// `POST /v1/checkout/sessions/{id}/refunds`: a refund of the amount `request` asks for (all
+/// that is left when none), answered `201` with the refund; idempotent per SPEC §6.
 pub async fn create_refund(
     app: &App,
     merchant: &Merchant,
     id: &SessionId,
-    body: &[u8],
-    header_key: Option<&str>,
+    request: RefundRequest,
 ) -> Result<Created, ApiError> {
-    let body = KeyedBody::read(body, header_key)?;
     // The request a key stands for is this body for this session.
     let replay = Replay::new(
         CREATE_REFUND_ENDPOINT,
-        body.idempotency_key.clone(),
-        sha256_hex(format!("{id}|{}", body.fingerprint).as_bytes()),
+        request.key,
+        sha256_hex(format!("{id}|{}", request.fingerprint).as_bytes()),
     );
-    let ask = match parse_ask(body.into_fields(), header_key) {
+    let ask = match request.ask {
         Ok(ask) => ask,
         Err(invalid) => return replay.unless_replayed(app, merchant, invalid).await,
     };
@@ -216,26 +278,10 @@ fn parse_ask(mut object: JsonObject, header_key: Option<&str>) -> Result<RefundA
     let mut v = Violations::default();
     let amount = object
         .decimal_text("amount", &mut v)
-        .and_then(|text| match Amount::check_syntax(&text) {
-            Ok(_) => Some(text),
-            Err(invalid) => {
-                v.push("amount", invalid);
-                None
-            }
-        });
-    let reason = object.string("reason", &mut v).and_then(|text| {
-        text.parse::<RefundReason>()
-            .map_err(|_| {
-                v.push(
-                    "reason",
-                    Invalid::new(
-                        "invalid_reason",
-                        "must be requested_by_customer, duplicate or fraudulent",
-                    ),
-                )
-            })
-            .ok()
-    });
+        .and_then(|text| checked_amount(text, &mut v));
+    let reason = object
+        .string("reason", &mut v)
+        .and_then(|text| checked_reason(&text, &mut v));
     let metadata = parse_metadata(&mut object, &mut v);
     check_idempotency_key(&mut object, header_key, &mut v);
     object.finish(&mut v);
@@ -244,6 +290,31 @@ fn parse_ask(mut object: JsonObject, header_key: Option<&str>) -> Result<RefundA
         reason,
         metadata,
     })
+}
+
+/// An amount's text when it reads as an amount in some currency (the session's is known later).
+fn checked_amount(text: String, v: &mut Violations) -> Option<String> {
+    match Amount::check_syntax(&text) {
+        Ok(_) => Some(text),
+        Err(invalid) => {
+            v.push("amount", invalid);
+            None
+        }
+    }
+}
+
+fn checked_reason(text: &str, v: &mut Violations) -> Option<RefundReason> {
+    text.parse::<RefundReason>()
+        .map_err(|_| {
+            v.push(
+                "reason",
+                Invalid::new(
+                    "invalid_reason",
+                    "must be requested_by_customer, duplicate or fraudulent",
+                ),
+            )
+        })
+        .ok()
 }
 
 fn json_answer(status: u16, body: &impl Serialize) -> Result<StoredResponse, ApiError> {

@@ -142,16 +142,48 @@ async fn write_settlement(
     Ok(outcome)
 }
 
+/// What the settle helper is asked to do with a processing payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SettleOutcome {
+    /// Paid in full: the session completes.
+    #[default]
+    Succeeded,
+    /// Paid short: the session fails as underpaid.
+    Underpaid,
+}
+
+impl SettleOutcome {
+    /// The settle helper's body `{ outcome? }` (`succeeded`, the default, or `underpaid`).
+    pub fn from_json(body: &[u8]) -> Result<Self, ApiError> {
+        let mut object = JsonObject::parse_body(body)?;
+        let mut v = Violations::default();
+        let outcome = match object.string("outcome", &mut v).as_deref() {
+            None | Some("succeeded") => Self::Succeeded,
+            Some("underpaid") => Self::Underpaid,
+            Some(other) => {
+                v.push(
+                    "outcome",
+                    Invalid::new(
+                        "invalid_outcome",
+                        format!("must be \"succeeded\" or \"underpaid\", got {other:?}"),
+                    ),
+                );
+                Self::Succeeded
+            }
+        };
+        object.finish(&mut v);
+        v.into_result(outcome)
+    }
+}
+
 /// `POST /v1/test_helpers/checkout/sessions/{id}/settle` (test mode): settles `merchant`'s
-/// processing session `id` at once as the body's `outcome` (`succeeded`, the default, or
-/// `underpaid`); 409 when it is not processing.
+/// processing session `id` at once as `outcome` says; 409 when it is not processing.
 pub async fn settle_now(
     app: &App,
     merchant: &Merchant,
     id: &SessionId,
-    body: &[u8],
+    outcome: SettleOutcome,
 ) -> Result<CheckoutSession, ApiError> {
-    let underpaid = parse_outcome(body)?;
     let session = get_session(app, merchant, id).await?;
     let now = app.now();
     let invalid = |session: &CheckoutSession| ApiError::InvalidStatus {
@@ -161,7 +193,7 @@ pub async fn settle_now(
     let (SessionStatus::Processing, Some(payment)) = (session.status, &session.payment) else {
         return Err(invalid(&session));
     };
-    let settlement = TestModeProcessor::settle_now(payment, underpaid);
+    let settlement = TestModeProcessor::settle_now(payment, outcome == SettleOutcome::Underpaid);
     match write_settlement(app, &session, settlement, now).await? {
         ChangeOutcome::Changed(settled) => Ok(*settled),
         ChangeOutcome::Refused(current) => Err(invalid(&current)),
@@ -169,26 +201,4 @@ pub async fn settle_now(
             Err(ApiError::NotFound)
         }
     }
-}
-
-/// Whether the settle helper's body asks for an underpayment.
-fn parse_outcome(body: &[u8]) -> Result<bool, ApiError> {
-    let mut object = JsonObject::parse_body(body)?;
-    let mut v = Violations::default();
-    let underpaid = match object.string("outcome", &mut v).as_deref() {
-        None | Some("succeeded") => false,
-        Some("underpaid") => true,
-        Some(other) => {
-            v.push(
-                "outcome",
-                Invalid::new(
-                    "invalid_outcome",
-                    format!("must be \"succeeded\" or \"underpaid\", got {other:?}"),
-                ),
-            );
-            false
-        }
-    };
-    object.finish(&mut v);
-    v.into_result(underpaid)
 }

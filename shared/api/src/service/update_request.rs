@@ -46,15 +46,28 @@ const FIXED: [&str; 7] = [
 /// replaced whole.
 const MERGED: [&str; 2] = ["customer", "metadata"];
 
-/// `session` as `body` patches it for `merchant` at `now`: one version on, amounts and fees
+/// A merge patch of a session as the merchant sent it: a JSON object with each key once. Its
+/// fields are judged against the session they patch (a fixed field sent back unchanged is no
+/// change), so they are checked by [`patched`], not here.
+#[derive(Debug)]
+pub struct SessionPatch(JsonObject);
+
+impl SessionPatch {
+    /// The body of `PATCH /v1/checkout/sessions/{id}`.
+    pub fn from_json(body: &[u8]) -> Result<Self, ApiError> {
+        JsonObject::parse_body(body).map(Self)
+    }
+}
+
+/// `session` as `patch` changes it for `merchant` at `now`: one version on, amounts and fees
 /// recomputed. Every violated field is reported at once, with the paths create uses.
 pub fn patched(
-    body: &[u8],
+    patch: &SessionPatch,
     session: &CheckoutSession,
     merchant: &Merchant,
     now: Timestamp,
 ) -> Result<CheckoutSession, ApiError> {
-    let patch = JsonObject::parse_body(body)?;
+    let SessionPatch(patch) = patch;
     let mut v = Violations::default();
     let mut document = create_fields(session)?;
     for (name, raw) in patch.fields() {

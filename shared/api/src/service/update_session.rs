@@ -3,7 +3,7 @@
 use crate::App;
 use crate::error::ApiError;
 use crate::service::session_lifecycle::get_session;
-use crate::service::update_request::patched;
+use crate::service::update_request::{SessionPatch, patched};
 use checkout_domain::ids::SessionId;
 use checkout_domain::merchant::Merchant;
 use checkout_domain::session::CheckoutSession;
@@ -12,19 +12,19 @@ use checkout_store::ChangeOutcome;
 /// Times an update is applied again to a session that another update changed meanwhile.
 const ATTEMPTS: usize = 3;
 
-/// Applies the merge patch `body` to `merchant`'s session `id` while it is pending: 400 with every
+/// Applies `patch` to `merchant`'s session `id` while it is pending: 400 with every
 /// violated field (nothing written), 409 in any other status, else the session as updated. An
 /// empty change writes nothing and answers the session as it is.
 pub async fn update_session(
     app: &App,
     merchant: &Merchant,
     id: &SessionId,
-    body: &[u8],
+    patch: &SessionPatch,
 ) -> Result<CheckoutSession, ApiError> {
     for _ in 0..ATTEMPTS {
         let session = get_session(app, merchant, id).await?;
         let now = app.now();
-        let updated = patched(body, &session, merchant, now)?;
+        let updated = patched(patch, &session, merchant, now)?;
         let invalid = |session: &CheckoutSession| ApiError::InvalidStatus {
             status: session.status_at(now),
             action: "update",

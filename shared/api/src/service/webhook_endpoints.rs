@@ -5,18 +5,15 @@ use serde::Serialize;
 
 use crate::App;
 use crate::error::ApiError;
-use crate::json_fields::{JsonObject, Violations};
-use crate::service::account::nullable;
-use crate::webhook::TargetGuard;
+use crate::service::endpoint_request::{EndpointPatch, NewEndpoint};
 use checkout_domain::event::WebhookEvent;
 use checkout_domain::ids::{MerchantId, WebhookEndpointId};
 use checkout_domain::merchant::Merchant;
-use checkout_domain::money::Invalid;
 use checkout_domain::signing_secret::{MAX_RETIRING_SECRETS, TooManySecrets};
 use checkout_domain::timestamp::Timestamp;
-use checkout_domain::values::{HttpUrl, is_single_line};
+use checkout_domain::values::HttpUrl;
 use checkout_domain::webhook_endpoint::{
-    DESCRIPTION_MAX, EndpointStatus, EventFilter, MAX_ENDPOINTS, WebhookEndpoint,
+    EndpointStatus, EventFilter, MAX_ENDPOINTS, WebhookEndpoint,
 };
 use checkout_store::EndpointWrite;
 
@@ -108,28 +105,20 @@ pub async fn get_endpoint(
         .ok_or(ApiError::NotFound)
 }
 
-/// `POST /v1/webhook_endpoints` `{ url, enabledEvents, description? }`.
+/// `POST /v1/webhook_endpoints`: the endpoint `request` describes, with a new secret.
 pub async fn create_endpoint(
     app: &App,
     merchant: &Merchant,
-    body: &[u8],
+    request: NewEndpoint,
 ) -> Result<WebhookEndpoint, ApiError> {
-    let mut object = JsonObject::parse_body(body)?;
-    let mut v = Violations::default();
-    required(&mut object, &["url", "enabledEvents"], &mut v);
-    let url = match object.string("url", &mut v) {
-        Some(text) => checked_url(app, &text, &mut v).await,
-        None => None,
-    };
-    let filter = enabled_events(&mut object, &mut v).flatten();
-    let description = description(&mut object, &mut v).flatten();
-    object.finish(&mut v);
-    let (url, filter) = v.into_result((url, filter))?;
-    let (Some(url), Some(filter)) = (url, filter) else {
-        return Err(ApiError::Internal("a checked field went missing".into()));
-    };
     endpoints_of(app, merchant).await?;
-    let endpoint = WebhookEndpoint::new(merchant.id.clone(), url, filter, description, app.now());
+    let endpoint = WebhookEndpoint::new(
+        merchant.id.clone(),
+        request.url,
+        request.filter,
+        request.description,
+        app.now(),
+    );
     match app.store.create_endpoint(&endpoint).await? {
         EndpointWrite::Done => {
             tracing::info!(merchant_id = %merchant.id, endpoint_id = %endpoint.id, "webhook endpoint created");
@@ -142,49 +131,24 @@ pub async fn create_endpoint(
     }
 }
 
-/// `PATCH /v1/webhook_endpoints/{id}`: `url`, `enabledEvents`, `description` (`null` clears it),
-/// `status`; every violated field at once, nothing written.
+/// `PATCH /v1/webhook_endpoints/{id}`: the endpoint with each field `patch` names changed.
 pub async fn update_endpoint(
     app: &App,
     merchant: &Merchant,
     id: &WebhookEndpointId,
-    body: &[u8],
+    patch: EndpointPatch,
 ) -> Result<WebhookEndpoint, ApiError> {
-    let mut object = JsonObject::parse_body(body)?;
-    let mut v = Violations::default();
-    for name in ["url", "enabledEvents", "status"] {
-        if object
-            .fields()
-            .any(|(field, raw)| field == name && raw.get() == "null")
-        {
-            object.take(name);
-            v.push(name, Invalid::new("invalid_type", "cannot be null"));
-        }
-    }
-    let url = match object.string("url", &mut v) {
-        Some(text) => checked_url(app, &text, &mut v).await,
-        None => None,
-    };
-    let filter = enabled_events(&mut object, &mut v).flatten();
-    let description = description(&mut object, &mut v);
-    let status = object.string("status", &mut v).and_then(|text| {
-        EndpointStatus::parse(&text)
-            .map_err(|e| v.push("status", e))
-            .ok()
-    });
-    object.finish(&mut v);
-    v.into_result(())?;
     change(app, merchant, id, |endpoint| {
-        if let Some(url) = &url {
+        if let Some(url) = &patch.url {
             endpoint.url = url.clone();
         }
-        if let Some(filter) = &filter {
+        if let Some(filter) = &patch.filter {
             endpoint.enabled_events = filter.clone();
         }
-        if let Some(description) = &description {
+        if let Some(description) = &patch.description {
             endpoint.description = description.clone();
         }
-        if let Some(status) = status {
+        if let Some(status) = patch.status {
             endpoint.set_status(status);
         }
         Ok(())
@@ -299,69 +263,4 @@ pub async fn observe_attempt(
         }
     }
     Err(ApiError::Contention)
-}
-
-/// Reports each of `names` that is absent or `null` as required, once: a `null` one is taken
-/// off the object, so that it is not reported again as unknown or of the wrong type.
-fn required(object: &mut JsonObject, names: &[&str], v: &mut Violations) {
-    for name in names {
-        if !object.has(name) {
-            object.take(name);
-            v.push(
-                *name,
-                Invalid::new("required", format!("{name} is required")),
-            );
-        }
-    }
-}
-
-/// A URL the deployment may call: http(s), and not an internal address unless the deployment
-/// allows them (checked again on every call, since DNS can change in between; a name that does
-/// not resolve yet is taken, see [`TargetGuard::check_on_save`]).
-async fn checked_url(app: &App, text: &str, v: &mut Violations) -> Option<HttpUrl> {
-    let url = HttpUrl::parse(text).map_err(|e| v.push("url", e)).ok()?;
-    if !app.config.allow_private_webhook_targets
-        && let Err(why) = TargetGuard::new(false).check_on_save(url.as_ref()).await
-    {
-        v.push("url", Invalid::new("forbidden_target", why));
-        return None;
-    }
-    Some(url)
-}
-
-/// `enabledEvents` when present: `Some(None)` when present but invalid.
-fn enabled_events(object: &mut JsonObject, v: &mut Violations) -> Option<Option<EventFilter>> {
-    if !object.has("enabledEvents") {
-        return None;
-    }
-    let names: Vec<String> = match object.typed("enabledEvents", "an array of event types", v) {
-        Some(names) => names,
-        None => return Some(None),
-    };
-    Some(
-        EventFilter::parse(&names)
-            .map_err(|e| v.push("enabledEvents", e))
-            .ok(),
-    )
-}
-
-/// `description` when present: `Some(None)` for `null`.
-fn description(object: &mut JsonObject, v: &mut Violations) -> Option<Option<String>> {
-    match nullable(object, "description", v)? {
-        Some(text) if text.chars().count() > DESCRIPTION_MAX || !is_single_line(&text) => {
-            v.push(
-                "description",
-                Invalid::new(
-                    "invalid_description",
-                    format!(
-                        "must be at most {DESCRIPTION_MAX} characters, with no control or invisible character"
-                    ),
-                ),
-            );
-            None
-        }
-        Some(text) if text.trim().is_empty() => Some(None),
-        Some(text) => Some(Some(text.trim().to_owned())),
-        None => Some(None),
-    }
 }
