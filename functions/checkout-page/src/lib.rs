@@ -4,7 +4,9 @@
 //! JavaScript.
 
 mod i18n;
+mod inputs;
 mod page;
+mod state;
 
 use checkout_api::cookies::{Cookie, SameSite};
 use checkout_api::payments::PaymentProcessor;
@@ -39,62 +41,37 @@ pub async fn handle<P: PaymentProcessor>(
     let accept_language = http::header(&request, "accept-language");
     // Pages with no session to take a language from speak the browser's.
     let browser = Locale::Auto.resolve(accept_language);
-    let outcome = route(app, processor, &request).await;
-    let flash_key = flash_key(app);
-    let rendered = outcome.map(|outcome| match outcome {
+    let rendered = route(app, processor, &request)
+        .await
+        .map(|outcome| respond(app, processor, &request, outcome, browser));
+    exchange.finish_page(rendered, |err| {
+        page::message(err.status(), browser, "failure-title", "failure-text", "")
+    })
+}
+
+/// The response that shows `outcome` to the payer, in `browser`'s language when it has no
+/// session to take one from.
+fn respond<P: PaymentProcessor>(
+    app: &App,
+    processor: &P,
+    request: &Request,
+    outcome: PageOutcome,
+    browser: Locale,
+) -> Response<Body> {
+    let message = |status, title, text| page::message(status, browser, title, text, "");
+    match outcome {
         // Redirect after every POST: the page a form leads back to is shown by a GET, so Back
         // and reload never send the form again; what it has to say travels in a cookie.
         PageOutcome::Show(model) if request.method() == Method::POST => {
-            let location = if request
-                .uri()
-                .path()
-                .trim_end_matches('/')
-                .ends_with("/cancel")
-            {
-                format!("../{}", model.session.id)
-            } else {
-                model.session.id.to_string()
-            };
-            let mut response = page::redirect(&location);
-            if let Some(flash) = Flash::of(&model) {
-                FLASH_COOKIE.set(&mut response, &flash.encode(&flash_key), FLASH_SECONDS);
-            }
-            response
+            after_post(app, request, &model)
         }
-        PageOutcome::Show(mut model) => {
-            let flash = FLASH_COOKIE.read(&request);
-            if let Some(flash) = flash.and_then(|value| Flash::decode(value, &flash_key)) {
-                flash.apply_to(&mut model);
-            }
-            let mut response = page::checkout(
-                &model,
-                &hosted_checkout::quotes(processor, &model.session),
-                page::language(&model, accept_language),
-            );
-            if flash.is_some() {
-                // Shown once: a reload shows the page as it is.
-                FLASH_COOKIE.clear(&mut response);
-            }
-            response
-        }
+        PageOutcome::Show(model) => shown(app, processor, request, model),
         PageOutcome::Redirect(location) => page::redirect(&location),
-        PageOutcome::NotFound => page::message(
-            StatusCode::NOT_FOUND,
-            browser,
-            "notfound-title",
-            "notfound-text",
-            "",
-        ),
-        PageOutcome::RecoveryLapsed => {
-            page::message(StatusCode::GONE, browser, "lapsed-title", "lapsed-text", "")
+        PageOutcome::NotFound => message(StatusCode::NOT_FOUND, "notfound-title", "notfound-text"),
+        PageOutcome::RecoveryLapsed => message(StatusCode::GONE, "lapsed-title", "lapsed-text"),
+        PageOutcome::Forbidden => {
+            message(StatusCode::FORBIDDEN, "forbidden-title", "forbidden-text")
         }
-        PageOutcome::Forbidden => page::message(
-            StatusCode::FORBIDDEN,
-            browser,
-            "forbidden-title",
-            "forbidden-text",
-            "",
-        ),
         PageOutcome::MerchantInactive { display_name } => page::message(
             StatusCode::SERVICE_UNAVAILABLE,
             browser,
@@ -102,10 +79,47 @@ pub async fn handle<P: PaymentProcessor>(
             "inactive-text",
             &display_name,
         ),
-    });
-    exchange.finish_page(rendered, |err| {
-        page::message(err.status(), browser, "failure-title", "failure-text", "")
-    })
+    }
+}
+
+/// The redirect that answers a form, to the session's page, with what the form has to say in
+/// the flash cookie.
+fn after_post(app: &App, request: &Request, model: &PageModel) -> Response<Body> {
+    let path = request.uri().path().trim_end_matches('/');
+    let location = if path.ends_with("/cancel") {
+        format!("../{}", model.session.id)
+    } else {
+        model.session.id.to_string()
+    };
+    let mut response = page::redirect(&location);
+    if let Some(flash) = Flash::of(model) {
+        FLASH_COOKIE.set(&mut response, &flash.encode(&flash_key(app)), FLASH_SECONDS);
+    }
+    response
+}
+
+/// The session's page, with what the form before it had to say.
+fn shown<P: PaymentProcessor>(
+    app: &App,
+    processor: &P,
+    request: &Request,
+    mut model: Box<PageModel>,
+) -> Response<Body> {
+    let flash = FLASH_COOKIE.read(request);
+    if let Some(flash) = flash.and_then(|value| Flash::decode(value, &flash_key(app))) {
+        flash.apply_to(&mut model);
+    }
+    let accept_language = http::header(request, "accept-language");
+    let mut response = page::checkout(
+        &model,
+        &hosted_checkout::quotes(processor, &model.session),
+        page::language(&model, accept_language),
+    );
+    if flash.is_some() {
+        // Shown once: a reload shows the page as it is.
+        FLASH_COOKIE.clear(&mut response);
+    }
+    response
 }
 
 /// The cookie that carries a form's answer to the page it redirects to.

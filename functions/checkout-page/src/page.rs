@@ -9,12 +9,14 @@ use checkout_api::service::hosted_checkout::{MAX_DECLINES, PageModel, redirect_u
 use checkout_domain::merchant::is_brand_color;
 use checkout_domain::session::{PaymentDetails, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
-use checkout_domain::values::{FieldType, Locale, Origin, PaymentMethod, Requirement};
+use checkout_domain::values::{Locale, Origin, PaymentMethod};
 use lambda_http::http::StatusCode;
 use lambda_http::http::header::{HeaderValue, LOCATION};
 use lambda_http::{Body, Response};
 
 use crate::i18n::Texts;
+use crate::inputs::{Input, inputs};
+use crate::state::{PageState, Shown};
 
 /// The stylesheet, inlined so the page needs no second request; its hash goes in the CSP.
 #[derive(Template)]
@@ -70,123 +72,6 @@ struct Deposit {
     confirmations: String,
 }
 
-/// One input the page collects besides payment (SPEC §20), as the template shows it.
-struct Input {
-    /// The form name, e.g. `billingAddress.line1`.
-    name: String,
-    /// The id part after the form's prefix.
-    id: String,
-    label: String,
-    /// `text`, `tel`, `numeric`, `select` or `checkbox`.
-    kind: &'static str,
-    value: String,
-    /// A dropdown's `(value, label, selected)`.
-    options: Vec<(String, String, bool)>,
-    required: bool,
-    error: Option<String>,
-    autocomplete: &'static str,
-}
-
-/// The inputs `model`'s session collects, labelled in `tr`'s language, filled with what the payer
-/// typed and marked where they were refused.
-fn inputs(model: &PageModel, tr: Texts) -> Vec<Input> {
-    let Some(collect) = &model.session.collect else {
-        return Vec::new();
-    };
-    let kept = |name: &str| {
-        model
-            .kept
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let input = |name: &str, label: String, kind, required, autocomplete| Input {
-        name: name.to_owned(),
-        id: name.replace('.', "-"),
-        label,
-        kind,
-        value: kept(name),
-        options: Vec::new(),
-        required,
-        error: model.field_errors.get(name).map(|id| tr.t(id)),
-        autocomplete,
-    };
-    let mut inputs = Vec::new();
-    if let Some(phone) = collect.phone {
-        let required = phone == Requirement::Required;
-        let label = if required {
-            tr.t("phone")
-        } else {
-            tr.t1("optional-field", "label", &tr.t("phone"))
-        };
-        inputs.push(input("phone", label, "tel", required, "tel"));
-    }
-    if let Some(address) = collect.billing_address {
-        let required = address == Requirement::Required;
-        let line1 = tr.t(if required {
-            "billing-address"
-        } else {
-            "billing-address-optional"
-        });
-        for (name, label, required, autocomplete) in [
-            ("line1", line1, required, "billing address-line1"),
-            (
-                "line2",
-                tr.t("address-line2"),
-                false,
-                "billing address-line2",
-            ),
-            ("city", tr.t("city"), required, "billing address-level2"),
-            (
-                "postalCode",
-                tr.t("postal-code"),
-                required,
-                "billing postal-code",
-            ),
-            ("country", tr.t("country"), required, "billing country"),
-        ] {
-            inputs.push(input(
-                &format!("billingAddress.{name}"),
-                label,
-                "text",
-                required,
-                autocomplete,
-            ));
-        }
-    }
-    for field in &collect.custom_fields {
-        let name = format!("customFields.{}", field.key);
-        let label = if field.optional {
-            tr.t1("optional-field", "label", &field.label)
-        } else {
-            field.label.clone()
-        };
-        let kind = match field.kind {
-            FieldType::Text => "text",
-            FieldType::Numeric => "numeric",
-            FieldType::Dropdown => "select",
-        };
-        let mut custom = input(&name, label, kind, !field.optional, "off");
-        custom.options = field
-            .options
-            .iter()
-            .map(|o| (o.value.clone(), o.label.clone(), o.value == custom.value))
-            .collect();
-        inputs.push(custom);
-    }
-    if collect.terms_of_service.is_some() {
-        inputs.push(input(
-            "termsOfService",
-            String::new(),
-            "checkbox",
-            true,
-            "off",
-        ));
-    }
-    inputs
-}
-
 struct Line {
     name: String,
     description: Option<String>,
@@ -209,7 +94,7 @@ struct CheckoutPage<'a> {
     reference: &'a str,
     lines: Vec<Line>,
     subtotal: Option<String>,
-    state: &'static str,
+    state: PageState,
     headline: String,
     detail: String,
     paid_summary: Option<String>,
@@ -407,56 +292,124 @@ fn checkout_at(
     placement: Placement,
 ) -> Response<Body> {
     let tr = Texts::new(locale);
-    let session = &model.session;
     let brand = brand_color(model.merchant.brand_color.as_deref());
     let style = render(&Style {
         brand,
         on_brand: text_on(brand),
     });
-    let (state, headline, detail, status) = match model.status {
-        SessionStatus::Pending if session.awaiting_authentication.is_some() => (
-            "challenge",
-            "challenge-headline",
-            "challenge-detail",
-            StatusCode::OK,
-        ),
-        SessionStatus::Pending => ("pay", "", "", StatusCode::OK),
-        SessionStatus::Processing => (
-            "processing",
-            "processing-headline",
-            "processing-detail",
-            StatusCode::OK,
-        ),
-        SessionStatus::Completed => ("done", "paid-headline", "paid-detail", StatusCode::OK),
-        SessionStatus::Refunded => (
-            "done",
-            "refunded-headline",
-            "refunded-detail",
-            StatusCode::OK,
-        ),
-        SessionStatus::Expired => (
-            "ended",
-            "expired-headline",
-            "expired-detail",
-            StatusCode::GONE,
-        ),
-        SessionStatus::Cancelled => (
-            "ended",
-            "cancelled-headline",
-            "cancelled-detail",
-            StatusCode::OK,
-        ),
-        SessionStatus::Failed => ("ended", "failed-headline", "failed-detail", StatusCode::OK),
-    };
-    let recovery_url = session.recovery_url(model.now, "");
-    let detail = if recovery_url.is_some() {
-        "recoverable-detail"
-    } else {
-        detail
-    };
-    let merchant = model.merchant.display_name.as_str();
-    let amount = tr.money(session.amount, session.currency);
-    let lines: Vec<Line> = session
+    let shown = Shown::of(model);
+    let page = CheckoutPage::of(model, quotes, tr, shown, &style);
+    let session = &model.session;
+    let targets: Vec<Origin> = [session.success_url.origin(), session.cancel_url.origin()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let script = (shown.state == PageState::Pay).then_some(PAGE_SCRIPT);
+    let status = shown.status_of(model);
+    match placement {
+        Placement::Payer => html(status, render(&page), &style, script, &targets),
+        Placement::Preview => {
+            let csp = preview_security_policy(&style, script);
+            let mut response = html_page(status, render(&page), &csp);
+            let headers = response.headers_mut();
+            headers.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
+            headers.insert("vary", HeaderValue::from_static("accept-language"));
+            response
+        }
+    }
+}
+
+impl<'a> CheckoutPage<'a> {
+    /// The page of `model` in `tr`'s language as `shown`, with its stylesheet.
+    fn of(
+        model: &'a PageModel,
+        quotes: &[CryptoQuote],
+        tr: Texts,
+        shown: Shown,
+        style: &'a str,
+    ) -> Self {
+        let session = &model.session;
+        let merchant = model.merchant.display_name.as_str();
+        let amount = tr.money(session.amount, session.currency);
+        let lines = summary_lines(model, tr);
+        let seconds_left = session.expires_at.since(model.now).whole_seconds().max(0);
+        let error = model.error.as_deref();
+        let field_error = |name: &str| model.field_errors.get(name).map(|id| tr.t(id));
+        let state = shown.state;
+        Self {
+            tr,
+            title: tr.with(
+                "page-title",
+                &[
+                    ("merchant", merchant.to_owned().into()),
+                    ("amount", amount.clone().into()),
+                ],
+            ),
+            style,
+            merchant,
+            initial: merchant.chars().take(1).collect(),
+            shop_url: session
+                .cancel_url
+                .origin()
+                .map(|o| format!("{}/", o.as_ref())),
+            description: session.description.as_ref().map(AsRef::as_ref),
+            reference: &session.reference,
+            subtotal: (lines.len() > 1).then(|| amount.clone()),
+            lines,
+            state,
+            headline: shown.headline.map(|id| tr.t(id)).unwrap_or_default(),
+            detail: shown.detail.map(|id| tr.t(id)).unwrap_or_default(),
+            paid_summary: paid_summary_of(model, tr, &amount).filter(|_| state == PageState::Done),
+            ended_on: ended_on(model).map(|at| tr.date(at)),
+            recovery_url: session.recovery_url(model.now, ""),
+            time_left: time_left(tr, seconds_left),
+            seconds_left,
+            countdown_format: tr.t1("expires-in", "time", "{}"),
+            script: PAGE_SCRIPT,
+            number_error: field_error("cardNumber"),
+            expiry_error: field_error("cardExpiry"),
+            cvc_error: field_error("cardCvc"),
+            declined: error.is_some_and(|id| id.starts_with("decline-")),
+            error: error.map(|id| tr.t(id)),
+            notice: model.notice.as_deref().map(|id| tr.t(id)),
+            attempts_left: MAX_DECLINES.saturating_sub(session.decline_count),
+            session_id: session.id.as_str(),
+            token: &session.form_token,
+            version: session.version,
+            card: session.payment_methods.contains(&PaymentMethod::Card),
+            crypto: session.payment_methods.contains(&PaymentMethod::Crypto),
+            quotes: quotes.iter().map(|quote| Quote::of(quote, tr)).collect(),
+            challenge_card: session
+                .awaiting_authentication
+                .as_ref()
+                .and_then(|card| card.last4.clone()),
+            deposit: deposit(tr, session.payment.as_ref())
+                .filter(|_| state == PageState::Processing),
+            continue_url: (state == PageState::Processing).then(|| {
+                redirect_url(&session.success_url, &session.id, SessionStatus::Processing)
+            }),
+            inputs: inputs(model, tr),
+            terms_url: model.merchant.terms_url.as_ref().map(AsRef::as_ref),
+            card_name: http::first_value(&model.kept, "cardName").to_owned(),
+            amount,
+        }
+    }
+}
+
+impl Quote {
+    fn of(quote: &CryptoQuote, tr: Texts) -> Self {
+        Self {
+            code: quote.asset.code(),
+            amount: tr.number(&quote.asset_amount.to_string()),
+            network: quote.network,
+        }
+    }
+}
+
+/// The order summary's rows, in the payer's formats.
+fn summary_lines(model: &PageModel, tr: Texts) -> Vec<Line> {
+    let session = &model.session;
+    session
         .line_items
         .iter()
         .map(|item| Line {
@@ -469,116 +422,26 @@ fn checkout_at(
                 .map(|t| tr.money(t, session.currency))
                 .unwrap_or_default(),
         })
-        .collect();
-    let subtotal = (lines.len() > 1).then(|| amount.clone());
-    let seconds_left = session.expires_at.since(model.now).whole_seconds().max(0);
-    let error = model.error.as_deref();
-    let page = CheckoutPage {
-        tr,
-        title: tr.with(
-            "page-title",
-            &[
-                ("merchant", merchant.to_owned().into()),
-                ("amount", amount.clone().into()),
-            ],
-        ),
-        style: &style,
-        merchant,
-        initial: merchant.chars().take(1).collect(),
-        shop_url: session
-            .cancel_url
-            .origin()
-            .map(|o| format!("{}/", o.as_ref())),
-        description: session.description.as_ref().map(AsRef::as_ref),
-        reference: &session.reference,
-        lines,
-        subtotal,
-        state,
-        headline: if headline.is_empty() {
-            String::new()
-        } else {
-            tr.t(headline)
-        },
-        detail: if detail.is_empty() {
-            String::new()
-        } else {
-            tr.t(detail)
-        },
-        paid_summary: session
-            .payment
-            .as_ref()
-            .filter(|_| state == "done")
-            .and_then(|payment| {
-                let on = session.completed_at.or(session.processing_at)?;
-                paid_summary(tr, &amount, payment, on)
-            }),
-        ended_on: match model.status {
-            SessionStatus::Cancelled => session.cancelled_at,
-            SessionStatus::Failed => session.failed_at,
-            SessionStatus::Expired => session.expired_at.or(Some(session.expires_at)),
-            SessionStatus::Refunded => session.refunded_at,
-            _ => None,
-        }
-        .map(|at| tr.date(at)),
-        recovery_url,
-        time_left: time_left(tr, seconds_left),
-        seconds_left,
-        countdown_format: tr.t1("expires-in", "time", "{}"),
-        script: PAGE_SCRIPT,
-        number_error: model.field_errors.get("cardNumber").map(|id| tr.t(id)),
-        expiry_error: model.field_errors.get("cardExpiry").map(|id| tr.t(id)),
-        cvc_error: model.field_errors.get("cardCvc").map(|id| tr.t(id)),
-        declined: error.is_some_and(|id| id.starts_with("decline-")),
-        error: error.map(|id| tr.t(id)),
-        notice: model.notice.as_deref().map(|id| tr.t(id)),
-        attempts_left: MAX_DECLINES.saturating_sub(session.decline_count),
-        session_id: session.id.as_str(),
-        token: &session.form_token,
-        version: session.version,
-        card: session.payment_methods.contains(&PaymentMethod::Card),
-        crypto: session.payment_methods.contains(&PaymentMethod::Crypto),
-        quotes: quotes
-            .iter()
-            .map(|quote| Quote {
-                code: quote.asset.code(),
-                amount: tr.number(&quote.asset_amount.to_string()),
-                network: quote.network,
-            })
-            .collect(),
-        challenge_card: session
-            .awaiting_authentication
-            .as_ref()
-            .and_then(|card| card.last4.clone()),
-        deposit: deposit(tr, session.payment.as_ref()).filter(|_| state == "processing"),
-        continue_url: (state == "processing")
-            .then(|| redirect_url(&session.success_url, &session.id, SessionStatus::Processing)),
-        inputs: inputs(model, tr),
-        terms_url: model.merchant.terms_url.as_ref().map(AsRef::as_ref),
-        card_name: http::first_value(&model.kept, "cardName").to_owned(),
-        amount,
-    };
-    let status = if model.error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else if model.notice.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        status
-    };
-    let targets: Vec<Origin> = [session.success_url.origin(), session.cancel_url.origin()]
-        .into_iter()
-        .flatten()
-        .collect();
-    let script = (state == "pay").then_some(PAGE_SCRIPT);
-    match placement {
-        Placement::Payer => html(status, render(&page), &style, script, &targets),
-        Placement::Preview => {
-            let csp = preview_security_policy(&style, script);
-            let mut response = html_page(status, render(&page), &csp);
-            let headers = response.headers_mut();
-            headers.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
-            headers.insert("vary", HeaderValue::from_static("accept-language"));
-            response
-        }
+        .collect()
+}
+
+/// How a paid session was paid, in words, when it was.
+fn paid_summary_of(model: &PageModel, tr: Texts, amount: &str) -> Option<String> {
+    let session = &model.session;
+    let payment = session.payment.as_ref()?;
+    let on = session.completed_at.or(session.processing_at)?;
+    paid_summary(tr, amount, payment, on)
+}
+
+/// When a session that ended (or was refunded) did so.
+fn ended_on(model: &PageModel) -> Option<Timestamp> {
+    let session = &model.session;
+    match model.status {
+        SessionStatus::Cancelled => session.cancelled_at,
+        SessionStatus::Failed => session.failed_at,
+        SessionStatus::Expired => session.expired_at.or(Some(session.expires_at)),
+        SessionStatus::Refunded => session.refunded_at,
+        _ => None,
     }
 }
 

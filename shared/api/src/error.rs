@@ -213,112 +213,12 @@ impl ApiError {
 
     /// The problem document for this error, as answered to `request_id`.
     pub fn problem(&self, request_id: &str) -> Problem {
-        let (code, title, detail) = match self {
-            Self::Validation(errors) => (
-                "validation_failed",
-                "Invalid request",
-                format!(
-                    "{} field(s) are invalid: {}.",
-                    errors.len(),
-                    errors
-                        .iter()
-                        .map(|e| e.field.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ),
-            Self::MalformedJson(why) => (
-                "malformed_json",
-                "Malformed JSON",
-                format!("The body is not a valid JSON object: {why}."),
-            ),
-            Self::PayloadTooLarge { limit } => (
-                "payload_too_large",
-                "Payload too large",
-                format!("Request bodies are limited to {limit} bytes."),
-            ),
-            Self::UnsupportedMediaType => (
-                "unsupported_media_type",
-                "Unsupported media type",
-                "Send the body as `Content-Type: application/json`.".to_owned(),
-            ),
-            Self::Unauthenticated(failure) => (
-                failure.code(),
-                "Unauthenticated",
-                failure.detail().to_owned(),
-            ),
-            Self::MerchantRequired => (
-                "merchant_required",
-                "Merchant required",
-                "A platform's key acts for one of its merchants: name it in the Merchant-Id header or as merchantId in the body."
-                    .to_owned(),
-            ),
-            Self::InsufficientScope => (
-                "insufficient_scope",
-                "Insufficient scope",
-                "This API key is read-only: it may only send GET requests.".to_owned(),
-            ),
-            Self::NotFound => (
-                "resource_not_found",
-                "Not found",
-                "No such resource for this account.".to_owned(),
-            ),
-            Self::LimitReached { what, limit } => (
-                "limit_reached",
-                "Limit reached",
-                format!("An account may hold at most {limit} {what}; remove one first."),
-            ),
-            Self::LastFullKey => (
-                "last_full_key",
-                "Last full key",
-                "This is the account's last full API key that does not expire; create or roll another first."
-                    .to_owned(),
-            ),
-            Self::OrderIdInUse { session_id } => (
-                "order_id_in_use",
-                "Order id in use",
-                format!(
-                    "Checkout session {session_id} already holds this orderId; expire or cancel it first."
-                ),
-            ),
-            Self::InvalidStatus { status, action } => (
-                "invalid_status",
-                "Invalid status",
-                format!("Cannot {action} a session whose status is {status}."),
-            ),
-            Self::IdempotencyKeyReused => (
-                "idempotency_key_reused",
-                "Idempotency key reused",
-                "This idempotency key was already used with a different request.".to_owned(),
-            ),
-            Self::RateLimited { limit } => (
-                "rate_limited",
-                "Too many requests",
-                format!(
-                    "This account may send {limit} requests per second; retry after the Retry-After delay."
-                ),
-            ),
-            Self::Contention => (
-                "concurrent_update",
-                "Concurrent update",
-                "Another request is changing the same session; retry.".to_owned(),
-            ),
-            Self::Unavailable(_) => (
-                "service_unavailable",
-                "Service unavailable",
-                "The service is temporarily unavailable; retry later.".to_owned(),
-            ),
-            Self::Internal(_) => (
-                "internal_error",
-                "Internal error",
-                "Something went wrong on our side; quote the requestId to support.".to_owned(),
-            ),
-        };
+        let (code, title) = self.code_and_title();
         Problem {
             kind: format!("https://docs.checkout-sessions.dev/problems/{code}"),
             title,
             status: self.status().as_u16(),
-            detail,
+            detail: self.detail(),
             code,
             errors: match self {
                 Self::Validation(errors) => errors.clone(),
@@ -341,6 +241,66 @@ impl ApiError {
                 Self::RateLimited { limit } => Some(*limit),
                 _ => None,
             },
+        }
+    }
+
+    /// The problem's `code` and `title`.
+    fn code_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::Validation(_) => ("validation_failed", "Invalid request"),
+            Self::MalformedJson(_) => ("malformed_json", "Malformed JSON"),
+            Self::PayloadTooLarge { .. } => ("payload_too_large", "Payload too large"),
+            Self::UnsupportedMediaType => ("unsupported_media_type", "Unsupported media type"),
+            Self::Unauthenticated(failure) => (failure.code(), "Unauthenticated"),
+            Self::MerchantRequired => ("merchant_required", "Merchant required"),
+            Self::InsufficientScope => ("insufficient_scope", "Insufficient scope"),
+            Self::NotFound => ("resource_not_found", "Not found"),
+            Self::LimitReached { .. } => ("limit_reached", "Limit reached"),
+            Self::LastFullKey => ("last_full_key", "Last full key"),
+            Self::OrderIdInUse { .. } => ("order_id_in_use", "Order id in use"),
+            Self::InvalidStatus { .. } => ("invalid_status", "Invalid status"),
+            Self::IdempotencyKeyReused => ("idempotency_key_reused", "Idempotency key reused"),
+            Self::RateLimited { .. } => ("rate_limited", "Too many requests"),
+            Self::Contention => ("concurrent_update", "Concurrent update"),
+            Self::Unavailable(_) => ("service_unavailable", "Service unavailable"),
+            Self::Internal(_) => ("internal_error", "Internal error"),
+        }
+    }
+
+    /// The problem's `detail`: what went wrong and what to do about it.
+    fn detail(&self) -> String {
+        match self {
+            Self::Validation(errors) => format!(
+                "{} field(s) are invalid: {}.",
+                errors.len(),
+                errors
+                    .iter()
+                    .map(|e| e.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Self::MalformedJson(why) => format!("The body is not a valid JSON object: {why}."),
+            Self::PayloadTooLarge { limit } => format!("Request bodies are limited to {limit} bytes."),
+            Self::UnsupportedMediaType => "Send the body as `Content-Type: application/json`.".to_owned(),
+            Self::Unauthenticated(failure) => failure.detail().to_owned(),
+            Self::MerchantRequired => "A platform's key acts for one of its merchants: name it in the Merchant-Id header or as merchantId in the body."
+                .to_owned(),
+            Self::InsufficientScope => "This API key is read-only: it may only send GET requests.".to_owned(),
+            Self::NotFound => "No such resource for this account.".to_owned(),
+            Self::LimitReached { what, limit } => format!("An account may hold at most {limit} {what}; remove one first."),
+            Self::LastFullKey => "This is the account's last full API key that does not expire; create or roll another first."
+                .to_owned(),
+            Self::OrderIdInUse { session_id } => format!(
+                "Checkout session {session_id} already holds this orderId; expire or cancel it first."
+            ),
+            Self::InvalidStatus { status, action } => format!("Cannot {action} a session whose status is {status}."),
+            Self::IdempotencyKeyReused => "This idempotency key was already used with a different request.".to_owned(),
+            Self::RateLimited { limit } => format!(
+                "This account may send {limit} requests per second; retry after the Retry-After delay."
+            ),
+            Self::Contention => "Another request is changing the same session; retry.".to_owned(),
+            Self::Unavailable(_) => "The service is temporarily unavailable; retry later.".to_owned(),
+            Self::Internal(_) => "Something went wrong on our side; quote the requestId to support.".to_owned(),
         }
     }
 }

@@ -5,7 +5,7 @@ use super::errors::StoreError;
 use crate::reads::Freshness;
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 
 use super::attributes::{n, s};
@@ -207,10 +207,10 @@ impl Store {
             StoreError::Internal(format!("event {}: saved without a new revision", event.id))
         })?;
         let mut set = vec![
-            "deliveries = :deliveries",
-            "revision = :revision",
-            "deliveryStatus = :status",
-            "attempts = :attempts",
+            "deliveries = :deliveries".to_owned(),
+            "revision = :revision".to_owned(),
+            "deliveryStatus = :status".to_owned(),
+            "attempts = :attempts".to_owned(),
         ];
         let mut remove = vec!["nextAttemptAt"];
         let deliveries =
@@ -222,46 +222,32 @@ impl Store {
             (":status".to_owned(), s(event.delivery_status.as_str())),
             (":attempts".to_owned(), n(event.attempts)),
         ]);
-        let mut optional =
-            |name: &'static str, slot: &'static str, value: Option<AttributeValue>| match value {
+        // Set when the event has them, removed when it does not.
+        let optional = [
+            ("leaseUntil", event.lease_until.map(|at| s(at.to_string()))),
+            ("lastStatusCode", event.last_status_code.map(n)),
+            ("lastError", event.last_error.clone().map(s)),
+            (
+                "deliveredAt",
+                event.delivered_at.map(|at| s(at.to_string())),
+            ),
+            ("gsi3sk", event.next_attempt_at.map(|at| s(at.to_string()))),
+            (
+                "gsi3pk",
+                event
+                    .next_attempt_at
+                    .map(|_| s(keys::delivery_shard(&event.id))),
+            ),
+        ];
+        for (name, value) in optional {
+            match value {
                 Some(value) => {
-                    set.push(slot);
+                    set.push(format!("{name} = :{name}"));
                     values.insert(format!(":{name}"), value);
                 }
                 None => remove.push(name),
-            };
-        optional(
-            "leaseUntil",
-            "leaseUntil = :leaseUntil",
-            event.lease_until.map(|at| s(at.to_string())),
-        );
-        optional(
-            "lastStatusCode",
-            "lastStatusCode = :lastStatusCode",
-            event.last_status_code.map(n),
-        );
-        optional(
-            "lastError",
-            "lastError = :lastError",
-            event.last_error.clone().map(s),
-        );
-        optional(
-            "deliveredAt",
-            "deliveredAt = :deliveredAt",
-            event.delivered_at.map(|at| s(at.to_string())),
-        );
-        optional(
-            "gsi3sk",
-            "gsi3sk = :gsi3sk",
-            event.next_attempt_at.map(|at| s(at.to_string())),
-        );
-        optional(
-            "gsi3pk",
-            "gsi3pk = :gsi3pk",
-            event
-                .next_attempt_at
-                .map(|_| s(keys::delivery_shard(&event.id))),
-        );
+            }
+        }
         let condition = if seen == 0 {
             "attribute_exists(pk) AND (attribute_not_exists(revision) OR revision = :seen)"
         } else {

@@ -188,34 +188,7 @@ impl Store {
             (index::BY_MERCHANT, "gsi1pk", "gsi1sk")
         };
         walk.names.insert("#pk".into(), pk_attribute.into());
-        // Sort keys are "<createdAt>#<id>": '#' sorts before every id character and '~' after.
-        // The previous page's last key bounds the range from above (BETWEEN is inclusive: that
-        // item is skipped when read).
-        let mut upper = walk
-            .created_to
-            .map(|t| format!("{t}#~"))
-            .unwrap_or_else(|| "~".to_owned());
-        if let Some(after) = &walk.after
-            && after.sort_key < upper
-        {
-            upper.clone_from(&after.sort_key);
-        }
-        let key_condition =
-            if walk.created_from.is_none() && walk.created_to.is_none() && walk.after.is_none() {
-                "#pk = :pk"
-            } else {
-                walk.names.insert("#sk".into(), sk_attribute.into());
-                // DynamoDB refuses empty key values; "0" sorts before every timestamp.
-                walk.values.insert(
-                    ":from".into(),
-                    AttributeValue::S(
-                        walk.created_from
-                            .map_or_else(|| "0".to_owned(), |t| format!("{t}#")),
-                    ),
-                );
-                walk.values.insert(":to".into(), AttributeValue::S(upper));
-                "#pk = :pk AND #sk BETWEEN :from AND :to"
-            };
+        let key_condition = key_condition(&mut walk, sk_attribute);
         let wanted = walk.limit + 1;
         let query = WalkQuery {
             index_name,
@@ -224,7 +197,28 @@ impl Store {
             walk: &walk,
             batch: per_partition_batch(wanted, walk.partitions.len(), walk.filter.is_some()),
         };
-        let mut partitions: Vec<Partition<T>> = walk
+        let mut found = self.merged_newest_first::<T>(&query, wanted).await?;
+        let has_more = found.len() > walk.limit;
+        found.truncate(walk.limit);
+        let next = if has_more {
+            found.last().map(|(sort_key, _)| PageKey {
+                sort_key: sort_key.clone(),
+            })
+        } else {
+            None
+        };
+        Ok((found.into_iter().map(|(_, item)| item).collect(), next))
+    }
+
+    /// Up to `wanted` items of `query`'s partitions, newest first: each partition is read in
+    /// batches, and the newest unmerged item of all of them is taken next.
+    async fn merged_newest_first<T: DeserializeOwned>(
+        &self,
+        query: &WalkQuery<'_>,
+        wanted: usize,
+    ) -> Result<Vec<(String, T)>, StoreError> {
+        let mut partitions: Vec<Partition<T>> = query
+            .walk
             .partitions
             .iter()
             .map(|key| Partition {
@@ -242,7 +236,7 @@ impl Store {
             if !exhausted.is_empty() {
                 let reads = exhausted.iter().map(|&i| {
                     self.query_partition::<T>(
-                        &query,
+                        query,
                         &partitions[i].key,
                         partitions[i].start.clone(),
                     )
@@ -266,16 +260,7 @@ impl Store {
                 None => break,
             }
         }
-        let has_more = found.len() > walk.limit;
-        found.truncate(walk.limit);
-        let next = if has_more {
-            found.last().map(|(sort_key, _)| PageKey {
-                sort_key: sort_key.clone(),
-            })
-        } else {
-            None
-        };
-        Ok((found.into_iter().map(|(_, item)| item).collect(), next))
+        Ok(found)
     }
 
     /// One query of one partition: its items (with their sort keys, the previous page's last
@@ -318,5 +303,38 @@ impl Store {
             items.push((sort_key, serde_dynamo::from_item(item).map_err(item_error)?));
         }
         Ok((items, output.last_evaluated_key))
+    }
+}
+
+/// The key condition of `walk` on the index whose sort key is `sk_attribute`: its partition,
+/// and the range of creation times and the page's start when it has them (their values added to
+/// the walk's).
+fn key_condition(walk: &mut IndexWalk, sk_attribute: &'static str) -> &'static str {
+    // Sort keys are "<createdAt>#<id>": '#' sorts before every id character and '~' after.
+    // The previous page's last key bounds the range from above (BETWEEN is inclusive: that
+    // item is skipped when read).
+    let mut upper = walk
+        .created_to
+        .map(|t| format!("{t}#~"))
+        .unwrap_or_else(|| "~".to_owned());
+    if let Some(after) = &walk.after
+        && after.sort_key < upper
+    {
+        upper.clone_from(&after.sort_key);
+    }
+    if walk.created_from.is_none() && walk.created_to.is_none() && walk.after.is_none() {
+        "#pk = :pk"
+    } else {
+        walk.names.insert("#sk".into(), sk_attribute.into());
+        // DynamoDB refuses empty key values; "0" sorts before every timestamp.
+        walk.values.insert(
+            ":from".into(),
+            AttributeValue::S(
+                walk.created_from
+                    .map_or_else(|| "0".to_owned(), |t| format!("{t}#")),
+            ),
+        );
+        walk.values.insert(":to".into(), AttributeValue::S(upper));
+        "#pk = :pk AND #sk BETWEEN :from AND :to"
     }
 }

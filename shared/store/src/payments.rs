@@ -14,6 +14,7 @@ use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys};
 use crate::errors::item_error;
 use checkout_domain::event::WebhookEvent;
+use checkout_domain::ids::MerchantId;
 use checkout_domain::session::{CheckoutSession, PaymentDetails, SessionStatus};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::Collected;
@@ -33,6 +34,39 @@ impl Store {
         event: &WebhookEvent,
         now: Timestamp,
     ) -> Result<ChangeOutcome, StoreError> {
+        let processing = taken.status == SessionStatus::Processing;
+        let update = self.payment_update(session, taken, now)?;
+        let merchant_active = self.merchant_is_active(&session.merchant_id)?;
+        let hold_order_id = if processing {
+            self.reservation_ttl_write(session, None)?
+        } else {
+            None
+        };
+        let transaction = Transaction::default()
+            .with(
+                Role::Session,
+                TransactWriteItem::builder().update(update).build(),
+            )
+            .with(Role::Event, self.event_write(event)?)
+            .with(Role::Merchant, merchant_active)
+            .with_some(Role::Reservation, hold_order_id);
+        let result = self.transact(transaction).await;
+        if let Err(TransactFailure::ConditionFailed(refusal)) = &result
+            && refusal.failed(Role::Merchant).is_some()
+        {
+            return Ok(ChangeOutcome::MerchantInactive);
+        }
+        self.change_outcome(result, taken, None, now)
+    }
+
+    /// The write that takes a payment: `session` as `taken` (processing, or completed at once),
+    /// conditioned on it being open at the version the payer saw.
+    fn payment_update(
+        &self,
+        session: &CheckoutSession,
+        taken: &CheckoutSession,
+        now: Timestamp,
+    ) -> Result<Update, StoreError> {
         let payment = serde_dynamo::to_attribute_value(&taken.payment).map_err(item_error)?;
         let processing = taken.status == SessionStatus::Processing;
         let builder = Update::builder()
@@ -76,40 +110,23 @@ impl Store {
                 ))
                 .expression_attribute_values(":ttl", n(now.plus(self.retention).unix_seconds()))
         };
-        let update = built(builder.build())?;
-        let merchant_active = built(
+        built(builder.build())
+    }
+
+    /// The check, in a transaction, that the merchant of a write is active.
+    fn merchant_is_active(
+        &self,
+        merchant_id: &MerchantId,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let check = built(
             ConditionCheck::builder()
                 .table_name(&self.table)
-                .set_key(Some(keys::key_map(keys::merchant(&session.merchant_id))))
+                .set_key(Some(keys::key_map(keys::merchant(merchant_id))))
                 .condition_expression("active = :yes")
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .build(),
         )?;
-        let hold_order_id = if processing {
-            self.reservation_ttl_write(session, None)?
-        } else {
-            None
-        };
-        let transaction = Transaction::default()
-            .with(
-                Role::Session,
-                TransactWriteItem::builder().update(update).build(),
-            )
-            .with(Role::Event, self.event_write(event)?)
-            .with(
-                Role::Merchant,
-                TransactWriteItem::builder()
-                    .condition_check(merchant_active)
-                    .build(),
-            )
-            .with_some(Role::Reservation, hold_order_id);
-        let result = self.transact(transaction).await;
-        if let Err(TransactFailure::ConditionFailed(refusal)) = &result
-            && refusal.failed(Role::Merchant).is_some()
-        {
-            return Ok(ChangeOutcome::MerchantInactive);
-        }
-        self.change_outcome(result, taken, None, now)
+        Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
     /// Settles a processing session as `settled` (`completed`, or `failed` with its failure

@@ -308,57 +308,7 @@ impl Store {
         event: &WebhookEvent,
         now: Timestamp,
     ) -> Result<EndOutcome, StoreError> {
-        let to = ended.status;
-        let stamp_attribute = match to {
-            SessionStatus::Expired => "expiredAt",
-            SessionStatus::Cancelled => "cancelledAt",
-            SessionStatus::Failed => "failedAt",
-            other => {
-                return Err(StoreError::Internal(format!(
-                    "{other} does not release a session"
-                )));
-            }
-        };
-        let condition = if to == SessionStatus::Expired {
-            conditions::PENDING
-        } else {
-            conditions::OPEN
-        };
-        let mut builder = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::key_map(keys::session(&session.id))))
-            .update_expression(
-                "SET #status = :to, #at = :now, #ttl = :ttl, version = :version, \
-                 updatedAt = :now REMOVE gsi3pk, gsi3sk, awaitingAuthentication",
-            );
-        if let Some(code) = &ended.failure_code {
-            builder = builder
-                .update_expression(
-                    "SET #status = :to, #at = :now, #ttl = :ttl, version = :version, \
-                     updatedAt = :now, failureCode = :failure \
-                     REMOVE gsi3pk, gsi3sk, awaitingAuthentication",
-                )
-                .expression_attribute_values(":failure", s(code.clone()));
-        }
-        let update = built(
-            builder
-                .condition_expression(condition)
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_names("#at", stamp_attribute)
-                .expression_attribute_names("#ttl", "ttl")
-                .expression_attribute_values(":to", s(to.as_str()))
-                .expression_attribute_values(":version", n(ended.version))
-                .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))
-                .expression_attribute_values(":now", s(now.to_string()))
-                .expression_attribute_values(
-                    ":ttl",
-                    AttributeValue::N(now.plus(self.retention).unix_seconds().to_string()),
-                )
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                )
-                .build(),
-        )?;
+        let update = self.end_update(session, ended, now)?;
         let release = self.reservation_release(session)?;
         let transaction = Transaction::default()
             .with(
@@ -382,6 +332,58 @@ impl Store {
                 ))),
             },
         }
+    }
+
+    /// The write that ends `session` as `ended`, conditioned on it being open (pending, for an
+    /// expiry): status, its time stamp, the retention TTL, off the settlement index.
+    fn end_update(
+        &self,
+        session: &CheckoutSession,
+        ended: &CheckoutSession,
+        now: Timestamp,
+    ) -> Result<Update, StoreError> {
+        let to = ended.status;
+        let stamp_attribute = match to {
+            SessionStatus::Expired => "expiredAt",
+            SessionStatus::Cancelled => "cancelledAt",
+            SessionStatus::Failed => "failedAt",
+            other => {
+                return Err(StoreError::Internal(format!(
+                    "{other} does not release a session"
+                )));
+            }
+        };
+        let condition = if to == SessionStatus::Expired {
+            conditions::PENDING
+        } else {
+            conditions::OPEN
+        };
+        let failure = if ended.failure_code.is_some() {
+            "failureCode = :failure, "
+        } else {
+            ""
+        };
+        let mut builder = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::key_map(keys::session(&session.id))))
+            .update_expression(format!(
+                "SET {failure}#status = :to, #at = :now, #ttl = :ttl, version = :version, \
+                 updatedAt = :now REMOVE gsi3pk, gsi3sk, awaitingAuthentication"
+            ))
+            .condition_expression(condition)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#at", stamp_attribute)
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":version", n(ended.version))
+            .expression_attribute_values(":pending", s(SessionStatus::Pending.as_str()))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .expression_attribute_values(":ttl", n(now.plus(self.retention).unix_seconds()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        if let Some(code) = &ended.failure_code {
+            builder = builder.expression_attribute_values(":failure", s(code.clone()));
+        }
+        built(builder.build())
     }
 
     /// Creates `recovery` (with its order-id reservation) for the expired `expired`, and marks

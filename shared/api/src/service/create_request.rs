@@ -114,26 +114,7 @@ impl CreateSessionRequest {
         let mut object = body.fields;
         let mut v = Violations::default();
 
-        let currency = match object.string("currency", &mut v) {
-            None => Some(Currency::Usd),
-            Some(code) => Currency::parse(&code)
-                .map_err(|e| v.push("currency", e))
-                .ok(),
-        };
-        let amount_given = object.has("amount");
-        let amount = object
-            .decimal_text("amount", &mut v)
-            .and_then(|text| amount_in(&text, currency, "amount", &mut v));
-        let line_items_given = object.has("lineItems");
-        let line_items = parse_line_items(&mut object, currency, &mut v);
-        let total = resolve_total(
-            (amount, amount_given),
-            (line_items.as_deref(), line_items_given),
-            currency,
-            merchant,
-            &mut v,
-        );
-
+        let (currency, line_items, total) = parse_money(&mut object, merchant, &mut v);
         let order_id = object
             .string("orderId", &mut v)
             .and_then(|text| OrderId::parse(&text).map_err(|e| v.push("orderId", e)).ok());
@@ -191,6 +172,34 @@ impl CreateSessionRequest {
             locale,
         })
     }
+}
+
+/// `currency`, `lineItems` and the total they and `amount` make.
+fn parse_money(
+    object: &mut JsonObject,
+    merchant: &Merchant,
+    v: &mut Violations,
+) -> (Option<Currency>, Option<Vec<LineItem>>, Option<Amount>) {
+    let currency = match object.string("currency", v) {
+        None => Some(Currency::Usd),
+        Some(code) => Currency::parse(&code)
+            .map_err(|e| v.push("currency", e))
+            .ok(),
+    };
+    let amount_given = object.has("amount");
+    let amount = object
+        .decimal_text("amount", v)
+        .and_then(|text| amount_in(&text, currency, "amount", v));
+    let line_items_given = object.has("lineItems");
+    let line_items = parse_line_items(object, currency, v);
+    let total = resolve_total(
+        (amount, amount_given),
+        (line_items.as_deref(), line_items_given),
+        currency,
+        merchant,
+        v,
+    );
+    (currency, line_items, total)
 }
 
 /// `collect` (SPEC §20); terms of service only for a merchant with a `termsUrl` to link.
@@ -330,74 +339,82 @@ fn parse_line_items(
         );
         return None;
     }
-    let mut items = Vec::with_capacity(raw_items.len());
     let before = v.len();
-    for (index, raw) in raw_items.iter().enumerate() {
-        let Some(mut item) = object.element_object("lineItems", index, raw, v) else {
-            continue;
-        };
-        let name = match item.string("name", v) {
-            Some(text) => BoundedText::parse(&text, NAME_MAX)
-                .map_err(|e| v.push(item.path_of("name"), e))
-                .ok(),
-            None => {
-                v.push(
-                    item.path_of("name"),
-                    Invalid::new("required", "name is required"),
-                );
-                None
-            }
-        };
-        let description = bounded(&mut item, "description", DESCRIPTION_MAX, v);
-        let product_id = bounded(&mut item, "productId", ID_MAX, v);
-        let unit_amount = match item.take("unitAmount") {
-            Some(raw) => {
-                let path = item.path_of("unitAmount");
-                decimal_text(&raw, &path, v).and_then(|text| amount_in(&text, currency, path, v))
-            }
-            None => {
-                v.push(
-                    item.path_of("unitAmount"),
-                    Invalid::new("required", "unitAmount is required"),
-                );
-                None
-            }
-        };
-        let quantity_path = item.path_of("quantity");
-        let quantity = match item.take("quantity") {
-            Some(raw) => match serde_json::from_str::<u32>(raw.get()) {
-                Ok(q) if (1..=LineItem::MAX_QUANTITY).contains(&q) => Some(q),
-                _ => {
-                    v.push(
-                        quantity_path,
-                        Invalid::new(
-                            "invalid_quantity",
-                            format!("must be an integer from 1 to {}", LineItem::MAX_QUANTITY),
-                        ),
-                    );
-                    None
-                }
-            },
-            None => {
+    let items: Vec<LineItem> = raw_items
+        .iter()
+        .enumerate()
+        .filter_map(|(index, raw)| {
+            let item = object.element_object("lineItems", index, raw, v)?;
+            line_item(item, currency, v)
+        })
+        .collect();
+    (v.len() == before).then_some(items)
+}
+
+/// One element of `lineItems`, every broken rule pushed to `v` with its path.
+fn line_item(
+    mut item: JsonObject,
+    currency: Option<Currency>,
+    v: &mut Violations,
+) -> Option<LineItem> {
+    let name = match item.string("name", v) {
+        Some(text) => BoundedText::parse(&text, NAME_MAX)
+            .map_err(|e| v.push(item.path_of("name"), e))
+            .ok(),
+        None => {
+            v.push(
+                item.path_of("name"),
+                Invalid::new("required", "name is required"),
+            );
+            None
+        }
+    };
+    let description = bounded(&mut item, "description", DESCRIPTION_MAX, v);
+    let product_id = bounded(&mut item, "productId", ID_MAX, v);
+    let unit_amount = match item.take("unitAmount") {
+        Some(raw) => {
+            let path = item.path_of("unitAmount");
+            decimal_text(&raw, &path, v).and_then(|text| amount_in(&text, currency, path, v))
+        }
+        None => {
+            v.push(
+                item.path_of("unitAmount"),
+                Invalid::new("required", "unitAmount is required"),
+            );
+            None
+        }
+    };
+    let quantity_path = item.path_of("quantity");
+    let quantity = match item.take("quantity") {
+        Some(raw) => match serde_json::from_str::<u32>(raw.get()) {
+            Ok(q) if (1..=LineItem::MAX_QUANTITY).contains(&q) => Some(q),
+            _ => {
                 v.push(
                     quantity_path,
-                    Invalid::new("required", "quantity is required"),
+                    Invalid::new(
+                        "invalid_quantity",
+                        format!("must be an integer from 1 to {}", LineItem::MAX_QUANTITY),
+                    ),
                 );
                 None
             }
-        };
-        item.finish(v);
-        if let (Some(name), Some(unit_amount), Some(quantity)) = (name, unit_amount, quantity) {
-            items.push(LineItem {
-                name,
-                description,
-                product_id,
-                unit_amount,
-                quantity,
-            });
+        },
+        None => {
+            v.push(
+                quantity_path,
+                Invalid::new("required", "quantity is required"),
+            );
+            None
         }
-    }
-    (v.len() == before).then_some(items)
+    };
+    item.finish(v);
+    Some(LineItem {
+        name: name?,
+        description,
+        product_id,
+        unit_amount: unit_amount?,
+        quantity: quantity?,
+    })
 }
 
 /// The session total from `amount` and the line items, each with whether it was given at all.

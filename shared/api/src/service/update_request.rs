@@ -69,31 +69,7 @@ pub fn patched(
 ) -> Result<CheckoutSession, ApiError> {
     let SessionPatch(patch) = patch;
     let mut v = Violations::default();
-    let mut document = create_fields(session)?;
-    for (name, raw) in patch.fields() {
-        if FIXED.contains(&name) {
-            if !is_current(&document, name, raw) {
-                v.push(
-                    name,
-                    Invalid::new(
-                        "immutable_field",
-                        format!("{name} cannot be changed after the session is created"),
-                    ),
-                );
-            }
-        } else if UPDATABLE.contains(&name) {
-            merge(&mut document, name, raw)?;
-        } else {
-            v.push(
-                name,
-                Invalid::new("unknown_field", format!("{name:?} is not a known field")),
-            );
-        }
-    }
-    // New line items without an amount set the amount to their total.
-    if patch.has("lineItems") && !patch.has("amount") {
-        document.remove("amount");
-    }
+    let document = merged_fields(patch, session, &mut v)?;
     let merged = serde_json::to_vec(&document)
         .map_err(|e| ApiError::Internal(format!("merged patch: {e}")))?;
     let request =
@@ -126,6 +102,18 @@ pub fn patched(
     let request = v
         .into_result(request)?
         .ok_or_else(|| ApiError::Internal("a patch without violations made no request".into()))?;
+    Ok(applied(session, request, merchant, expiry_given, now))
+}
+
+/// `session` with the fields of `request` (its expiry only when the patch gave one) and the
+/// fees they come to: one version on when anything changed.
+fn applied(
+    session: &CheckoutSession,
+    request: CreateSessionRequest,
+    merchant: &Merchant,
+    expiry_given: bool,
+    now: Timestamp,
+) -> CheckoutSession {
     let (fee, net_amount) = merchant.fees.apply(request.amount, request.currency);
     let mut updated = CheckoutSession {
         amount: request.amount,
@@ -151,7 +139,42 @@ pub fn patched(
         // A 3-D Secure step under way was for the old amount: the payer starts again.
         updated.awaiting_authentication = None;
     }
-    Ok(updated)
+    updated
+}
+
+/// The session's create fields with `patch` merged in; a fixed field changed or an unknown one
+/// is pushed to `v`.
+fn merged_fields(
+    patch: &JsonObject,
+    session: &CheckoutSession,
+    v: &mut Violations,
+) -> Result<BTreeMap<String, Box<RawValue>>, ApiError> {
+    let mut document = create_fields(session)?;
+    for (name, raw) in patch.fields() {
+        if FIXED.contains(&name) {
+            if !is_current(&document, name, raw) {
+                v.push(
+                    name,
+                    Invalid::new(
+                        "immutable_field",
+                        format!("{name} cannot be changed after the session is created"),
+                    ),
+                );
+            }
+        } else if UPDATABLE.contains(&name) {
+            merge(&mut document, name, raw)?;
+        } else {
+            v.push(
+                name,
+                Invalid::new("unknown_field", format!("{name:?} is not a known field")),
+            );
+        }
+    }
+    // New line items without an amount set the amount to their total.
+    if patch.has("lineItems") && !patch.has("amount") {
+        document.remove("amount");
+    }
+    Ok(document)
 }
 
 /// The session's create fields as JSON, in the shapes create reads (the expiry is left out: it

@@ -263,96 +263,23 @@ impl Collect {
         input: impl Fn(&str) -> &'a str,
     ) -> Result<Collected, BTreeMap<String, &'static str>> {
         let mut errors = BTreeMap::new();
-        let mut details = CustomerDetails::default();
-        if let Some(requirement) = self.phone {
-            match (
-                normalized_phone(input("phone")),
-                input("phone").trim().is_empty(),
-            ) {
-                (_, true) if requirement == Requirement::Optional => {}
-                (_, true) => {
-                    errors.insert("phone".to_owned(), "collect-phone-required");
-                }
-                (Some(phone), false) => details.phone = Some(phone),
-                (None, false) => {
-                    errors.insert("phone".to_owned(), "collect-phone-invalid");
-                }
-            }
-        }
-        if let Some(requirement) = self.billing_address {
-            let part = |name: &str| input(&format!("billingAddress.{name}")).trim();
-            let given = ["line1", "line2", "city", "postalCode", "country"]
-                .iter()
-                .any(|name| !part(name).is_empty());
-            if given || requirement == Requirement::Required {
-                let mut check = |name: &str, longest: usize, message: &'static str| {
-                    let value = part(name);
-                    if value.is_empty() || value.chars().count() > longest {
-                        errors.insert(format!("billingAddress.{name}"), message);
-                    } else if !is_single_line(value) {
-                        errors.insert(format!("billingAddress.{name}"), CHARACTERS_MESSAGE);
-                    }
-                    value.to_owned()
-                };
-                let line1 = check("line1", LINE_MAX, "collect-line1");
-                let city = check("city", CITY_MAX, "collect-city");
-                let postal_code = check("postalCode", POSTAL_CODE_MAX, "collect-postal-code");
-                let country = part("country").to_ascii_uppercase();
-                if !is_country_code(&country) {
-                    errors.insert("billingAddress.country".to_owned(), "collect-country");
-                }
-                let line2 = part("line2");
-                if line2.chars().count() > LINE_MAX {
-                    errors.insert("billingAddress.line2".to_owned(), "collect-line2");
-                } else if !is_single_line(line2) {
-                    errors.insert("billingAddress.line2".to_owned(), CHARACTERS_MESSAGE);
-                }
-                details.billing_address = Some(Address {
-                    line1,
-                    line2: (!line2.is_empty()).then(|| line2.to_owned()),
-                    city,
-                    postal_code,
-                    country,
-                });
-            }
-        }
-        let mut custom_fields = Vec::new();
-        for field in &self.custom_fields {
-            let name = format!("customFields.{}", field.key);
-            let value = input(&name).trim();
-            if value.is_empty() {
-                if !field.optional {
-                    errors.insert(name, "collect-required");
-                }
-                continue;
-            }
-            if field.kind == FieldType::Text && !is_single_line(value) {
-                errors.insert(name, CHARACTERS_MESSAGE);
-                continue;
-            }
-            let fits = match field.kind {
-                FieldType::Text => value.chars().count() <= VALUE_MAX,
-                FieldType::Numeric => {
-                    value.len() <= VALUE_MAX && value.bytes().all(|b| b.is_ascii_digit())
-                }
-                FieldType::Dropdown => field.options.iter().any(|o| o.value == value),
-            };
-            if fits {
-                custom_fields.push(FieldValue {
-                    key: field.key.clone(),
-                    value: value.to_owned(),
-                });
-            } else {
-                errors.insert(
-                    name,
-                    match field.kind {
-                        FieldType::Text => "collect-text-long",
-                        FieldType::Numeric => "collect-numeric",
-                        FieldType::Dropdown => "collect-dropdown",
-                    },
-                );
-            }
-        }
+        let details = CustomerDetails {
+            phone: self
+                .phone
+                .and_then(|requirement| read_phone(requirement, input("phone"), &mut errors)),
+            billing_address: self.billing_address.and_then(|requirement| {
+                let part = |name: &str| input(&format!("billingAddress.{name}")).trim();
+                read_address(requirement, part, &mut errors)
+            }),
+        };
+        let custom_fields = self
+            .custom_fields
+            .iter()
+            .filter_map(|field| {
+                let name = format!("customFields.{}", field.key);
+                field.read(input(&name).trim(), name, &mut errors)
+            })
+            .collect();
         let consent = match self.terms_of_service {
             Some(TermsRequirement::Required) if input("termsOfService").is_empty() => {
                 errors.insert("termsOfService".to_owned(), "collect-terms");
@@ -371,6 +298,103 @@ impl Collect {
             customer_details,
             custom_fields,
             consent,
+        })
+    }
+}
+
+/// The phone number typed as `text`, when there is one and it reads as one.
+fn read_phone(
+    requirement: Requirement,
+    text: &str,
+    errors: &mut BTreeMap<String, &'static str>,
+) -> Option<String> {
+    if text.trim().is_empty() {
+        if requirement == Requirement::Required {
+            errors.insert("phone".to_owned(), "collect-phone-required");
+        }
+        return None;
+    }
+    let phone = normalized_phone(text);
+    if phone.is_none() {
+        errors.insert("phone".to_owned(), "collect-phone-invalid");
+    }
+    phone
+}
+
+/// The billing address whose parts `part` gives, when one is asked for or partly given.
+fn read_address<'a>(
+    requirement: Requirement,
+    part: impl Fn(&str) -> &'a str,
+    errors: &mut BTreeMap<String, &'static str>,
+) -> Option<Address> {
+    let given = ["line1", "line2", "city", "postalCode", "country"]
+        .iter()
+        .any(|name| !part(name).is_empty());
+    if !given && requirement == Requirement::Optional {
+        return None;
+    }
+    let mut check = |name: &str, longest: usize, message: &'static str, required: bool| {
+        let value = part(name);
+        if (required && value.is_empty()) || value.chars().count() > longest {
+            errors.insert(format!("billingAddress.{name}"), message);
+        } else if !is_single_line(value) {
+            errors.insert(format!("billingAddress.{name}"), CHARACTERS_MESSAGE);
+        }
+        value.to_owned()
+    };
+    let line1 = check("line1", LINE_MAX, "collect-line1", true);
+    let line2 = check("line2", LINE_MAX, "collect-line2", false);
+    let city = check("city", CITY_MAX, "collect-city", true);
+    let postal_code = check("postalCode", POSTAL_CODE_MAX, "collect-postal-code", true);
+    let country = part("country").to_ascii_uppercase();
+    if !is_country_code(&country) {
+        errors.insert("billingAddress.country".to_owned(), "collect-country");
+    }
+    Some(Address {
+        line1,
+        line2: (!line2.is_empty()).then_some(line2),
+        city,
+        postal_code,
+        country,
+    })
+}
+
+impl CustomField {
+    /// The payer's `value` of this field (sent as `name`), when given and valid.
+    fn read(
+        &self,
+        value: &str,
+        name: String,
+        errors: &mut BTreeMap<String, &'static str>,
+    ) -> Option<FieldValue> {
+        if value.is_empty() {
+            if !self.optional {
+                errors.insert(name, "collect-required");
+            }
+            return None;
+        }
+        if self.kind == FieldType::Text && !is_single_line(value) {
+            errors.insert(name, CHARACTERS_MESSAGE);
+            return None;
+        }
+        let (fits, message) = match self.kind {
+            FieldType::Text => (value.chars().count() <= VALUE_MAX, "collect-text-long"),
+            FieldType::Numeric => (
+                value.len() <= VALUE_MAX && value.bytes().all(|b| b.is_ascii_digit()),
+                "collect-numeric",
+            ),
+            FieldType::Dropdown => (
+                self.options.iter().any(|o| o.value == value),
+                "collect-dropdown",
+            ),
+        };
+        if !fits {
+            errors.insert(name, message);
+            return None;
+        }
+        Some(FieldValue {
+            key: self.key.clone(),
+            value: value.to_owned(),
         })
     }
 }
@@ -408,17 +432,7 @@ impl CustomField {
                 Invalid::new("invalid_type", "must be an object"),
             )]);
         };
-        for name in object.keys() {
-            if !matches!(
-                name.as_str(),
-                "key" | "label" | "type" | "options" | "optional"
-            ) {
-                errors.push((
-                    format!(".{name}"),
-                    Invalid::new("unknown_field", format!("{name:?} is not a known field")),
-                ));
-            }
-        }
+        errors.extend(unknown_fields(object));
         let key = object
             .get("key")
             .and_then(Value::as_str)
@@ -470,46 +484,7 @@ impl CustomField {
                 false
             }
         };
-        let options = match (kind, object.get("options")) {
-            (Some(FieldType::Dropdown), Some(Value::Array(options)))
-                if (1..=MAX_OPTIONS).contains(&options.len()) =>
-            {
-                let parsed: Vec<Option<DropdownOption>> = options.iter().map(option).collect();
-                let values: Vec<&str> = parsed.iter().flatten().map(|o| o.value.as_str()).collect();
-                let distinct = values
-                    .iter()
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .len();
-                if parsed.iter().any(Option::is_none) || distinct != values.len() {
-                    errors.push((
-                        ".options".to_owned(),
-                        Invalid::new(
-                            "invalid_options",
-                            "each option must be a string or { value, label }, values distinct, up to 100 characters",
-                        ),
-                    ));
-                }
-                parsed.into_iter().flatten().collect()
-            }
-            (Some(FieldType::Dropdown), _) => {
-                errors.push((
-                    ".options".to_owned(),
-                    Invalid::new(
-                        "invalid_options",
-                        format!("a dropdown needs 1 to {MAX_OPTIONS} options"),
-                    ),
-                ));
-                Vec::new()
-            }
-            (_, None | Some(Value::Null)) => Vec::new(),
-            (_, Some(_)) => {
-                errors.push((
-                    ".options".to_owned(),
-                    Invalid::new("invalid_options", "only a dropdown has options"),
-                ));
-                Vec::new()
-            }
-        };
+        let options = dropdown_options(kind, object.get("options"), &mut errors);
         match (key, label, kind) {
             (Some(key), Some(label), Some(kind)) if errors.is_empty() => Ok(Self {
                 key,
@@ -519,6 +494,71 @@ impl CustomField {
                 optional,
             }),
             _ => Err(errors),
+        }
+    }
+}
+
+/// A violation for each name of `object` that a custom field does not have.
+fn unknown_fields(object: &serde_json::Map<String, Value>) -> Vec<Violation> {
+    object
+        .keys()
+        .filter(|name| {
+            !matches!(
+                name.as_str(),
+                "key" | "label" | "type" | "options" | "optional"
+            )
+        })
+        .map(|name| {
+            let why = format!("{name:?} is not a known field");
+            (format!(".{name}"), Invalid::new("unknown_field", why))
+        })
+        .collect()
+}
+
+/// A field's `options`: 1 to [`MAX_OPTIONS`] for a dropdown, none for any other type.
+fn dropdown_options(
+    kind: Option<FieldType>,
+    options: Option<&Value>,
+    errors: &mut Vec<Violation>,
+) -> Vec<DropdownOption> {
+    match (kind, options) {
+        (Some(FieldType::Dropdown), Some(Value::Array(options)))
+            if (1..=MAX_OPTIONS).contains(&options.len()) =>
+        {
+            let parsed: Vec<Option<DropdownOption>> = options.iter().map(option).collect();
+            let values: Vec<&str> = parsed.iter().flatten().map(|o| o.value.as_str()).collect();
+            let distinct = values
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            if parsed.iter().any(Option::is_none) || distinct != values.len() {
+                errors.push((
+                    ".options".to_owned(),
+                    Invalid::new(
+                        "invalid_options",
+                        "each option must be a string or { value, label }, values distinct, up to 100 characters",
+                    ),
+                ));
+            }
+            parsed.into_iter().flatten().collect()
+        }
+        (Some(FieldType::Dropdown), _) => {
+            errors.push((
+                ".options".to_owned(),
+                Invalid::new(
+                    "invalid_options",
+                    format!("a dropdown needs 1 to {MAX_OPTIONS} options"),
+                ),
+            ));
+            Vec::new()
+        }
+        (_, None | Some(Value::Null)) => Vec::new(),
+        (_, Some(_)) => {
+            errors.push((
+                ".options".to_owned(),
+                Invalid::new("invalid_options", "only a dropdown has options"),
+            ));
+            Vec::new()
         }
     }
 }
