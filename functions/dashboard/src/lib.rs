@@ -55,25 +55,34 @@ async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
         csrf: signed_in.csrf_token(app),
         signed_in,
     };
-    if method == Method::GET {
-        return match path.as_slice() {
-            [] => pages::overview(&visit).await,
-            ["sessions"] => pages::sessions(&visit).await,
-            ["sessions", id] => match SessionId::parse(id) {
-                Ok(id) => pages::session(&visit, &id, None).await,
-                Err(_) => Ok(views::not_found(&visit.chrome("Not found", "sessions"))),
-            },
-            ["webhooks"] => pages::webhooks(&visit, None).await,
-            ["keys"] => pages::keys(&visit, None).await,
-            ["settings"] => pages::settings(&visit, None).await,
-            ["link" | "login"] => Ok(views::redirect("/dashboard/")),
-            _ => Ok(views::not_found(&visit.chrome("Not found", ""))),
-        };
+    match *method {
+        Method::GET => get(&visit, &path).await,
+        Method::POST => post(&visit, &path).await,
+        _ => Ok(views::not_found(&visit.chrome("Not found", ""))),
     }
-    if method != Method::POST {
-        return Ok(views::not_found(&visit.chrome("Not found", "")));
+}
+
+/// A page.
+async fn get(visit: &Visit<'_>, path: &[&str]) -> Result<Response<Body>, ApiError> {
+    match path {
+        [] => pages::overview(visit).await,
+        ["sessions"] => pages::sessions(visit).await,
+        ["sessions", id] => match SessionId::parse(id) {
+            Ok(id) => pages::session(visit, &id, None).await,
+            Err(_) => Ok(views::not_found(&visit.chrome("Not found", "sessions"))),
+        },
+        ["webhooks"] => pages::webhooks(visit, None).await,
+        ["keys"] => pages::keys(visit, None).await,
+        ["settings"] => pages::settings(visit, None).await,
+        ["link" | "login"] => Ok(views::redirect("/dashboard/")),
+        _ => Ok(views::not_found(&visit.chrome("Not found", ""))),
     }
-    let form = Form(http::form_fields(request)?);
+}
+
+/// A form: checked to come from the visitor's own pages, then done if the key may write.
+async fn post(visit: &Visit<'_>, path: &[&str]) -> Result<Response<Body>, ApiError> {
+    let app = visit.app;
+    let form = Form(http::form_fields(visit.request)?);
     if !visit
         .signed_in
         .cookie
@@ -84,14 +93,14 @@ async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
             "This form was not sent from a page of this dashboard, or the page is too old. Nothing was changed: open the page again and retry.",
         ));
     }
-    if path.as_slice() == ["logout"] {
+    if path == ["logout"] {
         dashboard::sign_out(app, &visit.signed_in).await?;
         let mut response = views::redirect("/dashboard/");
         cookies::SESSION.clear(&mut response);
         return Ok(response);
     }
-    if path.as_slice() == ["settings"] && form.get("intent") == "preview" {
-        return pages::preview_typed(&visit, &form).await;
+    if path == ["settings"] && form.get("intent") == "preview" {
+        return pages::preview_typed(visit, &form).await;
     }
     if !visit.signed_in.may_write() {
         return Ok(views::forbidden(
@@ -101,28 +110,28 @@ async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
     }
     // Ids are parsed here, once: a page gets the id's type or the visitor a 404.
     let not_found = || Ok(views::not_found(&visit.chrome("Not found", "")));
-    match path.as_slice() {
+    match path {
         ["sessions", id, action @ ("refunds" | "cancel")] => match SessionId::parse(id) {
-            Ok(id) if *action == "refunds" => pages::refund(&visit, &id, &form).await,
-            Ok(id) => pages::cancel(&visit, &id).await,
+            Ok(id) if *action == "refunds" => pages::refund(visit, &id, &form).await,
+            Ok(id) => pages::cancel(visit, &id).await,
             Err(_) => not_found(),
         },
         ["events", id, "redeliver"] => match EventId::parse(id) {
-            Ok(id) => pages::redeliver(&visit, &id, &form).await,
+            Ok(id) => pages::redeliver(visit, &id, &form).await,
             Err(_) => not_found(),
         },
-        ["webhooks"] => pages::add_endpoint(&visit, &form).await,
+        ["webhooks"] => pages::add_endpoint(visit, &form).await,
         ["webhooks", id, rest @ ..] => match (WebhookEndpointId::parse(id), rest) {
-            (Ok(id), []) => pages::edit_endpoint(&visit, &id, &form).await,
-            (Ok(id), [action]) => pages::endpoint_action(&visit, &id, action).await,
+            (Ok(id), []) => pages::edit_endpoint(visit, &id, &form).await,
+            (Ok(id), [action]) => pages::endpoint_action(visit, &id, action).await,
             _ => not_found(),
         },
-        ["keys"] => pages::create_key(&visit, &form).await,
+        ["keys"] => pages::create_key(visit, &form).await,
         ["keys", id, action] => match ApiKeyId::parse(id) {
-            Ok(id) => pages::key_action(&visit, &id, action, &form).await,
+            Ok(id) => pages::key_action(visit, &id, action, &form).await,
             Err(_) => not_found(),
         },
-        ["settings"] => pages::save_settings(&visit, &form).await,
+        ["settings"] => pages::save_settings(visit, &form).await,
         _ => not_found(),
     }
 }
