@@ -7,20 +7,17 @@ use lambda_http::{Body, Request, Response};
 
 /// Handles one cancel request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let exchange = http::Exchange::new(&request);
-    exchange.finish(cancel(app, &exchange, &request).await)
+    http::answer(app, &request, cancel).await
 }
 
-async fn cancel(
-    app: &App,
-    exchange: &http::Exchange,
-    request: &Request,
-) -> Result<Response<Body>, checkout_api::ApiError> {
-    let merchant = auth::authenticate(app, exchange, request).await?;
-    let id = http::session_id(request)?;
-    let session = service::end_session(app, &merchant, &id, Ending::Cancel).await?;
+async fn cancel(call: &http::Call<'_>) -> http::Answer {
+    let merchant = auth::authenticate(call.app, &call.exchange, call.request).await?;
+    let id = http::session_id(call.request)?;
+    let session = service::end_session(call.app, &merchant, &id, Ending::Cancel).await?;
     http::json(
         StatusCode::OK,
-        &app.resource(&session, &http::public_base_url(app, request)),
+        &call
+            .app
+            .resource(&session, &http::public_base_url(call.app, call.request)),
     )
 }

@@ -7,24 +7,19 @@ use lambda_http::{Body, Request, Response};
 
 /// Handles one create request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let exchange = http::Exchange::new(&request);
-    exchange.finish(create(app, &exchange, &request).await)
+    http::answer(app, &request, create).await
 }
 
-async fn create(
-    app: &App,
-    exchange: &http::Exchange,
-    request: &Request,
-) -> Result<Response<Body>, checkout_api::ApiError> {
-    let merchant = auth::authenticate(app, exchange, request).await?;
-    let body = http::json_body(request)?;
-    let idempotency_key = http::idempotency_key_header(request)?;
+async fn create(call: &http::Call<'_>) -> http::Answer {
+    let merchant = auth::authenticate(call.app, &call.exchange, call.request).await?;
+    let body = http::json_body(call.request)?;
+    let idempotency_key = http::idempotency_key_header(call.request)?;
     let created = service::create_session(
-        app,
+        call.app,
         &merchant,
         body,
         idempotency_key,
-        &http::public_base_url(app, request),
+        &http::public_base_url(call.app, call.request),
     )
     .await?;
     let status = StatusCode::from_u16(created.response.status).unwrap_or(StatusCode::CREATED);

@@ -7,14 +7,15 @@ mod charts;
 mod cookies;
 mod pages;
 mod views;
+mod visit;
 
-use checkout_api::service::dashboard::{self, SignedIn};
+use checkout_api::service::dashboard;
 use checkout_api::{ApiError, App, http};
 use checkout_domain::ids::{ApiKeyId, EventId, SessionId, WebhookEndpointId};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
-use crate::views::Chrome;
+use crate::visit::{Form, Visit};
 
 /// Handles one dashboard request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
@@ -203,44 +204,4 @@ async fn signed_out(
         cookies::SESSION.clear(&mut response);
     }
     Ok(response)
-}
-
-/// One signed-in request.
-pub(crate) struct Visit<'a> {
-    app: &'a App,
-    request: &'a Request,
-    signed_in: SignedIn,
-    csrf: String,
-}
-
-impl Visit<'_> {
-    /// The frame every page of this visit is drawn in.
-    fn chrome(&self, title: &str, nav: &'static str) -> Chrome {
-        Chrome {
-            title: title.to_owned(),
-            nav,
-            merchant: self.signed_in.merchant.display_name.clone(),
-            merchant_id: self.signed_in.merchant.id.as_str().to_owned(),
-            csrf: self.csrf.clone(),
-            read_only: !self.signed_in.may_write(),
-            notice: None,
-            error: None,
-            secret: None,
-        }
-    }
-
-    /// The query parameters of the request.
-    fn params(&self) -> Vec<(String, String)> {
-        http::query_params(self.request)
-    }
-}
-
-/// A posted form's fields.
-pub(crate) struct Form(Vec<(String, String)>);
-
-impl Form {
-    /// The first value of `name`, or `""`.
-    fn get(&self, name: &str) -> &str {
-        http::first_value(&self.0, name)
-    }
 }

@@ -9,24 +9,30 @@ use lambda_http::{Body, Request, Response};
 
 /// Handles one event request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let exchange = http::Exchange::new(&request);
-    exchange.finish(route(app, &exchange, &request).await)
+    http::answer(app, &request, route).await
 }
 
-async fn route(
-    app: &App,
-    exchange: &http::Exchange,
-    request: &Request,
-) -> Result<Response<Body>, checkout_api::ApiError> {
-    if request.method() == Method::GET {
-        let event = auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
-            events::get_event(app, &merchant, &http::path_id(request, EventId::parse)?).await
-        })
+async fn route(call: &http::Call<'_>) -> http::Answer {
+    if call.request.method() == Method::GET {
+        let event = auth::authenticated_read(
+            call.app,
+            &call.exchange,
+            call.request.headers(),
+            async |merchant| {
+                events::get_event(
+                    call.app,
+                    &merchant,
+                    &http::path_id(call.request, EventId::parse)?,
+                )
+                .await
+            },
+        )
         .await?;
         return http::json(StatusCode::OK, &EventResource::with_deliveries(&event));
     }
-    let merchant = auth::authenticate(app, exchange, request).await?;
-    if !request
+    let merchant = auth::authenticate(call.app, &call.exchange, call.request).await?;
+    if !call
+        .request
         .uri()
         .path()
         .trim_end_matches('/')
@@ -34,9 +40,9 @@ async fn route(
     {
         return Err(checkout_api::ApiError::NotFound);
     }
-    let id = http::path_id(request, EventId::parse)?;
-    let endpoint = events::redelivery_target(http::optional_json_body(request)?)?;
-    let event = events::redeliver(app, &merchant, &id, endpoint.as_ref()).await?;
+    let id = http::path_id(call.request, EventId::parse)?;
+    let endpoint = events::redelivery_target(http::optional_json_body(call.request)?)?;
+    let event = events::redeliver(call.app, &merchant, &id, endpoint.as_ref()).await?;
     http::json(
         StatusCode::ACCEPTED,
         &EventResource::with_deliveries(&event),

@@ -6,21 +6,16 @@ use lambda_http::{Body, Request, Response};
 
 /// Handles one token request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let exchange = http::Exchange::new(&request);
-    exchange.finish(issue(app, &exchange, &request).await)
+    http::answer(app, &request, issue).await
 }
 
-async fn issue(
-    app: &App,
-    exchange: &http::Exchange,
-    request: &Request,
-) -> Result<Response<Body>, checkout_api::ApiError> {
-    let (merchant, key) = auth::authenticate_key(app, exchange, request).await?;
+async fn issue(call: &http::Call<'_>) -> http::Answer {
+    let (merchant, key) = auth::authenticate_key(call.app, &call.exchange, call.request).await?;
     let token = access_token::issue(
-        &app.config.jwt_secret,
+        &call.app.config.jwt_secret,
         &merchant.id,
         &key.key_hash,
-        app.now(),
+        call.app.now(),
     )?;
     http::json(StatusCode::OK, &token)
 }

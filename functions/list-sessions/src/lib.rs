@@ -7,28 +7,25 @@ use lambda_http::{Body, Request, Response};
 
 /// Handles one list request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let exchange = http::Exchange::new(&request);
-    exchange.finish(list(app, &exchange, &request).await)
+    http::answer(app, &request, list).await
 }
 
-async fn list(
-    app: &App,
-    exchange: &http::Exchange,
-    request: &Request,
-) -> Result<Response<Body>, checkout_api::ApiError> {
-    let params = http::query_params(request);
-    let (page, next_cursor) =
-        auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
-            service::list_sessions(app, &merchant, &params).await
-        })
-        .await?;
+async fn list(call: &http::Call<'_>) -> http::Answer {
+    let params = http::query_params(call.request);
+    let (page, next_cursor) = auth::authenticated_read(
+        call.app,
+        &call.exchange,
+        call.request.headers(),
+        async |merchant| service::list_sessions(call.app, &merchant, &params).await,
+    )
+    .await?;
     http::json(
         StatusCode::OK,
         &session_list(
-            app,
+            call.app,
             &page,
             next_cursor,
-            &http::public_base_url(app, request),
+            &http::public_base_url(call.app, call.request),
         ),
     )
 }

@@ -10,35 +10,34 @@ use lambda_http::{Body, Request, Response};
 
 /// Handles one refund request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let exchange = http::Exchange::new(&request);
-    exchange.finish(route(app, &exchange, &request).await)
+    http::answer(app, &request, route).await
 }
 
-async fn route(
-    app: &App,
-    exchange: &http::Exchange,
-    request: &Request,
-) -> Result<Response<Body>, checkout_api::ApiError> {
-    let path = request.uri().path().trim_end_matches('/');
-    if request.method() == Method::GET {
-        let params = http::query_params(request);
-        let (page, next_cursor) =
-            auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
-                let id = http::session_id(request)?;
-                service::list_refunds(app, &merchant, &id, &params).await
-            })
-            .await?;
+async fn route(call: &http::Call<'_>) -> http::Answer {
+    let path = call.request.uri().path().trim_end_matches('/');
+    if call.request.method() == Method::GET {
+        let params = http::query_params(call.request);
+        let (page, next_cursor) = auth::authenticated_read(
+            call.app,
+            &call.exchange,
+            call.request.headers(),
+            async |merchant| {
+                let id = http::session_id(call.request)?;
+                service::list_refunds(call.app, &merchant, &id, &params).await
+            },
+        )
+        .await?;
         return http::json(StatusCode::OK, &refund_list(&page, next_cursor));
     }
-    let merchant = auth::authenticate(app, exchange, request).await?;
-    let id = http::session_id(request)?;
-    let key = http::idempotency_key_header(request)?;
+    let merchant = auth::authenticate(call.app, &call.exchange, call.request).await?;
+    let id = http::session_id(call.request)?;
+    let key = http::idempotency_key_header(call.request)?;
     let answered = if path.ends_with("/refunds") {
-        let refund = RefundRequest::from_json(http::json_body(request)?, key)?;
-        service::create_refund(app, &merchant, &id, refund).await?
+        let refund = RefundRequest::from_json(http::json_body(call.request)?, key)?;
+        service::create_refund(call.app, &merchant, &id, refund).await?
     } else {
-        let base_url = http::public_base_url(app, request);
-        service::refund_session(app, &merchant, &id, key, &base_url).await?
+        let base_url = http::public_base_url(call.app, call.request);
+        service::refund_session(call.app, &merchant, &id, key, &base_url).await?
     };
     Ok(respond(answered))
 }

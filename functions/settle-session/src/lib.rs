@@ -8,21 +8,18 @@ use lambda_http::{Body, Request, Response};
 
 /// Handles one settle request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let exchange = http::Exchange::new(&request);
-    exchange.finish(settle(app, &exchange, &request).await)
+    http::answer(app, &request, settle).await
 }
 
-async fn settle(
-    app: &App,
-    exchange: &http::Exchange,
-    request: &Request,
-) -> Result<Response<Body>, checkout_api::ApiError> {
-    let merchant = auth::authenticate(app, exchange, request).await?;
-    let id = http::session_id(request)?;
-    let outcome = SettleOutcome::from_json(http::optional_json_body(request)?)?;
-    let session = settlement::settle_now(app, &merchant, &id, outcome).await?;
+async fn settle(call: &http::Call<'_>) -> http::Answer {
+    let merchant = auth::authenticate(call.app, &call.exchange, call.request).await?;
+    let id = http::session_id(call.request)?;
+    let outcome = SettleOutcome::from_json(http::optional_json_body(call.request)?)?;
+    let session = settlement::settle_now(call.app, &merchant, &id, outcome).await?;
     http::json(
         StatusCode::OK,
-        &app.resource(&session, &http::public_base_url(app, request)),
+        &call
+            .app
+            .resource(&session, &http::public_base_url(call.app, call.request)),
     )
 }

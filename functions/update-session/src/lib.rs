@@ -7,21 +7,18 @@ use lambda_http::{Body, Request, Response};
 
 /// Handles one update request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let exchange = http::Exchange::new(&request);
-    exchange.finish(update(app, &exchange, &request).await)
+    http::answer(app, &request, update).await
 }
 
-async fn update(
-    app: &App,
-    exchange: &http::Exchange,
-    request: &Request,
-) -> Result<Response<Body>, checkout_api::ApiError> {
-    let merchant = auth::authenticate(app, exchange, request).await?;
-    let id = http::session_id(request)?;
-    let patch = SessionPatch::from_json(http::json_body(request)?)?;
-    let session = service::update_session(app, &merchant, &id, &patch).await?;
+async fn update(call: &http::Call<'_>) -> http::Answer {
+    let merchant = auth::authenticate(call.app, &call.exchange, call.request).await?;
+    let id = http::session_id(call.request)?;
+    let patch = SessionPatch::from_json(http::json_body(call.request)?)?;
+    let session = service::update_session(call.app, &merchant, &id, &patch).await?;
     http::json(
         StatusCode::OK,
-        &app.resource(&session, &http::public_base_url(app, request)),
+        &call
+            .app
+            .resource(&session, &http::public_base_url(call.app, call.request)),
     )
 }

@@ -15,29 +15,29 @@ use serde_json::json;
 
 /// Handles one webhook-endpoint request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
-    let exchange = http::Exchange::new(&request);
-    exchange.finish(route(app, &exchange, &request).await)
+    http::answer(app, &request, route).await
 }
 
-async fn route(
-    app: &App,
-    exchange: &http::Exchange,
-    request: &Request,
-) -> Result<Response<Body>, checkout_api::ApiError> {
-    let has_id = http::has_path_id(request);
-    if request.method() == Method::GET {
-        let listed = auth::authenticated_read(app, exchange, request.headers(), async |merchant| {
-            if has_id {
-                let id = http::path_id(request, WebhookEndpointId::parse)?;
-                Ok(vec![
-                    webhook_endpoints::get_endpoint(app, &merchant, &id).await?,
-                ])
-            } else {
-                webhook_endpoints::endpoints_of(app, &merchant).await
-            }
-        })
+async fn route(call: &http::Call<'_>) -> http::Answer {
+    let has_id = http::has_path_id(call.request);
+    if call.request.method() == Method::GET {
+        let listed = auth::authenticated_read(
+            call.app,
+            &call.exchange,
+            call.request.headers(),
+            async |merchant| {
+                if has_id {
+                    let id = http::path_id(call.request, WebhookEndpointId::parse)?;
+                    Ok(vec![
+                        webhook_endpoints::get_endpoint(call.app, &merchant, &id).await?,
+                    ])
+                } else {
+                    webhook_endpoints::endpoints_of(call.app, &merchant).await
+                }
+            },
+        )
         .await?;
-        let now = app.now();
+        let now = call.app.now();
         let data: Vec<EndpointResource> = listed
             .iter()
             .map(|e| EndpointResource::of(e, now))
@@ -47,45 +47,53 @@ async fn route(
             _ => http::json(StatusCode::OK, &List::whole(data)),
         };
     }
-    let merchant = auth::authenticate(app, exchange, request).await?;
-    let now = app.now();
-    let path = request.uri().path().trim_end_matches('/');
+    let merchant = auth::authenticate(call.app, &call.exchange, call.request).await?;
+    let now = call.app.now();
+    let path = call.request.uri().path().trim_end_matches('/');
     let segments: Vec<&str> = path.split('/').skip(1).collect();
-    if let (&Method::POST, ["v1", "webhook_endpoints"]) = (request.method(), segments.as_slice()) {
-        let asked = NewEndpoint::from_json(http::json_body(request)?, app.config.target_guard());
-        let created = webhook_endpoints::create_endpoint(app, &merchant, asked.await?).await?;
+    if let (&Method::POST, ["v1", "webhook_endpoints"]) =
+        (call.request.method(), segments.as_slice())
+    {
+        let asked = NewEndpoint::from_json(
+            http::json_body(call.request)?,
+            call.app.config.target_guard(),
+        );
+        let created = webhook_endpoints::create_endpoint(call.app, &merchant, asked.await?).await?;
         return http::json(
             StatusCode::CREATED,
             &EndpointResource::with_secret(&created, now),
         );
     }
-    let id = http::path_id(request, WebhookEndpointId::parse)?;
-    match (request.method(), segments.as_slice()) {
+    let id = http::path_id(call.request, WebhookEndpointId::parse)?;
+    match (call.request.method(), segments.as_slice()) {
         (&Method::DELETE, ["v1", "webhook_endpoints", _]) => {
-            let deleted = webhook_endpoints::delete_endpoint(app, &merchant, &id).await?;
+            let deleted = webhook_endpoints::delete_endpoint(call.app, &merchant, &id).await?;
             http::json(
                 StatusCode::OK,
                 &json!({"id": deleted.id, "object": "webhook_endpoint", "deleted": true}),
             )
         }
         (&Method::PATCH, ["v1", "webhook_endpoints", _]) => {
-            let patch =
-                EndpointPatch::from_json(http::json_body(request)?, app.config.target_guard());
+            let patch = EndpointPatch::from_json(
+                http::json_body(call.request)?,
+                call.app.config.target_guard(),
+            );
             let updated =
-                webhook_endpoints::update_endpoint(app, &merchant, &id, patch.await?).await?;
+                webhook_endpoints::update_endpoint(call.app, &merchant, &id, patch.await?).await?;
             http::json(StatusCode::OK, &EndpointResource::of(&updated, now))
         }
         (&Method::POST, ["v1", "webhook_endpoints", _, "rotate_secret"]) => {
-            let body = http::optional_json_body(request)?;
+            let body = http::optional_json_body(call.request)?;
             let overlap = api_keys::parse_overlap(body, DEFAULT_SECRET_OVERLAP)?;
-            let rotated = webhook_endpoints::rotate_secret(app, &merchant, &id, overlap).await?;
+            let rotated =
+                webhook_endpoints::rotate_secret(call.app, &merchant, &id, overlap).await?;
             http::json(
                 StatusCode::OK,
                 &EndpointResource::with_secret(&rotated, now),
             )
         }
         (&Method::POST, ["v1", "webhook_endpoints", _, "test"]) => {
-            let event = webhook_endpoints::test_endpoint(app, &merchant, &id).await?;
+            let event = webhook_endpoints::test_endpoint(call.app, &merchant, &id).await?;
             http::json(
                 StatusCode::ACCEPTED,
                 &EventResource::with_deliveries(&event),

@@ -233,6 +233,36 @@ pub struct Quota {
     pub remaining: u32,
 }
 
+/// One API request as its operation sees it: the deployment, the request and its exchange.
+pub struct Call<'a> {
+    /// The deployment's clients and settings.
+    pub app: &'a App,
+    /// The request.
+    pub request: &'a Request,
+    /// Its exchange, where authentication records the caller's standing.
+    pub exchange: Exchange,
+}
+
+/// What an operation answers: its response, or the error [`Exchange::finish`] renders.
+pub type Answer = Result<Response<Body>, ApiError>;
+
+/// Answers `request` with what `operation` makes of it: the one prologue of every API function,
+/// so each answer carries its `Request-Id` and `RateLimit-*` headers and each error is
+/// problem+json.
+pub async fn answer(
+    app: &App,
+    request: &Request,
+    operation: impl AsyncFnOnce(&Call<'_>) -> Answer,
+) -> Response<Body> {
+    let call = Call {
+        app,
+        request,
+        exchange: Exchange::new(request),
+    };
+    let result = operation(&call).await;
+    call.exchange.finish(result)
+}
+
 /// One API request on its way to an answer: the id that ties it to its logs, and the rate-limit
 /// standing its authentication found, both stamped on the answer whatever it turns out to be.
 #[derive(Debug)]

@@ -10,6 +10,21 @@ use crate::values::{
     HttpUrl, LineItem, Locale, Metadata, OrderId, PaymentMethod,
 };
 
+/// The fields a merchant's update may change (SPEC §17), named as the API and the table name
+/// them; the API's `expiresIn` is another way to give `expiresAt`.
+pub const UPDATABLE_FIELDS: [&str; 10] = [
+    "amount",
+    "locale",
+    "lineItems",
+    "description",
+    "customer",
+    "metadata",
+    "successUrl",
+    "cancelUrl",
+    "webhookUrl",
+    "expiresAt",
+];
+
 /// Where a session is in its life. `pending` and `processing` are the non-terminal statuses
 /// (refund aside): `pending → processing → completed | failed` (SPEC §16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

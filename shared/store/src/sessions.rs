@@ -18,7 +18,7 @@ use super::{Store, keys};
 use crate::errors::item_error;
 use checkout_domain::event::WebhookEvent;
 use checkout_domain::ids::{MerchantId, SessionId};
-use checkout_domain::session::{CheckoutSession, SessionStatus};
+use checkout_domain::session::{CheckoutSession, SessionStatus, UPDATABLE_FIELDS};
 use checkout_domain::timestamp::Timestamp;
 
 /// A session with its key and index attributes, as stored.
@@ -464,21 +464,12 @@ impl Store {
     }
 }
 
-/// What a merchant's update may change (SPEC §17), as stored; every other attribute of the
-/// session is left as it is.
-const UPDATED_ATTRIBUTES: [&str; 17] = [
-    "amount",
-    "locale",
+/// What changes with a merchant's update besides the fields it names: the fees, the version, the
+/// expiry index, the search keys, and a 3-D Secure step begun for the old amount. Every other
+/// attribute of the session is left as it is.
+const UPDATED_WITH: [&str; 7] = [
     "fee",
     "netAmount",
-    "lineItems",
-    "description",
-    "customer",
-    "metadata",
-    "successUrl",
-    "cancelUrl",
-    "webhookUrl",
-    "expiresAt",
     "version",
     "updatedAt",
     "gsi3sk",
@@ -511,7 +502,11 @@ impl Store {
             .expression_attribute_values(":seen", n(session.version))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         let (mut set, mut remove) = (Vec::new(), Vec::new());
-        for (index, name) in UPDATED_ATTRIBUTES.into_iter().chain(["ttl"]).enumerate() {
+        let written = UPDATABLE_FIELDS
+            .into_iter()
+            .chain(UPDATED_WITH)
+            .chain(["ttl"]);
+        for (index, name) in written.enumerate() {
             let placeholder = if name == "ttl" {
                 "#ttl".to_owned()
             } else {

@@ -203,29 +203,8 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
             command: PlatformCommand::Create { name },
         } => serde_json::to_value(merchants::create_platform(&store, &name).await?)
             .map_err(|e| AdminError::Storage(e.to_string()))?,
-        Command::Merchant { command } => match command {
-            MerchantCommand::Create(options) => {
-                serde_json::to_value(merchants::create_merchant(&store, *options).await?)
-                    .map_err(|e| AdminError::Storage(e.to_string()))?
-            }
-            MerchantCommand::Deactivate { merchant_id } => {
-                merchants::set_active(&store, &parse_merchant_id(&merchant_id)?, false).await?;
-                json!({ "merchantId": merchant_id, "active": false })
-            }
-            MerchantCommand::Activate { merchant_id } => {
-                merchants::set_active(&store, &parse_merchant_id(&merchant_id)?, true).await?;
-                json!({ "merchantId": merchant_id, "active": true })
-            }
-        },
-        Command::Key { command } => match command {
-            KeyCommand::Create { merchant_id } => {
-                json!({ "apiKey": merchants::create_key(&store, &parse_merchant_id(&merchant_id)?).await? })
-            }
-            KeyCommand::Revoke { api_key } => {
-                merchants::revoke_key(&store, &api_key).await?;
-                json!({ "revoked": true })
-            }
-        },
+        Command::Merchant { command } => merchant(&store, command).await?,
+        Command::Key { command } => key(&store, command).await?,
         Command::Event {
             command: EventCommand::Redeliver { event_id },
         } => {
@@ -255,6 +234,40 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
             json!({ "merchantId": merchant_id, "dashboardSessions": "ended" })
         }
         Command::Webhook { .. } => json!({}),
+    })
+}
+
+/// `checkoutctl merchant …`.
+async fn merchant(
+    store: &Store,
+    command: MerchantCommand,
+) -> Result<serde_json::Value, AdminError> {
+    Ok(match command {
+        MerchantCommand::Create(options) => {
+            serde_json::to_value(merchants::create_merchant(store, *options).await?)
+                .map_err(|e| AdminError::Storage(e.to_string()))?
+        }
+        MerchantCommand::Deactivate { merchant_id } => {
+            merchants::set_active(store, &parse_merchant_id(&merchant_id)?, false).await?;
+            json!({ "merchantId": merchant_id, "active": false })
+        }
+        MerchantCommand::Activate { merchant_id } => {
+            merchants::set_active(store, &parse_merchant_id(&merchant_id)?, true).await?;
+            json!({ "merchantId": merchant_id, "active": true })
+        }
+    })
+}
+
+/// `checkoutctl key …`.
+async fn key(store: &Store, command: KeyCommand) -> Result<serde_json::Value, AdminError> {
+    Ok(match command {
+        KeyCommand::Create { merchant_id } => {
+            json!({ "apiKey": merchants::create_key(store, &parse_merchant_id(&merchant_id)?).await? })
+        }
+        KeyCommand::Revoke { api_key } => {
+            merchants::revoke_key(store, &api_key).await?;
+            json!({ "revoked": true })
+        }
     })
 }
 

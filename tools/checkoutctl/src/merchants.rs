@@ -139,21 +139,7 @@ pub async fn create_merchant(
                 .map_err(|e| AdminError::InvalidArgument(format!("--max-amount: {}", e.message)))
         })
         .transpose()?;
-    let mut fees = FeeSchedule::default();
-    if let Some(percent) = options.fee_percent {
-        fees.percent = Decimal::from_str(&percent)
-            .ok()
-            .filter(|p| (Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(p))
-            .ok_or_else(|| AdminError::InvalidArgument("--fee-percent: 0 to 100".into()))?;
-    }
-    if let Some(fixed) = options.fee_fixed {
-        if fixed < 0 {
-            return Err(AdminError::InvalidArgument(
-                "--fee-fixed: minor units, at least 0".into(),
-            ));
-        }
-        fees.fixed_minor = fixed;
-    }
+    let fees = fee_schedule(options.fee_percent.as_deref(), options.fee_fixed)?;
     if options.rate_limit == Some(0) {
         return Err(AdminError::InvalidArgument(
             "--rate-limit: at least 1".into(),
@@ -167,15 +153,8 @@ pub async fn create_merchant(
             "--key-shards: 1 to {MAX_KEY_SHARDS}"
         )));
     }
-    let platform_id = match options.platform {
-        Some(text) => {
-            let id = PlatformId::parse(&text)
-                .map_err(|e| AdminError::InvalidArgument(format!("--platform: {}", e.message)))?;
-            if store.get_platform_eventually(&id).await?.is_none() {
-                return Err(AdminError::NotFound(format!("platform {id}")));
-            }
-            Some(id)
-        }
+    let platform_id = match options.platform.as_deref() {
+        Some(text) => Some(platform_of(store, text).await?),
         None => None,
     };
     let now = Timestamp::now();
@@ -209,6 +188,36 @@ pub async fn create_merchant(
         api_key: key.plaintext,
         webhook_secret: merchant.webhook_secret,
     })
+}
+
+/// The fee schedule of `--fee-percent` and `--fee-fixed`, each defaulting to none.
+fn fee_schedule(percent: Option<&str>, fixed: Option<i64>) -> Result<FeeSchedule, AdminError> {
+    let mut fees = FeeSchedule::default();
+    if let Some(percent) = percent {
+        fees.percent = Decimal::from_str(percent)
+            .ok()
+            .filter(|p| (Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(p))
+            .ok_or_else(|| AdminError::InvalidArgument("--fee-percent: 0 to 100".into()))?;
+    }
+    if let Some(fixed) = fixed {
+        if fixed < 0 {
+            return Err(AdminError::InvalidArgument(
+                "--fee-fixed: minor units, at least 0".into(),
+            ));
+        }
+        fees.fixed_minor = fixed;
+    }
+    Ok(fees)
+}
+
+/// The platform `--platform` names, which must exist.
+async fn platform_of(store: &Store, text: &str) -> Result<PlatformId, AdminError> {
+    let id = PlatformId::parse(text)
+        .map_err(|e| AdminError::InvalidArgument(format!("--platform: {}", e.message)))?;
+    if store.get_platform_eventually(&id).await?.is_none() {
+        return Err(AdminError::NotFound(format!("platform {id}")));
+    }
+    Ok(id)
 }
 
 /// Issues another key for an existing merchant and returns its plaintext.

@@ -126,23 +126,7 @@ impl TableDefinition {
             ))
             .set_key_schema(Some(key_schema(&self.key_schema)?));
         for index in &self.global_secondary_indexes {
-            let projection = Projection::builder()
-                .projection_type(ProjectionType::from(
-                    index.projection.projection_type.as_str(),
-                ))
-                .set_non_key_attributes(
-                    (!index.projection.non_key_attributes.is_empty())
-                        .then(|| index.projection.non_key_attributes.clone()),
-                )
-                .build();
-            request = request.global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(&index.index_name)
-                    .set_key_schema(Some(key_schema(&index.key_schema)?))
-                    .projection(projection)
-                    .build()
-                    .map_err(|e| storage(e.to_string()))?,
-            );
+            request = request.global_secondary_indexes(index.definition()?);
         }
         if let Some(stream) = &self.stream_specification {
             request = request.stream_specification(
@@ -185,6 +169,27 @@ impl TableDefinition {
                 .map_err(|e| storage(DisplayErrorContext(&e).to_string()))?;
         }
         Ok(true)
+    }
+}
+
+impl IndexSpec {
+    /// The index as `CreateTable` takes it.
+    fn definition(&self) -> Result<GlobalSecondaryIndex, AdminError> {
+        let projection = Projection::builder()
+            .projection_type(ProjectionType::from(
+                self.projection.projection_type.as_str(),
+            ))
+            .set_non_key_attributes(
+                (!self.projection.non_key_attributes.is_empty())
+                    .then(|| self.projection.non_key_attributes.clone()),
+            )
+            .build();
+        GlobalSecondaryIndex::builder()
+            .index_name(&self.index_name)
+            .set_key_schema(Some(key_schema(&self.key_schema)?))
+            .projection(projection)
+            .build()
+            .map_err(|e| AdminError::Storage(e.to_string()))
     }
 }
 

@@ -8,9 +8,9 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 
 use crate::views::{self, *};
-use crate::{Form, Visit};
+use crate::visit::{Form, Visit};
 
-use super::{chrome_with_notice, done, refused};
+use super::answers::{chrome_with_notice, done, refused};
 
 /// `/dashboard/keys`.
 pub async fn keys(visit: &Visit<'_>, error: Option<ErrorBox>) -> Result<Response<Body>, ApiError> {

@@ -7,11 +7,11 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use rust_decimal::Decimal;
 
-use crate::Visit;
 use crate::charts::bar_chart;
 use crate::views::{self, *};
+use crate::visit::Visit;
 
-use super::chrome_with_notice;
+use super::answers::chrome_with_notice;
 
 /// `/dashboard/`: 30 days of volume and conversion per currency.
 pub async fn overview(visit: &Visit<'_>) -> Result<Response<Body>, ApiError> {

@@ -15,9 +15,9 @@ use lambda_http::{Body, Response};
 use rust_decimal::Decimal;
 
 use crate::views::{self, *};
-use crate::{Form, Visit};
+use crate::visit::{Form, Visit};
 
-use super::{chrome_with_notice, done, refused};
+use super::answers::{chrome_with_notice, done, refused};
 
 /// `/dashboard/sessions/{id}`: what is known of it, its timeline, refund and cancel.
 pub async fn session(

@@ -8,10 +8,10 @@ use checkout_domain::timestamp::Timestamp;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 
-use crate::Visit;
 use crate::views::{self, *};
+use crate::visit::Visit;
 
-use super::{chrome_with_notice, param, url_query};
+use super::answers::{chrome_with_notice, param, url_query};
 
 /// Session statuses the filter offers.
 const STATUSES: [&str; 7] = [

@@ -8,9 +8,9 @@ use lambda_http::{Body, Response};
 use strum::VariantArray;
 
 use crate::views::{self, *};
-use crate::{Form, Visit};
+use crate::visit::{Form, Visit};
 
-use super::{chrome_with_notice, done, refused, url_query};
+use super::answers::{chrome_with_notice, done, refused, url_query};
 
 /// `/dashboard/settings`: the branding form beside the checkout page it gives.
 pub async fn settings(

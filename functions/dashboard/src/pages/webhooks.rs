@@ -14,10 +14,10 @@ use lambda_http::{Body, Response};
 use strum::VariantArray;
 
 use crate::views::{self, *};
-use crate::{Form, Visit};
+use crate::visit::{Form, Visit};
 
+use super::answers::{back_to, chrome_with_notice, done, refused};
 use super::session::event_view;
-use super::{back_to, chrome_with_notice, done, refused};
 
 /// How many recent events the webhooks page shows.
 const RECENT_EVENTS: &str = "20";

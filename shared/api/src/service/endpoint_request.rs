@@ -59,8 +59,7 @@ impl NewEndpoint {
         guard: TargetGuard,
     ) -> Result<Self, ApiError> {
         let mut v = Violations::default();
-        let url = checked_url(guard, first_value(fields, "url").trim(), &mut v).await;
-        let filter = chosen_events(fields, &mut v);
+        let (url, filter) = form_target(fields, guard, &mut v).await;
         let description = checked_description(first_value(fields, "description"), &mut v);
         Self::checked(url, filter, description, v)
     }
@@ -124,8 +123,7 @@ impl EndpointPatch {
         guard: TargetGuard,
     ) -> Result<Self, ApiError> {
         let mut v = Violations::default();
-        let url = checked_url(guard, first_value(fields, "url").trim(), &mut v).await;
-        let filter = chosen_events(fields, &mut v);
+        let (url, filter) = form_target(fields, guard, &mut v).await;
         v.into_result(Self {
             url,
             filter,
@@ -184,6 +182,16 @@ fn enabled_events(object: &mut JsonObject, v: &mut Violations) -> Option<Option<
             .map_err(|e| v.push("enabledEvents", e))
             .ok(),
     )
+}
+
+/// Where a form sends events and which: its `url` and its ticked `events`.
+async fn form_target(
+    fields: &[(String, String)],
+    guard: TargetGuard,
+    v: &mut Violations,
+) -> (Option<HttpUrl>, Option<EventFilter>) {
+    let url = checked_url(guard, first_value(fields, "url").trim(), v).await;
+    (url, chosen_events(fields, v))
 }
 
 /// The event types a form's `events` checkboxes choose: every type when `all` is ticked or

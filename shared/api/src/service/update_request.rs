@@ -12,24 +12,9 @@ use crate::json_fields::{JsonObject, Violations};
 use crate::service::create_request::{CreateSessionRequest, KeyedBody};
 use checkout_domain::merchant::Merchant;
 use checkout_domain::money::Invalid;
-use checkout_domain::session::CheckoutSession;
+use checkout_domain::session::{CheckoutSession, UPDATABLE_FIELDS};
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::ExpiryWindow;
-
-/// Fields a patch may change.
-const UPDATABLE: [&str; 11] = [
-    "amount",
-    "locale",
-    "lineItems",
-    "description",
-    "customer",
-    "metadata",
-    "successUrl",
-    "cancelUrl",
-    "webhookUrl",
-    "expiresAt",
-    "expiresIn",
-];
 
 /// Create fields that are fixed once the session exists.
 const FIXED: [&str; 7] = [
@@ -161,7 +146,7 @@ fn merged_fields(
                     ),
                 );
             }
-        } else if UPDATABLE.contains(&name) {
+        } else if UPDATABLE_FIELDS.contains(&name) || name == "expiresIn" {
             merge(&mut document, name, raw)?;
         } else {
             v.push(

@@ -60,49 +60,37 @@ struct InitSubject {
     env: Vec<(&'static str, &'static str)>,
 }
 
-impl Bench {
-    pub(super) async fn init(&self) -> BenchResult<(Vec<InitRow>, Vec<FloorStepRow>)> {
-        let floors = [SDK_FLOOR, FLOOR];
-        let mut subjects: Vec<InitSubject> = Vec::new();
-        for name in FUNCTIONS {
-            for warm_up in ["off", "on"] {
-                subjects.push(InitSubject {
-                    binary: name,
-                    env: vec![("WARM_UP", warm_up)],
-                });
-            }
-        }
-        for name in floors {
+/// The binaries whose init is measured: each function with and without its warm-up read, the
+/// two floors, and the SDK floor at each of its steps.
+fn init_subjects() -> Vec<InitSubject> {
+    let mut subjects: Vec<InitSubject> = Vec::new();
+    for name in FUNCTIONS {
+        for warm_up in ["off", "on"] {
             subjects.push(InitSubject {
                 binary: name,
-                env: Vec::new(),
+                env: vec![("WARM_UP", warm_up)],
             });
         }
-        for (steps, _) in FLOOR_STEPS {
-            subjects.push(InitSubject {
-                binary: SDK_FLOOR,
-                env: vec![("FLOOR_STEPS", steps)],
-            });
-        }
-        let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); subjects.len()];
-        // A warm-up read leaves DynamoDB Local (a JVM on the same cores) busy with the closed
-        // connection for a while, which slowed whatever started next: the starts that read run
-        // after the others in each round. Those others run in a new order each round, so that no
-        // start always follows the same one. Round 0 fills the page cache and is not counted.
-        let (reading, mut quiet): (Vec<usize>, Vec<usize>) =
-            (0..subjects.len()).partition(|&i| subjects[i].env.contains(&("WARM_UP", "on")));
-        let mut order = Shuffle::new(self.settings.init_runs as u64);
-        for round in 0..=self.settings.init_runs {
-            order.shuffle(&mut quiet);
-            for &i in quiet.iter().chain(&reading) {
-                let subject = &subjects[i];
-                let process = self.start(subject.binary, None, &subject.env).await?;
-                if round > 0 {
-                    samples[i].push(process.init);
-                }
-                process.stop().await;
-            }
-        }
+    }
+    for name in [SDK_FLOOR, FLOOR] {
+        subjects.push(InitSubject {
+            binary: name,
+            env: Vec::new(),
+        });
+    }
+    for (steps, _) in FLOOR_STEPS {
+        subjects.push(InitSubject {
+            binary: SDK_FLOOR,
+            env: vec![("FLOOR_STEPS", steps)],
+        });
+    }
+    subjects
+}
+
+impl Bench {
+    pub(super) async fn init(&self) -> BenchResult<(Vec<InitRow>, Vec<FloorStepRow>)> {
+        let subjects = init_subjects();
+        let samples = self.init_samples(&subjects).await?;
         let median_of = |binary: &str, env: &[(&str, &str)]| {
             subjects
                 .iter()
@@ -124,7 +112,7 @@ impl Bench {
                 init_with_warm_up_ms: Some(ms(median_of(name, &[("WARM_UP", "on")]))),
             });
         }
-        for name in floors {
+        for name in [SDK_FLOOR, FLOOR] {
             let plain = median_of(name, &[]);
             rows.push(InitRow {
                 function: name.to_owned(),
@@ -133,21 +121,6 @@ impl Bench {
                 vs_sdk_floor: ratio(plain, sdk_floor),
                 init_with_warm_up_ms: None,
             });
-        }
-        println!(
-            "\n## Init: exec to first Runtime API poll (median of {} runs)\n",
-            self.settings.init_runs
-        );
-        println!("| function | init | vs floor | vs SDK floor | init with warm-up read |");
-        println!("|---|---:|---:|---:|---:|");
-        for row in &rows {
-            let warmed = row
-                .init_with_warm_up_ms
-                .map_or_else(|| "–".to_owned(), |ms| format!("{ms:.2} ms"));
-            println!(
-                "| {} | {:.2} ms | {:.2}× | {:.2}× | {warmed} |",
-                row.function, row.init_ms, row.vs_floor, row.vs_sdk_floor
-            );
         }
         let steps: Vec<FloorStepRow> = FLOOR_STEPS
             .iter()
@@ -160,19 +133,62 @@ impl Bench {
                 }
             })
             .collect();
+        self.print_init(&rows, &steps, floor);
+        Ok((rows, steps))
+    }
+
+    /// Each subject's init times, one per counted round.
+    async fn init_samples(&self, subjects: &[InitSubject]) -> BenchResult<Vec<Vec<Duration>>> {
+        let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); subjects.len()];
+        // A warm-up read leaves DynamoDB Local (a JVM on the same cores) busy with the closed
+        // connection for a while, which slowed whatever started next: the starts that read run
+        // after the others in each round. Those others run in a new order each round, so that no
+        // start always follows the same one. Round 0 fills the page cache and is not counted.
+        let (reading, mut quiet): (Vec<usize>, Vec<usize>) =
+            (0..subjects.len()).partition(|&i| subjects[i].env.contains(&("WARM_UP", "on")));
+        let mut order = Shuffle::new(self.settings.init_runs as u64);
+        for round in 0..=self.settings.init_runs {
+            order.shuffle(&mut quiet);
+            for &i in quiet.iter().chain(&reading) {
+                let subject = &subjects[i];
+                let process = self.start(subject.binary, None, &subject.env).await?;
+                if round > 0 {
+                    samples[i].push(process.init);
+                }
+                process.stop().await;
+            }
+        }
+        Ok(samples)
+    }
+
+    fn print_init(&self, rows: &[InitRow], steps: &[FloorStepRow], floor: Duration) {
+        println!(
+            "\n## Init: exec to first Runtime API poll (median of {} runs)\n",
+            self.settings.init_runs
+        );
+        println!("| function | init | vs floor | vs SDK floor | init with warm-up read |");
+        println!("|---|---:|---:|---:|---:|");
+        for row in rows {
+            let warmed = row
+                .init_with_warm_up_ms
+                .map_or_else(|| "–".to_owned(), |ms| format!("{ms:.2} ms"));
+            println!(
+                "| {} | {:.2} ms | {:.2}× | {:.2}× | {warmed} |",
+                row.function, row.init_ms, row.vs_floor, row.vs_sdk_floor
+            );
+        }
         println!(
             "\n## The SDK floor step by step: what each of its steps adds to the hello-world floor (same rounds)\n"
         );
         println!("| hello-world floor | init | vs floor |");
         println!("|---|---:|---:|");
         println!("| as is | {:.2} ms | 1.00× |", ms(floor));
-        for row in &steps {
+        for row in steps {
             println!(
                 "| {} | {:.2} ms | {:.2}× |",
                 row.steps, row.init_ms, row.vs_floor
             );
         }
-        Ok((rows, steps))
     }
 
     pub(super) async fn first_request(&self) -> BenchResult<Vec<FirstRequestRow>> {

@@ -4,6 +4,7 @@
 //! request of a container, the first request's extra calls are listed beside it.
 
 use checkout_domain::event::EventType;
+use checkout_domain::ids::{EventId, SessionId};
 use checkout_store::EventQuery;
 use serde::Serialize;
 
@@ -65,23 +66,7 @@ impl Bench {
                 .await?,
         );
 
-        let event_id = self
-            .app
-            .store
-            .list_events(&EventQuery {
-                merchant_id: self.merchant.id.clone(),
-                key_shards: self.merchant.key_shards,
-                session_id: Some(session.id.clone()),
-                kind: Some(EventType::Completed),
-                delivery_status: None,
-                limit: 1,
-                after: None,
-            })
-            .await?
-            .events
-            .first()
-            .map(|event| event.id.clone())
-            .ok_or("the payment wrote no event")?;
+        let event_id = self.completed_event_of(&session.id).await?;
         rows.push(self.count_webhook(&proxy, event_id.as_str()).await?);
 
         // The merchant has hundreds of sessions by now (the warm-up seeded them): a full page.
@@ -98,23 +83,31 @@ impl Bench {
             .await?,
         );
 
-        let lifecycle: Vec<&RoundTripRow> = rows
-            .iter()
-            .filter(|row| ["create", "get", "pay", "webhook"].contains(&row.step.as_str()))
-            .collect();
-        rows.push(RoundTripRow {
-            step: "lifecycle: create → get → pay → webhook".into(),
-            function: "-".into(),
-            calls: lifecycle.iter().map(|row| row.calls).sum(),
-            operations: Vec::new(),
-            read_units: lifecycle.iter().map(|row| row.read_units).sum(),
-            write_units: lifecycle.iter().map(|row| row.write_units).sum(),
-            write_units_where: String::new(),
-            first_request_extra_calls: Vec::new(),
-            why: String::new(),
-        });
+        rows.push(lifecycle_row(&rows));
         print_rows(&rows);
         Ok(rows)
+    }
+
+    /// The id of the completion event the payment of `session_id` wrote.
+    async fn completed_event_of(&self, session_id: &SessionId) -> BenchResult<EventId> {
+        let event_id = self
+            .app
+            .store
+            .list_events(&EventQuery {
+                merchant_id: self.merchant.id.clone(),
+                key_shards: self.merchant.key_shards,
+                session_id: Some(session_id.clone()),
+                kind: Some(EventType::Completed),
+                delivery_status: None,
+                limit: 1,
+                after: None,
+            })
+            .await?
+            .events
+            .first()
+            .map(|event| event.id.clone())
+            .ok_or("the payment wrote no event")?;
+        Ok(event_id)
     }
 
     /// Starts `function` through the proxy, sends the priming request (a first request in the
@@ -251,5 +244,24 @@ fn print_rows(rows: &[RoundTripRow]) {
             row.first_request_extra_calls.join(", "),
             row.why
         );
+    }
+}
+
+/// The sum of the steps of one checkout's life.
+fn lifecycle_row(rows: &[RoundTripRow]) -> RoundTripRow {
+    let lifecycle: Vec<&RoundTripRow> = rows
+        .iter()
+        .filter(|row| ["create", "get", "pay", "webhook"].contains(&row.step.as_str()))
+        .collect();
+    RoundTripRow {
+        step: "lifecycle: create → get → pay → webhook".into(),
+        function: "-".into(),
+        calls: lifecycle.iter().map(|row| row.calls).sum(),
+        operations: Vec::new(),
+        read_units: lifecycle.iter().map(|row| row.read_units).sum(),
+        write_units: lifecycle.iter().map(|row| row.write_units).sum(),
+        write_units_where: String::new(),
+        first_request_extra_calls: Vec::new(),
+        why: String::new(),
     }
 }
