@@ -17,6 +17,7 @@ use aws_sdk_dynamodb::Client;
 use checkout_api::App;
 use checkout_api::app::dynamodb_client;
 use checkout_api::config::Config;
+use checkout_api::metrics::{KeptLines, Metrics};
 use checkout_api::payments::TestModeProcessor;
 use checkout_api::webhook::WebhookSender;
 use checkout_domain::clock::ManualClock;
@@ -126,6 +127,25 @@ impl PersistentDynamo {
         }
     }
 
+    /// Freezes the emulator (SIGSTOP): connections are taken and nothing answers, as a DynamoDB
+    /// slower than any deadline.
+    pub fn freeze(&self) {
+        if let Some(process) = &self.process {
+            let _ = Command::new("kill")
+                .args(["-STOP", &process.id().to_string()])
+                .status();
+        }
+    }
+
+    /// Lets a frozen emulator run again (SIGCONT).
+    pub fn thaw(&self) {
+        if let Some(process) = &self.process {
+            let _ = Command::new("kill")
+                .args(["-CONT", &process.id().to_string()])
+                .status();
+        }
+    }
+
     /// Starts it again on the same port and data.
     pub fn resume(&mut self) {
         let dir = dynamodb_local_dir();
@@ -222,6 +242,8 @@ pub struct TestEnv {
     pub client: Client,
     /// The test's table.
     pub table: String,
+    /// The EMF lines the app's functions wrote.
+    pub metric_lines: KeptLines,
 }
 
 /// A response, with its JSON body parsed.
@@ -370,6 +392,13 @@ impl Call {
         }
     }
 
+    /// Runs in an invocation whose Lambda deadline is `left` from now.
+    pub fn deadline_in(self, left: Duration) -> Self {
+        Self {
+            request: self.request.with_lambda_context(context_ending_in(left)),
+        }
+    }
+
     /// The request.
     pub fn into_request(self) -> Request {
         self.request
@@ -409,12 +438,15 @@ impl TestEnv {
         };
         let clock = Arc::new(ManualClock::new(Timestamp::now()));
         let store = Store::new(client.clone(), &table, config.retention);
-        let app = App::new(store, config, clock.clone());
+        let mut app = App::new(store, config, clock.clone());
+        let (metrics, metric_lines) = Metrics::kept(app.config.stage.as_str());
+        app.metrics = metrics;
         Self {
             app,
             clock,
             client,
             table,
+            metric_lines,
         }
     }
 
@@ -441,6 +473,7 @@ impl TestEnv {
         if deployed_defaults() && options.rate_limit.is_none() {
             options.rate_limit = Some(10_000);
         }
+        options.stage = self.app.config.stage;
         create_merchant(&self.app.store, options)
             .await
             .expect("the merchant is created")
@@ -757,7 +790,9 @@ impl TestEnv {
     /// Another app over the same table whose clock stands `offset` from this one's.
     pub fn app_at(&self, offset: time::Duration) -> App {
         let clock = Arc::new(ManualClock::new(self.app.now().plus(offset)));
-        App::new(self.app.store.clone(), self.app.config.clone(), clock)
+        let mut app = App::new(self.app.store.clone(), self.app.config.clone(), clock);
+        app.metrics = self.app.metrics.clone();
+        app
     }
 
     /// Another Lambda container of the same deployment: caches of its own, and the deployment's
@@ -765,7 +800,9 @@ impl TestEnv {
     pub fn container(&self) -> App {
         let mut config = self.app.config.clone();
         config.auth_cache = time::Duration::seconds(5);
-        App::new(self.app.store.clone(), config, self.clock.clone())
+        let mut app = App::new(self.app.store.clone(), config, self.clock.clone());
+        app.metrics = self.app.metrics.clone();
+        app
     }
 
     /// Every item in the table, as DynamoDB holds it.

@@ -13,6 +13,7 @@ use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use crate::admission::Admissions;
 use crate::auth_cache::AuthCache;
 use crate::config::{Config, ConfigError};
+use crate::metrics::Metrics;
 use checkout_domain::clock::{Clock, SystemClock};
 use checkout_domain::session::{CheckoutSession, SessionResource};
 use checkout_domain::timestamp::Timestamp;
@@ -31,6 +32,8 @@ pub struct App {
     pub admissions: Admissions,
     /// Failures a test injects where a crash could fall.
     pub faults: Faults,
+    /// Where the business metrics go (standard output, as EMF).
+    pub metrics: Metrics,
     clock: Arc<dyn Clock>,
 }
 
@@ -74,6 +77,7 @@ impl App {
     pub fn new(store: Store, config: Config, clock: Arc<dyn Clock>) -> Self {
         Self {
             store,
+            metrics: Metrics::new(config.stage.as_str()),
             config,
             auth_cache: AuthCache::default(),
             admissions: Admissions::default(),

@@ -11,12 +11,11 @@ use crate::App;
 use crate::access_token;
 use crate::error::{ApiError, AuthFailure};
 use crate::http::{Exchange, Quota};
-use checkout_domain::api_key::{
-    ApiKeyRecord, KeyScope, LAST_USED_RESOLUTION, TEST_KEY_PREFIX, hash_api_key,
-};
+use checkout_domain::api_key::{ApiKeyRecord, KeyScope, LAST_USED_RESOLUTION, hash_api_key};
 use checkout_domain::hashing::constant_time_eq;
 use checkout_domain::ids::MerchantId;
 use checkout_domain::merchant::{DEFAULT_RATE_LIMIT, Merchant};
+use checkout_domain::stage::Stage;
 use checkout_store::RateDecision;
 
 /// The active merchant the request acts for — the one whose valid, unrevoked key (or a token
@@ -114,7 +113,8 @@ async fn identify(
     let Some(token) = bearer_token(headers) else {
         return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
     };
-    if token.starts_with(TEST_KEY_PREFIX) {
+    if let Some(stage) = Stage::of_key(token) {
+        deployment_stage(app, stage)?;
         key_holder(app, &hash_api_key(token), named).await
     } else if token.split('.').count() == 3 {
         let claims = access_token::verify(&app.config.jwt_secret, token, app.now())?;
@@ -135,6 +135,16 @@ async fn identify(
     }
 }
 
+/// Refuses a key of `stage` unless the deployment is of that stage: a test key never touches
+/// live money, and a live key is never spent on a test deployment.
+fn deployment_stage(app: &App, stage: Stage) -> Result<(), ApiError> {
+    if stage == app.config.stage {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthenticated(AuthFailure::OtherStageKey))
+    }
+}
+
 /// The merchant and key record of an API key given in full; tokens are not accepted here, so a
 /// token cannot mint its own successors.
 pub async fn authenticate_key(
@@ -148,9 +158,10 @@ pub async fn authenticate_key(
     let Some(token) = bearer_token(headers) else {
         return Err(ApiError::Unauthenticated(AuthFailure::MissingApiKey));
     };
-    if !token.starts_with(TEST_KEY_PREFIX) {
+    let Some(stage) = Stage::of_key(token) else {
         return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
-    }
+    };
+    deployment_stage(app, stage)?;
     let found = key_holder(app, &hash_api_key(token), named.as_deref()).await?;
     if found.1.scope == KeyScope::ReadOnly {
         return Err(ApiError::InsufficientScope);
@@ -164,9 +175,10 @@ pub async fn authenticate_key(
 /// this container's memory: signing in to the dashboard must see a revocation at once). A
 /// platform's key or an access token names no one merchant and is refused.
 pub async fn key_owner(app: &App, plaintext: &str) -> Result<(Merchant, ApiKeyRecord), ApiError> {
-    if !plaintext.starts_with(TEST_KEY_PREFIX) {
+    let Some(stage) = Stage::of_key(plaintext) else {
         return Err(ApiError::Unauthenticated(AuthFailure::InvalidApiKey));
-    }
+    };
+    deployment_stage(app, stage)?;
     let (merchant, key) = read_key_holder(app, &hash_api_key(plaintext), None).await?;
     if !key.is_usable_at(app.now()) {
         return Err(ApiError::Unauthenticated(AuthFailure::ExpiredApiKey));

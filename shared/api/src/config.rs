@@ -1,5 +1,7 @@
 //! Deployment settings, read once per container from the environment.
 
+use checkout_domain::stage::Stage;
+
 /// What a deployment is configured with.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -29,6 +31,8 @@ pub struct Config {
     pub allow_private_webhook_targets: bool,
     /// How long a test-mode crypto payment stays `processing` (`TEST_SETTLEMENT_DELAY`, seconds).
     pub settlement_delay: time::Duration,
+    /// `STAGE`: `test` (the default) or `live`; the keys and helpers a deployment accepts.
+    pub stage: Stage,
 }
 
 /// Table name when `TABLE_NAME` is unset.
@@ -50,6 +54,9 @@ pub enum ConfigError {
         "{0} is unset: a deployment must be given its own (only the local stack, with DYNAMODB_ENDPOINT set, falls back to a development value)"
     )]
     MissingSecret(&'static str),
+    /// `STAGE` is neither `test` nor `live`.
+    #[error("STAGE: {0}")]
+    InvalidStage(String),
 }
 
 impl Config {
@@ -72,6 +79,7 @@ impl Config {
         };
         let cursor_secret = secret("CURSOR_SECRET", LOCAL_CURSOR_SECRET)?;
         let jwt_secret = secret("JWT_SECRET", LOCAL_JWT_SECRET)?;
+        let stage = stage_from(&var)?;
         Ok(Self {
             table_name: var("TABLE_NAME").unwrap_or_else(|| DEFAULT_TABLE_NAME.to_owned()),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
@@ -94,7 +102,13 @@ impl Config {
                 .map_or(DEFAULT_SETTLEMENT_DELAY, |s| {
                     time::Duration::seconds(s.into())
                 }),
+            stage,
         })
+    }
+
+    /// `STAGE` from the environment alone, for tools that need no secret.
+    pub fn stage_from_env() -> Result<Stage, ConfigError> {
+        stage_from(&|name: &str| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
 
     /// The SSRF guard of this deployment's webhook targets.
@@ -124,8 +138,16 @@ impl Config {
             warm_up: false,
             allow_private_webhook_targets: true,
             settlement_delay: DEFAULT_SETTLEMENT_DELAY,
+            stage: Stage::Test,
         }
     }
+}
+
+/// `STAGE` as `var` gives it; `test` when unset.
+fn stage_from(var: &impl Fn(&str) -> Option<String>) -> Result<Stage, ConfigError> {
+    var("STAGE").map_or(Ok(Stage::Test), |text| {
+        Stage::parse(&text).map_err(|invalid| ConfigError::InvalidStage(invalid.message))
+    })
 }
 
 /// How long ended sessions are kept: `RETENTION_DAYS` when it is a positive number, else 90.
@@ -241,11 +263,29 @@ mod tests {
         ] {
             match Config::from_vars(lookup(pairs)) {
                 Err(ConfigError::MissingSecret(name)) => assert_eq!(name, missing, "{pairs:?}"),
-                Ok(_) => panic!("{pairs:?} started"),
+                other => panic!("{pairs:?}: {other:?}"),
             }
         }
         let local = from(&[("DYNAMODB_ENDPOINT", "http://127.0.0.1:8000")]);
         assert_eq!(local.jwt_secret, LOCAL_JWT_SECRET.as_bytes());
         assert_eq!(local.cursor_secret, LOCAL_CURSOR_SECRET.as_bytes());
+        assert_eq!(local.stage, Stage::Test, "test unless told");
+    }
+
+    #[test]
+    fn the_stage_is_test_or_live_and_nothing_else() {
+        let local = [("DYNAMODB_ENDPOINT", "http://127.0.0.1:8000")];
+        let with = |stage: &'static str| {
+            let pairs: Vec<(&str, &str)> = local.into_iter().chain([("STAGE", stage)]).collect();
+            Config::from_vars(|name| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| (*value).to_owned())
+            })
+        };
+        assert!(matches!(with("live"), Ok(config) if config.stage == Stage::Live));
+        assert!(matches!(with("test"), Ok(config) if config.stage == Stage::Test));
+        assert!(matches!(with("prod"), Err(ConfigError::InvalidStage(_))));
     }
 }

@@ -34,6 +34,8 @@ pub enum AuthFailure {
     ExpiredToken,
     /// The key was rolled and its overlap has ended.
     ExpiredApiKey,
+    /// A test key on a live deployment, or a live key on a test one.
+    OtherStageKey,
 }
 
 impl AuthFailure {
@@ -45,6 +47,7 @@ impl AuthFailure {
             Self::MerchantInactive => "merchant_inactive",
             Self::ExpiredToken => "expired_token",
             Self::ExpiredApiKey => "expired_api_key",
+            Self::OtherStageKey => "api_key_of_other_stage",
         }
     }
 
@@ -56,6 +59,9 @@ impl AuthFailure {
             Self::MerchantInactive => "The merchant account of this API key is inactive.",
             Self::ExpiredToken => "The access token is expired or not validly signed.",
             Self::ExpiredApiKey => "The API key was rolled and has expired; use its successor.",
+            Self::OtherStageKey => {
+                "This key belongs to the other stage: test keys (sk_test_) work on the test deployment only, live keys (sk_live_) on the live one."
+            }
         }
     }
 }

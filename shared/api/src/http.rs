@@ -259,8 +259,36 @@ pub async fn answer(
         request,
         exchange: Exchange::new(request),
     };
-    let result = operation(&call).await;
+    let result = match time_left(request) {
+        // A 503 the client can retry beats Lambda's timeout, which the client sees as a 500
+        // (API Gateway's) with no request id; the SDK's retries end with the future.
+        Some(left) => tokio::time::timeout(left, operation(&call))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ApiError::Unavailable(
+                    "the request's deadline came before the operation ended".into(),
+                ))
+            }),
+        None => operation(&call).await,
+    };
     call.exchange.finish(result)
+}
+
+/// What an answer keeps back from the invocation's deadline: enough to render and send a 503.
+pub const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_millis(750);
+
+/// How long `request`'s operation may run: until [`DEADLINE_MARGIN`] before its invocation's
+/// deadline; none when it carries no deadline (a request built in a test).
+fn time_left(request: &Request) -> Option<std::time::Duration> {
+    let deadline = request.lambda_context_ref()?.deadline;
+    if deadline == 0 {
+        return None;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    let left = std::time::Duration::from_millis(deadline).saturating_sub(now);
+    Some(left.saturating_sub(DEADLINE_MARGIN))
 }
 
 /// One API request on its way to an answer: the id that ties it to its logs, and the rate-limit

@@ -15,6 +15,7 @@ pub mod cursor;
 pub mod error;
 pub mod http;
 pub mod json_fields;
+pub mod metrics;
 pub mod page_policy;
 pub mod payments;
 pub mod service;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ApiKeyId, MerchantId, PlatformId, random_alphanumeric};
 use crate::money::Invalid;
+use crate::stage::Stage;
 use crate::timestamp::Timestamp;
 
 /// What a key may do.
@@ -137,14 +138,11 @@ impl ApiKeyRecord {
 /// A newly created key: the plaintext, shown once, and what is stored.
 #[derive(Debug)]
 pub struct NewApiKey {
-    /// `sk_test_…`, to hand to the merchant and forget.
+    /// `sk_test_…` or `sk_live_…`, to hand to the merchant and forget.
     pub plaintext: String,
     /// What the table keeps.
     pub record: ApiKeyRecord,
 }
-
-/// The prefix of every test-mode secret key.
-pub const TEST_KEY_PREFIX: &str = "sk_test_";
 
 /// Lower-case hex SHA-256 of an API key, its lookup key in the table.
 pub fn hash_api_key(plaintext: &str) -> String {
@@ -152,35 +150,37 @@ pub fn hash_api_key(plaintext: &str) -> String {
 }
 
 impl NewApiKey {
-    /// A fresh random full key for `merchant_id` (190 random bits).
-    pub fn generate(merchant_id: &MerchantId, now: Timestamp) -> Self {
-        Self::with(merchant_id, None, KeyScope::Full, now)
+    /// A fresh random full key of `stage` for `merchant_id` (190 random bits).
+    pub fn generate(stage: Stage, merchant_id: &MerchantId, now: Timestamp) -> Self {
+        Self::with(stage, merchant_id, None, KeyScope::Full, now)
     }
 
-    /// A fresh random full key of platform `platform_id`.
-    pub fn for_platform(platform_id: &PlatformId, now: Timestamp) -> Self {
-        let mut key = Self::random(None, KeyScope::Full, now);
+    /// A fresh random full key of `stage` for platform `platform_id`.
+    pub fn for_platform(stage: Stage, platform_id: &PlatformId, now: Timestamp) -> Self {
+        let mut key = Self::random(stage, None, KeyScope::Full, now);
         key.record.platform_id = Some(platform_id.clone());
         key
     }
 
-    /// A fresh random key for `merchant_id` named `name` with `scope`.
+    /// A fresh random key of `stage` for `merchant_id` named `name` with `scope`.
     pub fn with(
+        stage: Stage,
         merchant_id: &MerchantId,
         name: Option<String>,
         scope: KeyScope,
         now: Timestamp,
     ) -> Self {
-        let mut key = Self::random(name, scope, now);
+        let mut key = Self::random(stage, name, scope, now);
         key.record.merchant_id = Some(merchant_id.clone());
         key
     }
 
-    fn random(name: Option<String>, scope: KeyScope, now: Timestamp) -> Self {
-        let plaintext = format!("{TEST_KEY_PREFIX}{}", random_alphanumeric(32));
+    fn random(stage: Stage, name: Option<String>, scope: KeyScope, now: Timestamp) -> Self {
+        let prefix = stage.key_prefix();
+        let plaintext = format!("{prefix}{}", random_alphanumeric(32));
         let record = ApiKeyRecord {
             key_hash: hash_api_key(&plaintext),
-            key_prefix: plaintext.chars().take(TEST_KEY_PREFIX.len() + 4).collect(),
+            key_prefix: plaintext.chars().take(prefix.len() + 4).collect(),
             last4: Some(plaintext[plaintext.len() - 4..].to_owned()),
             name,
             scope,
@@ -201,7 +201,11 @@ mod tests {
 
     #[test]
     fn keys_are_stored_as_hashes_only() {
-        let key = NewApiKey::generate(&MerchantId::from_stored("mer_1"), Timestamp::now());
+        let key = NewApiKey::generate(
+            Stage::Test,
+            &MerchantId::from_stored("mer_1"),
+            Timestamp::now(),
+        );
         assert!(key.plaintext.starts_with("sk_test_"));
         assert_eq!(key.record.key_hash, hash_api_key(&key.plaintext));
         let stored = serde_json::to_string(&key.record).expect("serializable");
@@ -211,12 +215,20 @@ mod tests {
                 .ends_with(key.record.last4.as_deref().unwrap_or("-"))
         );
         assert_eq!(key.record.id().as_str().len(), 4 + 24);
+        let live = NewApiKey::generate(
+            Stage::Live,
+            &MerchantId::from_stored("mer_1"),
+            Timestamp::now(),
+        );
+        assert!(live.plaintext.starts_with("sk_live_"));
+        assert_eq!(live.record.key_prefix, live.plaintext[..12]);
     }
 
     #[test]
     fn a_rolled_key_works_until_its_expiry_and_stands_no_more() {
         let now = Timestamp::now();
-        let mut record = NewApiKey::generate(&MerchantId::from_stored("mer_1"), now).record;
+        let mut record =
+            NewApiKey::generate(Stage::Test, &MerchantId::from_stored("mer_1"), now).record;
         assert!(record.is_standing_full_key() && record.is_usable_at(now));
         record.expires_at = Some(now.plus(time::Duration::hours(1)));
         assert!(!record.is_standing_full_key());
@@ -227,7 +239,8 @@ mod tests {
     #[test]
     fn last_use_is_written_at_most_once_a_minute() {
         let now = Timestamp::now();
-        let mut record = NewApiKey::generate(&MerchantId::from_stored("mer_1"), now).record;
+        let mut record =
+            NewApiKey::generate(Stage::Test, &MerchantId::from_stored("mer_1"), now).record;
         assert!(record.last_use_is_stale_at(now));
         record.last_used_at = Some(now);
         assert!(!record.last_use_is_stale_at(now.plus(time::Duration::seconds(59))));

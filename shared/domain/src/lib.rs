@@ -15,6 +15,7 @@ pub mod money;
 pub mod refund;
 pub mod session;
 pub mod signing_secret;
+pub mod stage;
 pub mod timestamp;
 pub mod values;
 pub mod webhook_endpoint;

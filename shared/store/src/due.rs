@@ -18,6 +18,8 @@ pub type DueStart = Option<HashMap<String, AttributeValue>>;
 pub struct DuePage<Id> {
     /// Ids of the due items.
     pub ids: Vec<Id>,
+    /// When the page's first (its oldest) item fell due.
+    pub oldest: Option<Timestamp>,
     /// Pass back to continue the shard; `None` when it is done.
     pub next: Option<HashMap<String, AttributeValue>>,
 }
@@ -63,14 +65,19 @@ impl Store {
             .send()
             .await
             .map_err(storage_error)?;
-        let ids = output
-            .items
-            .unwrap_or_default()
+        let items = output.items.unwrap_or_default();
+        // The index is ordered by when each item fell due, oldest first.
+        let oldest = items
+            .first()
+            .and_then(|item| item.get("gsi3sk")?.as_s().ok())
+            .and_then(|due| Timestamp::parse_rfc3339(due));
+        let ids = items
             .iter()
             .filter_map(|item| id_of(item.get("pk")?.as_s().ok()?))
             .collect();
         Ok(DuePage {
             ids,
+            oldest,
             next: output.last_evaluated_key,
         })
     }

@@ -47,9 +47,13 @@ async fn missing_and_unknown_keys_are_401_problems() {
 async fn a_revoked_key_stops_working_and_other_keys_go_on() {
     let env = TestEnv::new().await;
     let merchant = env.merchant().await;
-    let second = checkoutctl::merchants::create_key(&env.app.store, &merchant.merchant_id)
-        .await
-        .expect("a second key");
+    let second = checkoutctl::merchants::create_key(
+        &env.app.store,
+        &merchant.merchant_id,
+        env.app.config.stage,
+    )
+    .await
+    .expect("a second key");
     checkoutctl::merchants::revoke_key(&env.app.store, &merchant.api_key)
         .await
         .expect("revoked");

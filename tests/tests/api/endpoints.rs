@@ -661,10 +661,10 @@ async fn other_merchants_and_platforms_get_404_and_read_only_keys_403_writing_no
     assert_eq!(env.data_items().await, before_read_only, "nothing written");
 
     // A platform's key acts on its merchants' endpoints only.
-    let platform = create_platform(&env.app.store, "Marketplace")
+    let platform = create_platform(&env.app.store, "Marketplace", env.app.config.stage)
         .await
         .expect("a platform");
-    let other = create_platform(&env.app.store, "Other")
+    let other = create_platform(&env.app.store, "Other", env.app.config.stage)
         .await
         .expect("a platform");
     let under = |platform_id: &str| MerchantOptions {

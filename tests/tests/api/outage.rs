@@ -1,7 +1,9 @@
 //! DynamoDB going away mid-traffic: requests during the outage get a 503 with Retry-After, and
 //! every session acknowledged before it is there after.
 
-use integration_tests::{PersistentDynamo, TestEnv, valid_body};
+use std::time::{Duration, Instant};
+
+use integration_tests::{ApiResponse, Call, PersistentDynamo, TestEnv, valid_body};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_answers_503_and_loses_nothing_acknowledged() {
@@ -35,5 +37,46 @@ async fn an_outage_answers_503_and_loses_nothing_acknowledged() {
         env.create(&key, &valid_body()).await.status,
         201,
         "service resumes"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dynamodb_slower_than_the_deadline_is_a_503_before_it_and_a_retry_creates_once() {
+    let dynamo = PersistentDynamo::start();
+    let env = TestEnv::on(&dynamo.endpoint()).await;
+    let key = env.merchant().await.api_key;
+    let create = || {
+        Call::event("create-session")
+            .key(Some(&key))
+            .header("idempotency-key", Some("slow-1"))
+            .json(&valid_body())
+    };
+    // Lambda's timeout is 3 s away; DynamoDB takes longer than that to answer anything.
+    let deadline = Duration::from_secs(3);
+    dynamo.freeze();
+    let started = Instant::now();
+    let request = create().deadline_in(deadline).into_request();
+    let answered = ApiResponse::from_response(create_session::handle(&env.app, request).await);
+    let took = started.elapsed();
+    dynamo.thaw();
+    assert_eq!(answered.status, 503, "{:?}", answered.body);
+    assert_eq!(answered.header("retry-after"), Some("1"));
+    assert_eq!(answered.body["code"], "service_unavailable");
+    assert!(answered.header("request-id").is_some());
+    assert!(took < deadline, "answered after the deadline: {took:?}");
+
+    // The client retries as told, with the same key: one session, however far the first got.
+    let retried = ApiResponse::from_response(
+        create_session::handle(&env.app, create().deadline_in(deadline).into_request()).await,
+    );
+    assert_eq!(retried.status, 201, "{:?}", retried.body);
+    let again =
+        ApiResponse::from_response(create_session::handle(&env.app, create().into_request()).await);
+    assert_eq!(again.body["id"], retried.body["id"]);
+    assert_eq!(
+        env.list(&key, &[]).await.body["data"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
     );
 }

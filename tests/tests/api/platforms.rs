@@ -15,10 +15,10 @@ struct Platforms {
 }
 
 async fn platforms(env: &TestEnv) -> Platforms {
-    let platform = create_platform(&env.app.store, "Marketplace")
+    let platform = create_platform(&env.app.store, "Marketplace", env.app.config.stage)
         .await
         .expect("a platform");
-    let other = create_platform(&env.app.store, "Other")
+    let other = create_platform(&env.app.store, "Other", env.app.config.stage)
         .await
         .expect("a platform");
     let under = |platform_id: &str, name: &str| MerchantOptions {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use checkout_api::app::dynamodb_client;
 use checkout_domain::ids::{EventId, MerchantId};
+use checkout_domain::stage::Stage;
 use checkout_store::Store;
 use checkoutctl::AdminError;
 use checkoutctl::merchants::{self, MerchantOptions};
@@ -30,6 +31,9 @@ struct Cli {
     /// The table.
     #[arg(long, env = "TABLE_NAME", default_value = checkout_api::config::DEFAULT_TABLE_NAME, global = true)]
     table: String,
+    /// The deployment's stage (`test` or `live`): the keys made are `sk_test_…` or `sk_live_…`.
+    #[arg(long, env = "STAGE", default_value = "test", value_parser = parse_stage, global = true)]
+    stage: Stage,
     #[command(subcommand)]
     command: Command,
 }
@@ -201,10 +205,10 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
         } => json!({ "table": cli.table, "sessionsIndexed": store.backfill_search_keys().await? }),
         Command::Platform {
             command: PlatformCommand::Create { name },
-        } => serde_json::to_value(merchants::create_platform(&store, &name).await?)
+        } => serde_json::to_value(merchants::create_platform(&store, &name, cli.stage).await?)
             .map_err(|e| AdminError::Storage(e.to_string()))?,
-        Command::Merchant { command } => merchant(&store, command).await?,
-        Command::Key { command } => key(&store, command).await?,
+        Command::Merchant { command } => merchant(&store, command, cli.stage).await?,
+        Command::Key { command } => key(&store, command, cli.stage).await?,
         Command::Event {
             command: EventCommand::Redeliver { event_id },
         } => {
@@ -241,12 +245,13 @@ async fn run(cli: Cli) -> Result<serde_json::Value, AdminError> {
 async fn merchant(
     store: &Store,
     command: MerchantCommand,
+    stage: Stage,
 ) -> Result<serde_json::Value, AdminError> {
     Ok(match command {
-        MerchantCommand::Create(options) => {
-            serde_json::to_value(merchants::create_merchant(store, *options).await?)
-                .map_err(|e| AdminError::Storage(e.to_string()))?
-        }
+        MerchantCommand::Create(options) => serde_json::to_value(
+            merchants::create_merchant(store, MerchantOptions { stage, ..*options }).await?,
+        )
+        .map_err(|e| AdminError::Storage(e.to_string()))?,
         MerchantCommand::Deactivate { merchant_id } => {
             merchants::set_active(store, &parse_merchant_id(&merchant_id)?, false).await?;
             json!({ "merchantId": merchant_id, "active": false })
@@ -259,10 +264,14 @@ async fn merchant(
 }
 
 /// `checkoutctl key …`.
-async fn key(store: &Store, command: KeyCommand) -> Result<serde_json::Value, AdminError> {
+async fn key(
+    store: &Store,
+    command: KeyCommand,
+    stage: Stage,
+) -> Result<serde_json::Value, AdminError> {
     Ok(match command {
         KeyCommand::Create { merchant_id } => {
-            json!({ "apiKey": merchants::create_key(store, &parse_merchant_id(&merchant_id)?).await? })
+            json!({ "apiKey": merchants::create_key(store, &parse_merchant_id(&merchant_id)?, stage).await? })
         }
         KeyCommand::Revoke { api_key } => {
             merchants::revoke_key(store, &api_key).await?;
@@ -316,4 +325,8 @@ async fn listen(port: u16, secret: Option<String>) -> Result<serde_json::Value, 
     })
     .await;
     Ok(json!({}))
+}
+
+fn parse_stage(text: &str) -> Result<Stage, String> {
+    Stage::parse(text).map_err(|invalid| invalid.message)
 }

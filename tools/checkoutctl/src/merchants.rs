@@ -10,6 +10,7 @@ use checkout_domain::merchant::{
     new_webhook_secret,
 };
 use checkout_domain::money::{Amount, Currency, FeeSchedule};
+use checkout_domain::stage::Stage;
 use checkout_domain::timestamp::Timestamp;
 use checkout_domain::values::HttpUrl;
 use checkout_store::Store;
@@ -58,6 +59,9 @@ pub struct MerchantOptions {
     /// The platform (`plt_…`) whose keys may act for the merchant.
     #[arg(long)]
     pub platform: Option<String>,
+    /// The deployment's stage, whose keys the merchant gets (the CLI's `--stage`).
+    #[arg(skip)]
+    pub stage: Stage,
 }
 
 /// What `platform create` prints: the only time its key is shown.
@@ -71,7 +75,11 @@ pub struct CreatedPlatform {
 }
 
 /// Creates a platform with one API key.
-pub async fn create_platform(store: &Store, name: &str) -> Result<CreatedPlatform, AdminError> {
+pub async fn create_platform(
+    store: &Store,
+    name: &str,
+    stage: Stage,
+) -> Result<CreatedPlatform, AdminError> {
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AdminError::InvalidArgument(
@@ -85,7 +93,7 @@ pub async fn create_platform(store: &Store, name: &str) -> Result<CreatedPlatfor
         created_at: now,
     };
     store.put_platform(&platform).await?;
-    let key = NewApiKey::for_platform(&platform.id, now);
+    let key = NewApiKey::for_platform(stage, &platform.id, now);
     store.put_api_key(&key.record).await?;
     Ok(CreatedPlatform {
         platform_id: platform.id,
@@ -181,7 +189,7 @@ pub async fn create_merchant(
         key_revocations: 0,
     };
     store.put_merchant(&merchant).await?;
-    let key = NewApiKey::generate(&merchant.id, now);
+    let key = NewApiKey::generate(options.stage, &merchant.id, now);
     store.put_api_key(&key.record).await?;
     Ok(CreatedMerchant {
         merchant_id: merchant.id,
@@ -221,11 +229,15 @@ async fn platform_of(store: &Store, text: &str) -> Result<PlatformId, AdminError
 }
 
 /// Issues another key for an existing merchant and returns its plaintext.
-pub async fn create_key(store: &Store, merchant_id: &MerchantId) -> Result<String, AdminError> {
+pub async fn create_key(
+    store: &Store,
+    merchant_id: &MerchantId,
+    stage: Stage,
+) -> Result<String, AdminError> {
     if store.get_merchant_eventually(merchant_id).await?.is_none() {
         return Err(AdminError::NotFound(format!("merchant {merchant_id}")));
     }
-    let key = NewApiKey::generate(merchant_id, Timestamp::now());
+    let key = NewApiKey::generate(stage, merchant_id, Timestamp::now());
     store.put_api_key(&key.record).await?;
     Ok(key.plaintext)
 }

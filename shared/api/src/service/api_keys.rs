@@ -152,7 +152,7 @@ pub async fn create_key(
             limit: MAX_KEYS,
         });
     }
-    let key = NewApiKey::with(&merchant.id, name, scope, app.now());
+    let key = NewApiKey::with(app.config.stage, &merchant.id, name, scope, app.now());
     app.store.put_api_key(&key.record).await?;
     tracing::info!(merchant_id = %merchant.id, key_id = %key.record.id(), "API key created");
     Ok(key)
@@ -192,7 +192,13 @@ pub async fn roll_key(
         let now = app.now();
         let until = now.plus(overlap);
         let until = old.expires_at.map_or(until, |at| at.min(until));
-        let new = NewApiKey::with(&merchant.id, old.name.clone(), old.scope, now);
+        let new = NewApiKey::with(
+            app.config.stage,
+            &merchant.id,
+            old.name.clone(),
+            old.scope,
+            now,
+        );
         match app.store.roll_api_key(&old, &new.record, until).await? {
             KeyChange::Done => {
                 app.auth_cache.forget_merchant(&merchant.id);

@@ -2,6 +2,7 @@
 
 use crate::App;
 use crate::error::ApiError;
+use crate::metrics::{self, Metric};
 use crate::service::create_request::{CreateSessionRequest, KeyedBody};
 use crate::service::idempotent::{Created, Replay, answer_prior_use};
 use crate::service::transition::end_with_event;
@@ -50,6 +51,7 @@ pub async fn create_session(
         match app.store.create_session(&session, claim, now).await? {
             CreateOutcome::Created => {
                 tracing::info!(session_id = %session.id, merchant_id = %merchant.id, "session created");
+                app.metrics.put(Metric::count(metrics::SESSIONS_CREATED, 1));
                 return Ok(Created::first(response));
             }
             CreateOutcome::PriorUse(prior) => return answer_prior_use(prior),

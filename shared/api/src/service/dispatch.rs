@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use crate::App;
 use crate::error::ApiError;
-use crate::service::webhook_endpoints;
+use crate::metrics::{self, Metric, Unit};
+use crate::service::{due_pass, webhook_endpoints};
 use crate::webhook::WebhookSender;
 use checkout_domain::delivery::DeliveryStatus;
 use checkout_domain::delivery::{AttemptOutcome, Delivery, jitter};
@@ -146,7 +147,17 @@ pub async fn deliver_due(
 ) -> Result<DispatchReport, ApiError> {
     let mut run = Run::new(app, sender, deadline, true);
     run.look_for_due().await?;
+    let oldest_due = run.oldest_due;
     let (report, failed) = run.finish().await?;
+    let handled = report.delivered + report.failed;
+    due_pass::put_pass(
+        app,
+        "delivery",
+        handled,
+        report.complete,
+        oldest_due,
+        app.now(),
+    );
     match failed.into_iter().next() {
         Some((_, err)) => Err(err),
         None => Ok(report),
@@ -172,6 +183,8 @@ struct Run<'a> {
     started_since_look: bool,
     report: DispatchReport,
     failed: Vec<(EventId, ApiError)>,
+    /// When the oldest due event the run's looks so far met fell due.
+    oldest_due: Option<Timestamp>,
 }
 
 impl<'a> Run<'a> {
@@ -195,6 +208,7 @@ impl<'a> Run<'a> {
                 ..DispatchReport::default()
             },
             failed: Vec::new(),
+            oldest_due: None,
         }
     }
 
@@ -218,17 +232,24 @@ impl<'a> Run<'a> {
         let shards = event_shards().map(|shard| async move {
             let mut found = Vec::new();
             let mut start = None;
+            let mut oldest = None;
             loop {
                 let page = app.store.due_events(&shard, now, start).await?;
+                oldest = due_pass::earliest(oldest, page.oldest);
                 found.extend(page.ids.into_iter().filter(|id| !seen.contains(id)));
                 start = page.next;
                 if start.is_none() || found.len() >= LOOK_LIMIT {
-                    return Ok::<_, ApiError>(found);
+                    return Ok::<_, ApiError>((found, oldest));
                 }
             }
         });
         let found = futures::future::try_join_all(shards).await?;
-        for id in found.into_iter().flatten().take(LOOK_LIMIT) {
+        let mut ids = Vec::new();
+        for (shard_ids, oldest) in found {
+            ids.extend(shard_ids);
+            self.oldest_due = due_pass::earliest(self.oldest_due, oldest);
+        }
+        for id in ids.into_iter().take(LOOK_LIMIT) {
             self.queue(id);
         }
         Ok(())
@@ -495,6 +516,40 @@ async fn fan_out(app: &App, event: &mut WebhookEvent, now: Timestamp) -> Result<
     Ok(app.store.save_deliveries(event).await?)
 }
 
+/// Counts the attempts of `results` as `event` now records them: each by where it left its
+/// delivery, with how long it took.
+fn put_attempts(
+    app: &App,
+    event: &WebhookEvent,
+    results: &[(Delivery, Result<AttemptOutcome, &'static str>, f64)],
+) {
+    let deliveries = event.deliveries.as_deref().unwrap_or_default();
+    for (attempted, outcome, _) in results {
+        let Some(delivery) = deliveries
+            .iter()
+            .find(|d| (&d.endpoint_id, &d.url) == (&attempted.endpoint_id, &attempted.url))
+        else {
+            continue;
+        };
+        let where_left = match delivery.status {
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+            _ => "retrying",
+        };
+        app.metrics
+            .put(Metric::count(metrics::WEBHOOK_DELIVERIES, 1).by("Outcome", where_left));
+        if let Ok(outcome) = outcome {
+            // Milliseconds of one attempt are far inside f64's exact integers.
+            let took = outcome.duration_ms as f64;
+            app.metrics.put(Metric::time(
+                metrics::WEBHOOK_LATENCY,
+                Unit::Milliseconds,
+                took,
+            ));
+        }
+    }
+}
+
 /// Writes what the attempts found, which lets their deliveries go (the event's others stay
 /// held while their attempts run); when a redelivery request or another dispatcher's finding
 /// came in meanwhile, reads the event again and writes the findings over it. The event as
@@ -537,6 +592,7 @@ async fn record(
         event.summarize();
         event.revision += 1;
         if app.store.save_deliveries(&event).await? {
+            put_attempts(app, &event, results);
             return Ok((event, turn));
         }
         event = app

@@ -6,7 +6,10 @@ use std::time::Instant;
 
 use futures::stream::{self, StreamExt};
 
+use crate::App;
 use crate::error::ApiError;
+use crate::metrics::{self, Metric, Unit};
+use checkout_domain::timestamp::Timestamp;
 use checkout_store::{DuePage, DueStart, StoreError};
 
 /// Items handled at once.
@@ -20,6 +23,8 @@ pub(crate) struct Pass<T> {
     pub outcomes: Vec<T>,
     /// Whether every due item was reached before the deadline.
     pub complete: bool,
+    /// When the oldest item the pass met fell due.
+    pub oldest_due: Option<Timestamp>,
 }
 
 /// Reads each shard of `shards` page by page (`page(shard, start)`) and runs `handle` on every
@@ -35,6 +40,7 @@ where
     HandleFut: Future<Output = Result<T, ApiError>>,
 {
     let mut outcomes = Vec::new();
+    let mut oldest_due = None;
     for shard in shards {
         let mut start = None;
         loop {
@@ -42,9 +48,11 @@ where
                 return Ok(Pass {
                     outcomes,
                     complete: false,
+                    oldest_due,
                 });
             }
             let due = page(shard.clone(), start).await?;
+            oldest_due = earliest(oldest_due, due.oldest);
             let handled: Vec<Result<T, ApiError>> = stream::iter(due.ids)
                 .map(&handle)
                 .buffer_unordered(CONCURRENCY)
@@ -62,5 +70,34 @@ where
     Ok(Pass {
         outcomes,
         complete: true,
+        oldest_due,
     })
+}
+
+/// The earlier of two instants that may be missing.
+pub(crate) fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Writes what a scheduled pass over `pass` (`expiry`, `settlement`, `delivery`) did at `now`:
+/// the items it handled, whether it stopped at its deadline with items left, and how long the
+/// oldest item it met had been due.
+pub(crate) fn put_pass(
+    app: &App,
+    pass: &'static str,
+    handled: usize,
+    complete: bool,
+    oldest_due: Option<Timestamp>,
+    now: Timestamp,
+) {
+    let age = oldest_due.map_or(0.0, |due| now.since(due).as_seconds_f64().max(0.0));
+    app.metrics
+        .put(Metric::count(metrics::DUE_ITEMS_HANDLED, handled).by("Pass", pass));
+    app.metrics
+        .put(Metric::count(metrics::RUNS_INCOMPLETE, usize::from(!complete)).by("Pass", pass));
+    app.metrics
+        .put(Metric::time(metrics::OLDEST_DUE_AGE, Unit::Seconds, age).by("Pass", pass));
 }

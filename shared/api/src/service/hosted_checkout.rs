@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::App;
 use crate::error::ApiError;
 use crate::http::first_value;
+use crate::metrics::{self, Metric};
 use crate::payments::{
     CardDetails, ChargeOutcome, ChargeRequest, CryptoQuote, PaymentInstrument, PaymentProcessor,
 };
@@ -427,14 +428,18 @@ async fn charged(
         }
         ChargeOutcome::Declined(reason) => {
             tracing::info!(session_id = %session.id, reason = reason.code(), "payment declined");
+            put_payment(app, metrics::PAYMENTS_DECLINED, PaymentMethod::Card);
             match app.store.record_decline(&session, now).await? {
                 Some(count) if count >= MAX_DECLINES => {
                     match fail_with_event(app, &session, reason.code(), now).await? {
-                        EndOutcome::Ended(failed) => Ok(PageOutcome::Redirect(redirect_url(
-                            &failed.cancel_url,
-                            &failed.id,
-                            SessionStatus::Failed,
-                        ))),
+                        EndOutcome::Ended(failed) => {
+                            put_payment(app, metrics::PAYMENTS_FAILED, PaymentMethod::Card);
+                            Ok(PageOutcome::Redirect(redirect_url(
+                                &failed.cancel_url,
+                                &failed.id,
+                                SessionStatus::Failed,
+                            )))
+                        }
                         EndOutcome::NotPending(current) => Ok(show(*current, merchant, now, None)),
                         EndOutcome::Gone => Ok(PageOutcome::NotFound),
                     }
@@ -454,6 +459,12 @@ async fn charged(
             }
         }
     }
+}
+
+/// Counts one payment of `method` under `name`.
+pub(crate) fn put_payment(app: &App, name: &'static str, method: PaymentMethod) {
+    app.metrics
+        .put(Metric::count(name, 1).by("Method", method.as_str()));
 }
 
 /// The page itself again (303 to `GET /pay/{id}`, relative to the form's `/pay/{id}`).
@@ -478,6 +489,11 @@ async fn take(
     match app.store.take_payment(&session, &paid, &event, now).await? {
         ChangeOutcome::Changed(paid) => {
             tracing::info!(session_id = %paid.id, event_id = %event.id, status = %to, "session paid");
+            if to == SessionStatus::Completed
+                && let Some(payment) = &paid.payment
+            {
+                put_payment(app, metrics::PAYMENTS_COMPLETED, payment.method);
+            }
             Ok(match to {
                 SessionStatus::Processing => page_again(&paid.id),
                 _ => PageOutcome::Redirect(redirect_url(&paid.success_url, &paid.id, to)),

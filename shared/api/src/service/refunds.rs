@@ -13,6 +13,7 @@ use crate::cursor;
 use crate::error::ApiError;
 use crate::http::first_value;
 use crate::json_fields::{JsonObject, Violations};
+use crate::metrics::{self, Metric};
 use crate::service::List;
 use crate::service::create_request::{KeyedBody, check_idempotency_key, parse_metadata};
 use crate::service::idempotent::{Created, Replay, answer_prior_use};
@@ -222,6 +223,7 @@ async fn refund(
         {
             ChangeOutcome::Changed(_) => {
                 tracing::info!(session_id = %session.id, refund_id = %refund.id, amount = %amount, "refunded");
+                app.metrics.put(Metric::count(metrics::REFUNDS, 1));
                 return Ok(Created::first(response));
             }
             ChangeOutcome::PriorUse(prior) => return answer_prior_use(prior),

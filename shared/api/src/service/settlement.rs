@@ -9,8 +9,10 @@ use serde::Serialize;
 use crate::App;
 use crate::error::ApiError;
 use crate::json_fields::{JsonObject, Violations};
+use crate::metrics;
 use crate::payments::{PaymentProcessor, Settlement, SettlementRequest, TestModeProcessor};
 use crate::service::due_pass;
+use crate::service::hosted_checkout::put_payment;
 use crate::service::session_lifecycle::get_session;
 use crate::service::transition::announce;
 use checkout_domain::ids::SessionId;
@@ -59,6 +61,14 @@ pub async fn settle_due<P: PaymentProcessor>(
         |id| async move { settle_one(app, processor, &id, now).await },
     )
     .await?;
+    due_pass::put_pass(
+        app,
+        "settlement",
+        pass.outcomes.len(),
+        pass.complete,
+        pass.oldest_due,
+        now,
+    );
     let mut report = SettlementReport {
         complete: pass.complete,
         ..SettlementReport::default()
@@ -136,8 +146,16 @@ async fn write_settlement(
         .store
         .settle_session(session, &settled, &event, now)
         .await?;
-    if let ChangeOutcome::Changed(_) = &outcome {
+    if let ChangeOutcome::Changed(settled) = &outcome {
         tracing::info!(session_id = %session.id, status = %to, event_id = %event.id, "payment settled");
+        let name = if to == SessionStatus::Completed {
+            metrics::PAYMENTS_COMPLETED
+        } else {
+            metrics::PAYMENTS_FAILED
+        };
+        if let Some(payment) = &settled.payment {
+            put_payment(app, name, payment.method);
+        }
     }
     Ok(outcome)
 }

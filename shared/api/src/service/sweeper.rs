@@ -40,6 +40,14 @@ pub async fn sweep(
         |id| async move { expire_one(app, &id, now).await },
     )
     .await?;
+    due_pass::put_pass(
+        app,
+        "expiry",
+        pass.outcomes.len(),
+        pass.complete,
+        pass.oldest_due,
+        now,
+    );
     let expired = pass.outcomes.iter().filter(|expired| **expired).count();
     let report = SweepReport {
         expired,

@@ -13,6 +13,14 @@ pub enum PaymentMethod {
 }
 
 impl PaymentMethod {
+    /// `card` or `crypto`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Card => "card",
+            Self::Crypto => "crypto",
+        }
+    }
+
     /// Parses `card` or `crypto`.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         match text {
