@@ -18,9 +18,20 @@ DEMO="$DATA/demo-merchant.json"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 export TABLE_NAME="checkout-sessions"
 export PUBLIC_BASE_URL="http://127.0.0.1:$API_PORT"
-export CURSOR_SECRET="local-development-cursor-secret"
-export JWT_SECRET="local-development-jwt-secret"
+# The three signing keys (tokens, cursors, cookies) as a deployment's Secrets Manager secrets
+# hold them, made once on this machine (docs/operations.md, "Signing keys").
+export SECRETS_FILE="$LOCAL/secrets.json"
 export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1
+
+if [ ! -s "$SECRETS_FILE" ]; then
+  mkdir -p "$LOCAL"
+  key() { head -c 48 /dev/urandom | base64 | tr -d '+/=\n'; }
+  (
+    umask 077
+    printf '{"tokens": {"current": "%s"}, "cursors": {"current": "%s"}, "cookies": {"current": "%s"}}\n' \
+      "$(key)" "$(key)" "$(key)" >"$SECRETS_FILE"
+  )
+fi
 
 ensure_java
 dynamodb_local_dir >/dev/null
@@ -74,7 +85,7 @@ printf 'RUST_LOG="%s"\n' "${DEV_RUST_LOG:-info}" >"$LOCAL/functions.env"
 # deployed, API Gateway sends no CORS headers either (docs/decisions.md).
 cargo lambda watch ${DEV_WATCH_FLAGS:-} --disable-cors --invoke-address 127.0.0.1 --invoke-port "$API_PORT" \
   --concurrency "${DEV_CONCURRENCY:-4}" \
-  --env-var "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,TABLE_NAME=$TABLE_NAME,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,CURSOR_SECRET=$CURSOR_SECRET,JWT_SECRET=$JWT_SECRET,AWS_ACCESS_KEY_ID=local,AWS_SECRET_ACCESS_KEY=local,AWS_REGION=us-east-1,ALLOW_PRIVATE_WEBHOOK_TARGETS=true,LOG_TIMESTAMPS=true" \
+  --env-var "DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT,TABLE_NAME=$TABLE_NAME,PUBLIC_BASE_URL=$PUBLIC_BASE_URL,SECRETS_FILE=$SECRETS_FILE,AWS_ACCESS_KEY_ID=local,AWS_SECRET_ACCESS_KEY=local,AWS_REGION=us-east-1,ALLOW_PRIVATE_WEBHOOK_TARGETS=true,LOG_TIMESTAMPS=true" \
   --env-file "$LOCAL/functions.env" &
 started+=("$!")
 wait_for_port "$API_PORT" "cargo lambda watch"

@@ -10,10 +10,10 @@ mod state;
 
 use checkout_api::cookies::{Cookie, SameSite};
 use checkout_api::payments::PaymentProcessor;
+use checkout_api::secrets::UseKey;
 use checkout_api::service::dashboard;
 use checkout_api::service::hosted_checkout::{self, Flash, PageModel, PageOutcome};
 use checkout_api::{ApiError, App, http};
-use checkout_domain::hashing::hmac_sha256;
 use checkout_domain::merchant::Merchant;
 use checkout_domain::session::CheckoutSession;
 use checkout_domain::values::Locale;
@@ -41,9 +41,10 @@ pub async fn handle<P: PaymentProcessor>(
     let accept_language = http::header(&request, "accept-language");
     // Pages with no session to take a language from speak the browser's.
     let browser = Locale::Auto.resolve(accept_language);
-    let rendered = route(app, processor, &request)
-        .await
-        .map(|outcome| respond(app, processor, &request, outcome, browser));
+    let rendered = match route(app, processor, &request).await {
+        Ok(outcome) => respond(app, processor, &request, outcome, browser).await,
+        Err(err) => Err(err),
+    };
     exchange.finish_page(rendered, |err| {
         page::message(err.status(), browser, "failure-title", "failure-text", "")
     })
@@ -51,21 +52,21 @@ pub async fn handle<P: PaymentProcessor>(
 
 /// The response that shows `outcome` to the payer, in `browser`'s language when it has no
 /// session to take one from.
-fn respond<P: PaymentProcessor>(
+async fn respond<P: PaymentProcessor>(
     app: &App,
     processor: &P,
     request: &Request,
     outcome: PageOutcome,
     browser: Locale,
-) -> Response<Body> {
+) -> Result<Response<Body>, ApiError> {
     let message = |status, title, text| page::message(status, browser, title, text, "");
-    match outcome {
+    Ok(match outcome {
         // Redirect after every POST: the page a form leads back to is shown by a GET, so Back
         // and reload never send the form again; what it has to say travels in a cookie.
         PageOutcome::Show(model) if request.method() == Method::POST => {
-            after_post(app, request, &model)
+            after_post(app, request, &model).await?
         }
-        PageOutcome::Show(model) => shown(app, processor, request, model),
+        PageOutcome::Show(model) => shown(app, processor, request, model).await?,
         PageOutcome::Redirect(location) => page::redirect(&location),
         PageOutcome::NotFound => message(StatusCode::NOT_FOUND, "notfound-title", "notfound-text"),
         PageOutcome::RecoveryLapsed => message(StatusCode::GONE, "lapsed-title", "lapsed-text"),
@@ -79,12 +80,16 @@ fn respond<P: PaymentProcessor>(
             "inactive-text",
             &display_name,
         ),
-    }
+    })
 }
 
 /// The redirect that answers a form, to the session's page, with what the form has to say in
 /// the flash cookie.
-fn after_post(app: &App, request: &Request, model: &PageModel) -> Response<Body> {
+async fn after_post(
+    app: &App,
+    request: &Request,
+    model: &PageModel,
+) -> Result<Response<Body>, ApiError> {
     let path = request.uri().path().trim_end_matches('/');
     let location = if path.ends_with("/cancel") {
         format!("../{}", model.session.id)
@@ -93,21 +98,28 @@ fn after_post(app: &App, request: &Request, model: &PageModel) -> Response<Body>
     };
     let mut response = page::redirect(&location);
     if let Some(flash) = Flash::of(model) {
-        FLASH_COOKIE.set(&mut response, &flash.encode(&flash_key(app)), FLASH_SECONDS);
+        let key = flash_key(app).await?;
+        FLASH_COOKIE.set(&mut response, &flash.encode(key.signing()), FLASH_SECONDS);
     }
-    response
+    Ok(response)
 }
 
 /// The session's page, with what the form before it had to say.
-fn shown<P: PaymentProcessor>(
+async fn shown<P: PaymentProcessor>(
     app: &App,
     processor: &P,
     request: &Request,
     mut model: Box<PageModel>,
-) -> Response<Body> {
+) -> Result<Response<Body>, ApiError> {
     let flash = FLASH_COOKIE.read(request);
-    if let Some(flash) = flash.and_then(|value| Flash::decode(value, &flash_key(app))) {
-        flash.apply_to(&mut model);
+    if let Some(value) = flash {
+        let key = flash_key(app).await?;
+        if let Some(flash) = key
+            .accepted()
+            .find_map(|secret| Flash::decode(value, secret))
+        {
+            flash.apply_to(&mut model);
+        }
     }
     let accept_language = http::header(request, "accept-language");
     let mut response = page::checkout(
@@ -119,7 +131,7 @@ fn shown<P: PaymentProcessor>(
         // Shown once: a reload shows the page as it is.
         FLASH_COOKIE.clear(&mut response);
     }
-    response
+    Ok(response)
 }
 
 /// The cookie that carries a form's answer to the page it redirects to.
@@ -128,10 +140,15 @@ const FLASH_COOKIE: Cookie = Cookie::new("checkout_flash", "/", SameSite::Lax);
 /// How long a refused form's messages wait for the page to show them.
 const FLASH_SECONDS: i64 = 600;
 
-/// The key flashes are signed with: derived from the deployment's cursor secret, for this use
+/// The key flashes are signed with: derived from the deployment's cookie key, for this use
 /// alone.
-fn flash_key(app: &App) -> [u8; 32] {
-    hmac_sha256(&app.config.cursor_secret, b"checkout-page flash")
+async fn flash_key(app: &App) -> Result<UseKey, ApiError> {
+    Ok(app
+        .config
+        .secrets
+        .cookies()
+        .await?
+        .for_use(b"checkout-page flash"))
 }
 
 async fn route<P: PaymentProcessor>(

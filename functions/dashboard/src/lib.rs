@@ -20,7 +20,10 @@ use crate::visit::{Form, Visit};
 /// Handles one dashboard request.
 pub async fn handle(app: &App, request: Request) -> Response<Body> {
     let exchange = http::Exchange::new(&request);
-    exchange.finish_page(route(app, &request).await, views::failure)
+    // On the heap: the pages' futures together are large, and a caller's stack (a test's
+    // thread, a runtime worker) is not.
+    let answered = Box::pin(route(app, &request)).await;
+    exchange.finish_page(answered, views::failure)
 }
 
 /// The path below `/dashboard`, split at its slashes.
@@ -53,7 +56,7 @@ async fn route(app: &App, request: &Request) -> Result<Response<Body>, ApiError>
     let visit = Visit {
         app,
         request,
-        csrf: signed_in.csrf_token(app),
+        csrf: signed_in.csrf_token(),
         signed_in,
     };
     match *method {
@@ -84,11 +87,7 @@ async fn get(visit: &Visit<'_>, path: &[&str]) -> Result<Response<Body>, ApiErro
 async fn post(visit: &Visit<'_>, path: &[&str]) -> Result<Response<Body>, ApiError> {
     let app = visit.app;
     let form = Form(http::form_fields(visit.request)?);
-    if !visit
-        .signed_in
-        .cookie
-        .csrf_matches(&dashboard::signing_key(app), form.get("csrfToken"))
-    {
+    if !visit.signed_in.csrf_matches(form.get("csrfToken")) {
         return Ok(views::forbidden(
             &visit.chrome("Form expired", ""),
             "This form was not sent from a page of this dashboard, or the page is too old. Nothing was changed: open the page again and retry.",
@@ -145,25 +144,24 @@ async fn signed_out(
     path: &[&str],
     had_cookie: bool,
 ) -> Result<Response<Body>, ApiError> {
-    let key = dashboard::signing_key(app);
+    let key = dashboard::signing_key(app).await?;
     let nonce = cookies::SIGN_IN.read(request).map(str::to_owned);
     let mut response = match (method, path) {
-        (&Method::GET, []) => views::sign_in(app, None, None, nonce.as_deref()),
+        (&Method::GET, []) => views::sign_in(&key, None, None, nonce.as_deref()),
         (&Method::GET, ["link"]) => {
             let params = http::query_params(request);
             let token = http::first_value(&params, "token");
-            views::sign_in(app, Some(token), None, nonce.as_deref())
+            views::sign_in(&key, Some(token), None, nonce.as_deref())
         }
         (&Method::POST, ["login" | "link"]) => {
             let form = Form(http::form_fields(request)?);
             let nonce = nonce.unwrap_or_default();
-            if !checkout_domain::dashboard::sign_in_token_matches(
-                &key,
-                &nonce,
-                form.get("csrfToken"),
-            ) {
+            let given = form.get("csrfToken");
+            if !key.accepted().any(|secret| {
+                checkout_domain::dashboard::sign_in_token_matches(secret, &nonce, given)
+            }) {
                 return Ok(views::sign_in_refused(
-                    app,
+                    &key,
                     StatusCode::FORBIDDEN,
                     "This sign-in form has expired. Nothing was done: try again.",
                     None,
@@ -177,7 +175,7 @@ async fn signed_out(
             match opened {
                 Ok(cookie) => {
                     let mut response = views::redirect("/dashboard/");
-                    cookies::set_session(&mut response, &cookie.encode(&key));
+                    cookies::set_session(&mut response, &cookie.encode(key.signing()));
                     cookies::SIGN_IN.clear(&mut response);
                     return Ok(response);
                 }
@@ -188,7 +186,7 @@ async fn signed_out(
                         "This sign-in link was used before, has expired, or was never made. Ask for a new one."
                     };
                     return Ok(views::sign_in_refused(
-                        app,
+                        &key,
                         StatusCode::UNAUTHORIZED,
                         why,
                         Some(&nonce),

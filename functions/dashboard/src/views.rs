@@ -3,9 +3,9 @@
 //! allowed by hash.
 
 use askama::Template;
+use checkout_api::ApiError;
 use checkout_api::page_policy::{html_page, source_hash};
-use checkout_api::service::dashboard::signing_key;
-use checkout_api::{ApiError, App};
+use checkout_api::secrets::UseKey;
 use checkout_domain::dashboard::sign_in_token;
 use checkout_domain::timestamp::Timestamp;
 use lambda_http::http::StatusCode;
@@ -310,7 +310,7 @@ pub(crate) fn style() -> &'static str {
 /// The sign-in page (with a one-time link's token, to confirm it), and the anti-forgery cookie
 /// its form needs when the browser holds none.
 pub fn sign_in(
-    app: &App,
+    key: &UseKey,
     link_token: Option<&str>,
     error: Option<&str>,
     held: Option<&str>,
@@ -318,7 +318,7 @@ pub fn sign_in(
     let mut response = Response::new(Body::Empty);
     let nonce = cookies::sign_in_nonce(&mut response, held);
     let page = SignInPage {
-        csrf: sign_in_token(&signing_key(app), &nonce),
+        csrf: sign_in_token(key.signing(), &nonce),
         link_token,
         error,
     };
@@ -336,12 +336,12 @@ pub fn sign_in(
 
 /// The sign-in page again, saying why the last try failed, with `status`.
 pub fn sign_in_refused(
-    app: &App,
+    key: &UseKey,
     status: StatusCode,
     why: &str,
     held: Option<&str>,
 ) -> Response<Body> {
-    let mut response = sign_in(app, None, Some(why), held);
+    let mut response = sign_in(key, None, Some(why), held);
     *response.status_mut() = status;
     response
 }

@@ -12,7 +12,7 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
 async fn issue(call: &http::Call<'_>) -> http::Answer {
     let (merchant, key) = auth::authenticate_key(call.app, &call.exchange, call.request).await?;
     let token = access_token::issue(
-        &call.app.config.jwt_secret,
+        call.app.config.secrets.tokens().await?.current(),
         &merchant.id,
         &key.key_hash,
         call.app.now(),

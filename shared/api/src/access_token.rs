@@ -5,6 +5,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, AuthFailure};
+use crate::secrets::SigningKey;
 use checkout_domain::ids::{MerchantId, random_alphanumeric};
 use checkout_domain::timestamp::Timestamp;
 
@@ -67,14 +68,23 @@ pub fn issue(
 
 /// The claims of a token signed with `secret` (HS256 only, so `alg: none` and other algorithms
 /// are refused) that has not expired at `now`.
-pub fn verify(secret: &[u8], token: &str, now: Timestamp) -> Result<TokenClaims, ApiError> {
+pub fn verify(key: &SigningKey, token: &str, now: Timestamp) -> Result<TokenClaims, ApiError> {
     let mut validation = Validation::new(Algorithm::HS256);
     // Expiry is judged against the injectable clock below, not the system's.
     validation.validate_exp = false;
     validation.required_spec_claims.clear();
-    let data =
-        jsonwebtoken::decode::<TokenClaims>(token, &DecodingKey::from_secret(secret), &validation)
-            .map_err(|_| ApiError::Unauthenticated(AuthFailure::ExpiredToken))?;
+    // A token signed before the key's rotation stays good for the rest of its hour.
+    let data = key
+        .accepted()
+        .find_map(|secret| {
+            jsonwebtoken::decode::<TokenClaims>(
+                token,
+                &DecodingKey::from_secret(secret),
+                &validation,
+            )
+            .ok()
+        })
+        .ok_or(ApiError::Unauthenticated(AuthFailure::ExpiredToken))?;
     if data.claims.exp <= now.unix_seconds() {
         return Err(ApiError::Unauthenticated(AuthFailure::ExpiredToken));
     }
@@ -88,22 +98,31 @@ mod tests {
 
     use super::*;
 
+    fn key(secret: &str) -> SigningKey {
+        SigningKey::new(&format!("{secret:0>32}"))
+    }
+
     fn now() -> Timestamp {
         Timestamp::parse_rfc3339("2026-11-22T05:00:00Z").expect("valid")
     }
 
     #[test]
     fn a_token_verifies_until_it_expires() {
-        let issued =
-            issue(b"secret", &MerchantId::from_stored("mer_1"), "abc", now()).expect("issued");
+        let issued = issue(
+            key("secret").current(),
+            &MerchantId::from_stored("mer_1"),
+            "abc",
+            now(),
+        )
+        .expect("issued");
         assert_eq!(issued.expires_in, 3600);
-        let claims = verify(b"secret", &issued.access_token, now()).expect("valid");
+        let claims = verify(&key("secret"), &issued.access_token, now()).expect("valid");
         assert_eq!((claims.sub.as_str(), claims.key.as_str()), ("mer_1", "abc"));
         let later = now().plus(time::Duration::seconds(3599));
-        assert!(verify(b"secret", &issued.access_token, later).is_ok());
+        assert!(verify(&key("secret"), &issued.access_token, later).is_ok());
         assert!(
             verify(
-                b"secret",
+                &key("secret"),
                 &issued.access_token,
                 later.plus(time::Duration::seconds(1))
             )
@@ -113,16 +132,21 @@ mod tests {
 
     #[test]
     fn tampered_foreign_and_unsigned_tokens_are_refused() {
-        let token = issue(b"secret", &MerchantId::from_stored("mer_1"), "abc", now())
-            .expect("issued")
-            .access_token;
-        assert!(verify(b"other secret", &token, now()).is_err());
+        let token = issue(
+            key("secret").current(),
+            &MerchantId::from_stored("mer_1"),
+            "abc",
+            now(),
+        )
+        .expect("issued")
+        .access_token;
+        assert!(verify(&key("other secret"), &token, now()).is_err());
         let mut flipped = token.clone().into_bytes();
         let middle = flipped.len() / 2;
         flipped[middle] = if flipped[middle] == b'A' { b'B' } else { b'A' };
         assert!(
             verify(
-                b"secret",
+                &key("secret"),
                 &String::from_utf8(flipped).expect("ascii"),
                 now()
             )
@@ -133,6 +157,21 @@ mod tests {
             "{}.{payload}.",
             URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#)
         );
-        assert!(verify(b"secret", &unsigned, now()).is_err());
+        assert!(verify(&key("secret"), &unsigned, now()).is_err());
+    }
+
+    #[test]
+    fn a_token_of_the_previous_key_verifies_until_the_key_is_gone() {
+        let token = issue(
+            key("old").current(),
+            &MerchantId::from_stored("mer_1"),
+            "abc",
+            now(),
+        )
+        .expect("issued")
+        .access_token;
+        let rotated = SigningKey::rotated(&format!("{:0>32}", "new"), &format!("{:0>32}", "old"));
+        assert!(verify(&rotated, &token, now()).is_ok());
+        assert!(verify(&key("new"), &token, now()).is_err());
     }
 }

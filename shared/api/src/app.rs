@@ -140,6 +140,27 @@ pub fn dynamodb_client(endpoint: Option<&str>) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(builder.build())
 }
 
+/// A Secrets Manager client for a function, built as [`dynamodb_client`] builds its client: the
+/// environment's region and credentials, the same trimmed TLS stack.
+pub fn secrets_client() -> aws_sdk_secretsmanager::Client {
+    let region = env_var("AWS_REGION")
+        .or_else(|| env_var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    let timeouts = aws_sdk_secretsmanager::config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_timeout(Duration::from_secs(3))
+        .build();
+    let mut builder = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(aws_sdk_secretsmanager::config::Region::new(region))
+        .timeout_config(timeouts)
+        .http_client(amazon_https_client());
+    if let Some(credentials) = env_credentials() {
+        builder = builder.credentials_provider(credentials);
+    }
+    aws_sdk_secretsmanager::Client::from_conf(builder.build())
+}
+
 /// The credentials Lambda gives the function's role, as the SDK's environment provider reads them.
 fn env_credentials() -> Option<Credentials> {
     let key_id = env_var("AWS_ACCESS_KEY_ID")?;

@@ -117,7 +117,7 @@ async fn identify(
         deployment_stage(app, stage)?;
         key_holder(app, &hash_api_key(token), named).await
     } else if token.split('.').count() == 3 {
-        let claims = access_token::verify(&app.config.jwt_secret, token, app.now())?;
+        let claims = access_token::verify(app.config.secrets.tokens().await?, token, app.now())?;
         // A token names its merchant; a request may name it too, but no other.
         if named.is_some_and(|named| named != claims.sub.as_str()) {
             return Err(ApiError::NotFound);

@@ -1,5 +1,6 @@
 //! Deployment settings, read once per container from the environment.
 
+use crate::secrets::{KeyName, Secrets};
 use checkout_domain::stage::Stage;
 
 /// What a deployment is configured with.
@@ -12,12 +13,11 @@ pub struct Config {
     /// `PUBLIC_BASE_URL`: where the hosted pages live (default `http://127.0.0.1:9000`; set but
     /// empty means the host each request arrived at).
     pub public_base_url: String,
-    /// `CURSOR_SECRET`: the HMAC key that makes list cursors tamper-evident.
-    pub cursor_secret: Vec<u8>,
     /// `RETENTION_DAYS`: how long ended sessions are kept before TTL deletes them (default 90).
     pub retention: time::Duration,
-    /// `JWT_SECRET`: the HS256 key of access tokens.
-    pub jwt_secret: Vec<u8>,
+    /// The signing keys of tokens, cursors and cookies (`TOKEN_KEY_SECRET`, `CURSOR_KEY_SECRET`,
+    /// `COOKIE_KEY_SECRET` in Secrets Manager, or `SECRETS_FILE`; see [`crate::secrets`]).
+    pub secrets: Secrets,
     /// `RATE_LIMITS=off` turns the per-merchant request limits off (one write per request saved).
     pub rate_limits: bool,
     /// `AUTH_CACHE_SECONDS`: how long a container trusts a key it checked (default 5; `0` reads
@@ -43,17 +43,19 @@ pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:9000";
 pub const DEFAULT_AUTH_CACHE_SECONDS: i64 = 5;
 /// How long a test-mode crypto payment stays `processing` unless `TEST_SETTLEMENT_DELAY` says.
 pub const DEFAULT_SETTLEMENT_DELAY: time::Duration = time::Duration::seconds(30);
-const LOCAL_CURSOR_SECRET: &str = "local-development-cursor-secret";
-const LOCAL_JWT_SECRET: &str = "local-development-jwt-secret";
 
 /// Why a container refuses to start.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A secret a deployment must be given is unset; the local development values are public.
+    /// A signing key a deployment must be given is not named; the local development keys are
+    /// public.
     #[error(
-        "{0} is unset: a deployment must be given its own (only the local stack, with DYNAMODB_ENDPOINT set, falls back to a development value)"
+        "{0} is unset: a deployment must name its own signing keys (only the local stack, with DYNAMODB_ENDPOINT set, falls back to the development keys)"
     )]
     MissingSecret(&'static str),
+    /// `SECRETS_FILE` cannot be read as the three keys.
+    #[error("{0}")]
+    SecretsFile(String),
     /// `STAGE` is neither `test` nor `live`.
     #[error("STAGE: {0}")]
     InvalidStage(String),
@@ -71,23 +73,15 @@ impl Config {
     /// read the development values, so a deployment without its own refuses to start.
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
-        let local = var("DYNAMODB_ENDPOINT").is_some();
-        let secret = |name: &'static str, development: &str| match var(name) {
-            Some(secret) => Ok(secret),
-            None if local => Ok(development.to_owned()),
-            None => Err(ConfigError::MissingSecret(name)),
-        };
-        let cursor_secret = secret("CURSOR_SECRET", LOCAL_CURSOR_SECRET)?;
-        let jwt_secret = secret("JWT_SECRET", LOCAL_JWT_SECRET)?;
+        let secrets = secrets_from(&var)?;
         let stage = stage_from(&var)?;
         Ok(Self {
             table_name: var("TABLE_NAME").unwrap_or_else(|| DEFAULT_TABLE_NAME.to_owned()),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
             public_base_url: lookup("PUBLIC_BASE_URL")
                 .unwrap_or_else(|| DEFAULT_PUBLIC_BASE_URL.to_owned()),
-            cursor_secret: cursor_secret.into_bytes(),
+            secrets,
             retention: retention_from(&var),
-            jwt_secret: jwt_secret.into_bytes(),
             rate_limits: !var("RATE_LIMITS").is_some_and(|v| v.eq_ignore_ascii_case("off")),
             auth_cache: time::Duration::seconds(
                 var("AUTH_CACHE_SECONDS")
@@ -128,9 +122,8 @@ impl Config {
             table_name: table_name.to_owned(),
             dynamodb_endpoint: Some(endpoint.to_owned()),
             public_base_url: DEFAULT_PUBLIC_BASE_URL.to_owned(),
-            cursor_secret: LOCAL_CURSOR_SECRET.as_bytes().to_vec(),
+            secrets: Secrets::development(),
             retention: time::Duration::days(90),
-            jwt_secret: LOCAL_JWT_SECRET.as_bytes().to_vec(),
             // Tests run many requests in one frozen clock second; the rate-limit test turns it on.
             rate_limits: false,
             // Tests revoke keys and expect the next request refused; the cache test turns it on.
@@ -139,6 +132,33 @@ impl Config {
             allow_private_webhook_targets: true,
             settlement_delay: DEFAULT_SETTLEMENT_DELAY,
             stage: Stage::Test,
+        }
+    }
+}
+
+/// The signing keys: from `SECRETS_FILE` when set, else from the three Secrets Manager secrets
+/// the environment names, else (on the local stack only) the development keys.
+fn secrets_from(var: &impl Fn(&str) -> Option<String>) -> Result<Secrets, ConfigError> {
+    if let Some(path) = var("SECRETS_FILE") {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| ConfigError::SecretsFile(format!("SECRETS_FILE {path}: {e}")))?;
+        return Secrets::from_file(&text).map_err(ConfigError::SecretsFile);
+    }
+    let names = [KeyName::Tokens, KeyName::Cursors, KeyName::Cookies];
+    let ids: Vec<Option<String>> = names.iter().map(|name| var(name.variable())).collect();
+    match (ids.as_slice(), var("DYNAMODB_ENDPOINT")) {
+        ([Some(tokens), Some(cursors), Some(cookies)], _) => Ok(Secrets::secrets_manager(
+            crate::app::secrets_client(),
+            [tokens.clone(), cursors.clone(), cookies.clone()],
+        )),
+        ([None, None, None], Some(_)) => Ok(Secrets::development()),
+        _ => {
+            let missing = names
+                .iter()
+                .zip(&ids)
+                .find(|(_, id)| id.is_none())
+                .map_or("TOKEN_KEY_SECRET", |(name, _)| name.variable());
+            Err(ConfigError::MissingSecret(missing))
         }
     }
 }
@@ -175,7 +195,11 @@ mod tests {
 
     /// A deployment's settings: its own secrets, and the rest from `pairs`.
     fn deployed(pairs: &[(&str, &str)]) -> Config {
-        let mut all = vec![("CURSOR_SECRET", "c"), ("JWT_SECRET", "j")];
+        let mut all = vec![
+            ("TOKEN_KEY_SECRET", "arn:tokens"),
+            ("CURSOR_KEY_SECRET", "arn:cursors"),
+            ("COOKIE_KEY_SECRET", "arn:cookies"),
+        ];
         all.extend_from_slice(pairs);
         from(&all)
     }
@@ -203,8 +227,6 @@ mod tests {
             ("WARM_UP", "off"),
             ("ALLOW_PRIVATE_WEBHOOK_TARGETS", "true"),
             ("RETENTION_DAYS", "-3"),
-            ("CURSOR_SECRET", "c"),
-            ("JWT_SECRET", "j"),
         ]);
         assert_eq!(config.table_name, "t");
         assert_eq!(
@@ -219,13 +241,6 @@ mod tests {
             config.retention,
             time::Duration::days(90),
             "a negative retention is ignored"
-        );
-        assert_eq!(
-            (
-                config.cursor_secret.as_slice(),
-                config.jwt_secret.as_slice()
-            ),
-            (&b"c"[..], &b"j"[..])
         );
         assert_eq!(
             deployed(&[("AUTH_CACHE_SECONDS", "many")]).auth_cache,
@@ -253,12 +268,27 @@ mod tests {
             }
         };
         for (pairs, missing) in [
-            (&[][..], "CURSOR_SECRET"),
-            (&[("CURSOR_SECRET", "c")][..], "JWT_SECRET"),
-            (&[("JWT_SECRET", "j")][..], "CURSOR_SECRET"),
+            (&[][..], "TOKEN_KEY_SECRET"),
+            (&[("TOKEN_KEY_SECRET", "t")][..], "CURSOR_KEY_SECRET"),
             (
-                &[("JWT_SECRET", "j"), ("CURSOR_SECRET", "")][..],
-                "CURSOR_SECRET",
+                &[("TOKEN_KEY_SECRET", "t"), ("CURSOR_KEY_SECRET", "c")][..],
+                "COOKIE_KEY_SECRET",
+            ),
+            (
+                &[
+                    ("TOKEN_KEY_SECRET", "t"),
+                    ("CURSOR_KEY_SECRET", ""),
+                    ("COOKIE_KEY_SECRET", "k"),
+                ][..],
+                "CURSOR_KEY_SECRET",
+            ),
+            // The local stack with one key named is a deployment half set up, not a local one.
+            (
+                &[
+                    ("DYNAMODB_ENDPOINT", "http://127.0.0.1:8000"),
+                    ("TOKEN_KEY_SECRET", "t"),
+                ][..],
+                "CURSOR_KEY_SECRET",
             ),
         ] {
             match Config::from_vars(lookup(pairs)) {
@@ -267,8 +297,6 @@ mod tests {
             }
         }
         let local = from(&[("DYNAMODB_ENDPOINT", "http://127.0.0.1:8000")]);
-        assert_eq!(local.jwt_secret, LOCAL_JWT_SECRET.as_bytes());
-        assert_eq!(local.cursor_secret, LOCAL_CURSOR_SECRET.as_bytes());
         assert_eq!(local.stage, Stage::Test, "test unless told");
     }
 

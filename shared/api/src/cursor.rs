@@ -10,6 +10,7 @@ use checkout_domain::money::Invalid;
 use checkout_store::PageKey;
 
 use crate::json_fields::Violations;
+use crate::secrets::SigningKey;
 
 /// The position a cursor carries: the last item's sort key, which continues every key shard.
 /// (Cursors made before shards also carried the item's table key; it is ignored.)
@@ -32,14 +33,18 @@ pub fn encode(key: &PageKey, query: &str, secret: &[u8]) -> String {
     )
 }
 
-/// Decodes a cursor made by [`encode`] for the same `query` and `secret`.
-pub fn decode(cursor: &str, query: &str, secret: &[u8]) -> Result<PageKey, Invalid> {
+/// Decodes a cursor made by [`encode`] for the same `query` with one of `key`'s accepted keys
+/// (a cursor handed out before a rotation still pages).
+pub fn decode(cursor: &str, query: &str, key: &SigningKey) -> Result<PageKey, Invalid> {
     let invalid = || Invalid::new("invalid_cursor", "the cursor is not one this list returned");
     let (payload, tag) = cursor.split_once('.').ok_or_else(invalid)?;
     let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
     let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
-    let expected = hmac_sha256(secret, &signed_bytes(&payload, query));
-    if !constant_time_eq(&tag, &expected) {
+    let signed = signed_bytes(&payload, query);
+    if !key
+        .accepted()
+        .any(|secret| constant_time_eq(&tag, &hmac_sha256(secret, &signed)))
+    {
         return Err(invalid());
     }
     let position: Position = serde_json::from_slice(&payload).map_err(|_| invalid())?;
@@ -53,17 +58,17 @@ pub fn decode(cursor: &str, query: &str, secret: &[u8]) -> Result<PageKey, Inval
 pub fn position(
     text: Option<&str>,
     query: &str,
-    secret: &[u8],
+    key: &SigningKey,
     v: &mut Violations,
 ) -> Option<PageKey> {
-    decode(text?, query, secret)
+    decode(text?, query, key)
         .map_err(|invalid| v.push("cursor", invalid))
         .ok()
 }
 
 /// The cursor of the page after one that ended at `next`, if more follow.
-pub fn after(next: Option<&PageKey>, query: &str, secret: &[u8]) -> Option<String> {
-    next.map(|key| encode(key, query, secret))
+pub fn after(next: Option<&PageKey>, query: &str, key: &SigningKey) -> Option<String> {
+    next.map(|page| encode(page, query, key.current()))
 }
 
 fn signed_bytes(payload: &[u8], query: &str) -> Vec<u8> {
@@ -78,6 +83,10 @@ fn signed_bytes(payload: &[u8], query: &str) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    fn secret(text: &str) -> SigningKey {
+        SigningKey::new(&format!("{text:0>32}"))
+    }
+
     fn key() -> PageKey {
         PageKey {
             sort_key: "2026-11-22T04:15:12.123Z#cs_abc".into(),
@@ -86,27 +95,35 @@ mod tests {
 
     #[test]
     fn a_cursor_round_trips_for_its_own_query() {
-        let cursor = encode(&key(), "mer_1|status=pending", b"secret");
+        let cursor = encode(&key(), "mer_1|status=pending", secret("secret").current());
         assert_eq!(
-            decode(&cursor, "mer_1|status=pending", b"secret"),
+            decode(&cursor, "mer_1|status=pending", &secret("secret")),
             Ok(key())
         );
     }
 
     #[test]
     fn a_cursor_for_another_query_or_merchant_is_refused() {
-        let cursor = encode(&key(), "mer_1|", b"secret");
-        assert!(decode(&cursor, "mer_2|", b"secret").is_err());
-        assert!(decode(&cursor, "mer_1|status=pending", b"secret").is_err());
+        let cursor = encode(&key(), "mer_1|", secret("secret").current());
+        assert!(decode(&cursor, "mer_2|", &secret("secret")).is_err());
+        assert!(decode(&cursor, "mer_1|status=pending", &secret("secret")).is_err());
     }
 
     #[test]
     fn an_edited_cursor_is_refused() {
-        let cursor = encode(&key(), "q", b"secret");
+        let cursor = encode(&key(), "q", secret("secret").current());
         let forged_payload = URL_SAFE_NO_PAD.encode(br#"{"at":"z"}"#);
         let tag = cursor.split_once('.').map(|(_, t)| t).unwrap_or_default();
-        assert!(decode(&format!("{forged_payload}.{tag}"), "q", b"secret").is_err());
-        assert!(decode("garbage", "q", b"secret").is_err());
-        assert!(decode(&cursor, "q", b"other secret").is_err());
+        assert!(decode(&format!("{forged_payload}.{tag}"), "q", &secret("secret")).is_err());
+        assert!(decode("garbage", "q", &secret("secret")).is_err());
+        assert!(decode(&cursor, "q", &secret("other secret")).is_err());
+    }
+
+    #[test]
+    fn a_cursor_of_the_previous_key_still_pages_after_a_rotation() {
+        let cursor = encode(&key(), "q", secret("old").current());
+        let rotated = SigningKey::rotated(&format!("{:0>32}", "new"), &format!("{:0>32}", "old"));
+        assert_eq!(decode(&cursor, "q", &rotated), Ok(key()));
+        assert!(decode(&cursor, "q", &secret("new")).is_err());
     }
 }

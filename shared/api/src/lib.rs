@@ -18,6 +18,7 @@ pub mod json_fields;
 pub mod metrics;
 pub mod page_policy;
 pub mod payments;
+pub mod secrets;
 pub mod service;
 pub mod telemetry;
 pub mod webhook;

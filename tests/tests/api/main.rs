@@ -22,6 +22,7 @@ mod processing;
 mod recovery;
 mod refunds;
 mod sample_events;
+mod signing_keys;
 mod stages;
 mod storage;
 mod sweeper;

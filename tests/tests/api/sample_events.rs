@@ -162,7 +162,12 @@ async fn the_sample_dashboard_event_shows_the_sessions_page_to_its_cookie() {
     let cookie = checkout_api::service::dashboard::sign_in_with_key(&env.app, &key)
         .await
         .expect("signed in")
-        .encode(&checkout_api::service::dashboard::signing_key(&env.app));
+        .encode(
+            checkout_api::service::dashboard::signing_key(&env.app)
+                .await
+                .expect("the cookie key")
+                .signing(),
+        );
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/dashboard.json");
     let json = std::fs::read_to_string(path)
         .expect("the sample event")

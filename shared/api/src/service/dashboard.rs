@@ -12,10 +12,10 @@ use crate::auth;
 use crate::cookies::{Cookie, SameSite};
 use crate::error::{ApiError, AuthFailure};
 use crate::json_fields::Violations;
+use crate::secrets::UseKey;
 use crate::service::{account, unsaved_session};
 use checkout_domain::api_key::KeyScope;
 use checkout_domain::dashboard::{DashboardSession, SessionCookie, SignInLink};
-use checkout_domain::hashing::hmac_sha256;
 use checkout_domain::merchant::Merchant;
 use checkout_domain::money::{Currency, Invalid};
 use checkout_domain::session::{CheckoutSession, SessionStatus};
@@ -30,9 +30,14 @@ pub const OVERVIEW_DAYS: u32 = 30;
 pub const OVERVIEW_MAX_SESSIONS: usize = 10_000;
 
 /// The key the dashboard's cookies and anti-forgery tokens are signed with: derived from the
-/// deployment's cursor secret, for this use alone.
-pub fn signing_key(app: &App) -> [u8; 32] {
-    hmac_sha256(&app.config.cursor_secret, b"dashboard session")
+/// deployment's cookie key, for this use alone.
+pub async fn signing_key(app: &App) -> Result<UseKey, ApiError> {
+    Ok(app
+        .config
+        .secrets
+        .cookies()
+        .await?
+        .for_use(b"dashboard session"))
 }
 
 /// The cookie that holds a dashboard session.
@@ -73,6 +78,8 @@ pub struct SignedIn {
     pub session: DashboardSession,
     /// The cookie that named it.
     pub cookie: SessionCookie,
+    /// The key its cookie and forms are signed with.
+    key: UseKey,
 }
 
 impl SignedIn {
@@ -82,8 +89,16 @@ impl SignedIn {
     }
 
     /// The anti-forgery token its forms carry.
-    pub fn csrf_token(&self, app: &App) -> String {
-        self.cookie.csrf_token(&signing_key(app))
+    pub fn csrf_token(&self) -> String {
+        self.cookie.csrf_token(self.key.signing())
+    }
+
+    /// Whether `given` is an anti-forgery token of this session (one signed before the cookie
+    /// key's rotation too).
+    pub fn csrf_matches(&self, given: &str) -> bool {
+        self.key
+            .accepted()
+            .any(|key| self.cookie.csrf_matches(key, given))
     }
 }
 
@@ -135,7 +150,11 @@ pub async fn sign_in_with_link(app: &App, token: &str) -> Result<SessionCookie, 
 /// merchant was deactivated.
 pub async fn signed_in(app: &App, value: &str) -> Result<SignedIn, ApiError> {
     let refused = ApiError::Unauthenticated(AuthFailure::MissingApiKey);
-    let cookie = SessionCookie::decode(value, &signing_key(app)).ok_or(refused)?;
+    let key = signing_key(app).await?;
+    let cookie = key
+        .accepted()
+        .find_map(|secret| SessionCookie::decode(value, secret))
+        .ok_or(refused)?;
     let access = app
         .store
         .dashboard_access(
@@ -168,6 +187,7 @@ pub async fn signed_in(app: &App, value: &str) -> Result<SignedIn, ApiError> {
         merchant,
         session,
         cookie,
+        key,
     })
 }
 

@@ -172,14 +172,10 @@ pub async fn list_events(
             .map(DeliveryStatus::as_str)
             .unwrap_or_default(),
     );
-    query.after = cursor::position(
-        cursor_text.as_deref(),
-        &query_id,
-        &app.config.cursor_secret,
-        &mut v,
-    );
+    let cursor_key = app.config.secrets.cursors().await?;
+    query.after = cursor::position(cursor_text.as_deref(), &query_id, cursor_key, &mut v);
     v.into_result(())?;
     let page = app.store.list_events(&query).await?;
-    let next_cursor = cursor::after(page.next.as_ref(), &query_id, &app.config.cursor_secret);
+    let next_cursor = cursor::after(page.next.as_ref(), &query_id, cursor_key);
     Ok((page, next_cursor))
 }

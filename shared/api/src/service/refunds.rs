@@ -351,15 +351,11 @@ pub async fn list_refunds(
         }
     }
     let query_id = format!("refunds|{}|{id}", merchant.id);
-    let after = cursor::position(
-        cursor_text.as_deref(),
-        &query_id,
-        &app.config.cursor_secret,
-        &mut v,
-    );
+    let cursor_key = app.config.secrets.cursors().await?;
+    let after = cursor::position(cursor_text.as_deref(), &query_id, cursor_key, &mut v);
     v.into_result(())?;
     get_session(app, merchant, id).await?;
     let page = app.store.list_refunds(id, limit, after.as_ref()).await?;
-    let next_cursor = cursor::after(page.next.as_ref(), &query_id, &app.config.cursor_secret);
+    let next_cursor = cursor::after(page.next.as_ref(), &query_id, cursor_key);
     Ok((page, next_cursor))
 }

@@ -57,10 +57,6 @@ pub const SDK_FLOOR: &str = "hello-sdk-floor";
 
 const TEMPLATE: &str = include_str!("../../../../template.yaml");
 
-/// The cursor secret the functions run with (the dashboard's cookies are signed with a key
-/// derived from it).
-const BENCH_CURSOR_SECRET: &str = "bench-cursor-secret";
-
 /// A table with a merchant, a webhook receiver, and the environment the functions run with.
 pub struct Bench {
     /// The run's settings.
@@ -133,13 +129,12 @@ impl Bench {
             .get_merchant_eventually(&merchant_id)
             .await?
             .ok_or("the merchant just created is missing")?;
-        // Signed with the cursor secret the functions are given (`env`), as theirs are.
-        let mut signing = app.clone();
-        signing.config.cursor_secret = BENCH_CURSOR_SECRET.as_bytes().to_vec();
-        let cookie = dashboard::sign_in_with_key(&signing, &api_key).await?;
+        // Signed with the development keys, which the functions (on the local stack, with no
+        // keys named in `env`) use too.
+        let cookie = dashboard::sign_in_with_key(&app, &api_key).await?;
         let dashboard_cookie = format!(
             "dashboard_session={}",
-            cookie.encode(&dashboard::signing_key(&signing))
+            cookie.encode(dashboard::signing_key(&app).await?.signing())
         );
         Ok(Self {
             settings,
@@ -215,8 +210,6 @@ impl Bench {
             ("AWS_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", "local"),
             ("AWS_SECRET_ACCESS_KEY", "local"),
-            ("CURSOR_SECRET", BENCH_CURSOR_SECRET),
-            ("JWT_SECRET", "bench-jwt-secret"),
             ("PUBLIC_BASE_URL", "https://pay.example"),
             ("ALLOW_PRIVATE_WEBHOOK_TARGETS", "true"),
         ]
