@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use crate::App;
 use crate::error::ApiError;
+use checkout_domain::clock::deadline_from_epoch_ms;
 use checkout_domain::ids::SessionId;
 
 /// Largest accepted request body.
@@ -278,16 +279,11 @@ pub async fn answer(
 pub const DEADLINE_MARGIN: std::time::Duration = std::time::Duration::from_millis(750);
 
 /// How long `request`'s operation may run: until [`DEADLINE_MARGIN`] before its invocation's
-/// deadline; none when it carries no deadline (a request built in a test).
+/// deadline; none when it carries none, or one already past when it starts (a request built in a
+/// test; `cargo lambda watch`, whose deadlines can be stale).
 fn time_left(request: &Request) -> Option<std::time::Duration> {
-    let deadline = request.lambda_context_ref()?.deadline;
-    if deadline == 0 {
-        return None;
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?;
-    let left = std::time::Duration::from_millis(deadline).saturating_sub(now);
+    let deadline = deadline_from_epoch_ms(request.lambda_context_ref()?.deadline)?;
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
     Some(left.saturating_sub(DEADLINE_MARGIN))
 }
 

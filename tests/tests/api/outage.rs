@@ -80,3 +80,30 @@ async fn a_dynamodb_slower_than_the_deadline_is_a_503_before_it_and_a_retry_crea
         Some(1)
     );
 }
+
+#[tokio::test]
+async fn a_deadline_already_past_when_the_request_starts_is_no_deadline() {
+    use lambda_http::RequestExt;
+    use lambda_http::lambda_runtime::Context;
+
+    // `cargo lambda watch` can hand a request a deadline from before it started (the first
+    // request of a function waits for its build); Lambda itself never does.
+    let env = TestEnv::new().await;
+    let key = env.merchant().await.api_key;
+    let mut stale = Context::default();
+    stale.deadline = u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_millis()
+            - 5_000,
+    )
+    .expect("fits");
+    let request = Call::event("create-session")
+        .key(Some(&key))
+        .json(&valid_body())
+        .into_request()
+        .with_lambda_context(stale);
+    let answered = ApiResponse::from_response(create_session::handle(&env.app, request).await);
+    assert_eq!(answered.status, 201, "{:?}", answered.body);
+}
