@@ -13,8 +13,8 @@ ensure_chromium
 AXE_CORE_JS="$(axe_core_js)"
 export AXE_CORE_JS
 
-log "cfn-lint template.yaml"
-"$VENV/bin/cfn-lint" template.yaml
+log "cfn-lint template.yaml (every rule, the informational and experimental ones too)"
+"$VENV/bin/cfn-lint" --include-checks I --include-experimental -- template.yaml
 
 log "redocly lint openapi.yaml (its recommended rules; a warning fails too)"
 redocly="$(redocly_cli)"

@@ -2,6 +2,7 @@
 //! answers a form, a refusal shown on the form's page, and the query strings they read and link.
 
 use checkout_api::ApiError;
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 
 use crate::views::{self, Chrome, ErrorBox};
@@ -33,6 +34,24 @@ const NOTICES: [(&str, &str); 14] = [
 
 pub(super) fn param<'a>(params: &'a [(String, String)], name: &str) -> &'a str {
     checkout_api::http::first_value(params, name)
+}
+
+/// The chrome of a page shown again with `error` (the service's refusal of its form), and the
+/// status it answers with: 400 with an error, else 200.
+pub(super) fn chrome_with_error(
+    visit: &Visit<'_>,
+    title: &str,
+    nav: &'static str,
+    error: Option<ErrorBox>,
+) -> (Chrome, StatusCode) {
+    let mut chrome = chrome_with_notice(visit, title, nav);
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    chrome.error = error;
+    (chrome, status)
 }
 
 /// The chrome of a visit with the notice its redirect carries.

@@ -10,17 +10,11 @@ use lambda_http::{Body, Response};
 use crate::views::{self, *};
 use crate::visit::{Form, Visit};
 
-use super::answers::{chrome_with_notice, done, refused};
+use super::answers::{chrome_with_error, done, refused};
 
 /// `/dashboard/keys`.
 pub async fn keys(visit: &Visit<'_>, error: Option<ErrorBox>) -> Result<Response<Body>, ApiError> {
-    let mut c = chrome_with_notice(visit, "API keys", "keys");
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    c.error = error;
+    let (c, status) = chrome_with_error(visit, "API keys", "keys", error);
     keys_page(visit, c, status).await
 }
 

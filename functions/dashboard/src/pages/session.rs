@@ -10,14 +10,13 @@ use checkout_domain::event::WebhookEvent;
 use checkout_domain::ids::SessionId;
 use checkout_domain::refund::Refund;
 use checkout_domain::session::{CheckoutSession, SessionStatus};
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use rust_decimal::Decimal;
 
 use crate::views::{self, *};
 use crate::visit::{Form, Visit};
 
-use super::answers::{chrome_with_notice, done, refused};
+use super::answers::{chrome_with_error, done, refused};
 
 /// `/dashboard/sessions/{id}`: what is known of it, its timeline, refund and cancel.
 pub async fn session(
@@ -51,13 +50,12 @@ pub async fn session(
     let left = found.amount.value() - refunded;
     let refundable = (matches!(status, SessionStatus::Completed) && left > Decimal::ZERO)
         .then(|| left.to_string());
-    let mut c = chrome_with_notice(visit, &format!("Session {}", found.reference), "sessions");
-    let status_code = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    c.error = error;
+    let (c, status_code) = chrome_with_error(
+        visit,
+        &format!("Session {}", found.reference),
+        "sessions",
+        error,
+    );
     let page = SessionPage {
         c,
         id: found.id.as_str().to_owned(),

@@ -3,14 +3,13 @@
 use checkout_api::ApiError;
 use checkout_api::service::account;
 use checkout_domain::values::Locale;
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use strum::VariantArray;
 
 use crate::views::{self, *};
 use crate::visit::{Form, Visit};
 
-use super::answers::{chrome_with_notice, done, refused, url_query};
+use super::answers::{chrome_with_error, done, refused, url_query};
 
 /// `/dashboard/settings`: the branding form beside the checkout page it gives.
 pub async fn settings(
@@ -38,13 +37,7 @@ async fn settings_with(
         Some(Ok(patch)) => patch.apply(&merchant),
         _ => merchant,
     };
-    let mut c = chrome_with_notice(visit, "Settings", "settings");
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    c.error = error;
+    let (c, status) = chrome_with_error(visit, "Settings", "settings", error);
     let values = [
         ("displayName", shown.display_name.clone()),
         ("brandColor", shown.brand_color.clone().unwrap_or_default()),

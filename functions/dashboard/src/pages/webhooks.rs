@@ -16,7 +16,7 @@ use strum::VariantArray;
 use crate::views::{self, *};
 use crate::visit::{Form, Visit};
 
-use super::answers::{back_to, chrome_with_notice, done, refused};
+use super::answers::{back_to, chrome_with_error, done, refused};
 use super::session::event_view;
 
 /// How many recent events the webhooks page shows.
@@ -54,13 +54,7 @@ pub async fn webhooks(
     visit: &Visit<'_>,
     error: Option<ErrorBox>,
 ) -> Result<Response<Body>, ApiError> {
-    let mut c = chrome_with_notice(visit, "Webhooks", "webhooks");
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    c.error = error;
+    let (c, status) = chrome_with_error(visit, "Webhooks", "webhooks", error);
     webhooks_page(visit, c, status).await
 }
 
