@@ -1,5 +1,5 @@
 # The two commands a newcomer needs; each installs what it is missing (see scripts/tools.sh).
-.PHONY: dev test lint bench fuzz package mutants
+.PHONY: dev test lint bench fuzz checks package mutants
 
 ## make dev: DynamoDB Local + every function under `cargo lambda watch` on http://127.0.0.1:9000
 dev:
@@ -21,8 +21,13 @@ bench:
 fuzz:
 	@bash scripts/fuzz.sh
 
-## make package: sam validate --lint and sam build (arm64 artifacts, no Docker)
+## make checks: checkov and the guard rules on the template as SAM makes it, for each stage
+checks:
+	@bash scripts/checks.sh
+
+## make package: make checks, sam validate --lint and sam build (arm64 artifacts, no Docker)
 package:
+	@bash scripts/checks.sh
 	@bash scripts/package.sh
 
 ## make mutants: cargo-mutants over the money and domain modules with the domain crate's unit tests

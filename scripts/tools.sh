@@ -14,6 +14,9 @@ SAM_CLI_VERSION="1.170.0"
 CARGO_MUTANTS_VERSION="27.1.0"
 REDOCLY_CLI_VERSION="2.77.0"
 AXE_CORE_VERSION="4.14.1"
+CHECKOV_VERSION="3.3.30"
+CFN_GUARD_RS_VERSION="0.3.3"
+SAM_TRANSLATOR_VERSION="1.115.0"
 VENV="$LOCAL/venv"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -126,6 +129,24 @@ ensure_sam() {
     log "installing aws-sam-cli==$SAM_CLI_VERSION"
     "$LOCAL/venv-sam/bin/pip" install --quiet --disable-pip-version-check "aws-sam-cli==$SAM_CLI_VERSION" >&2
   fi
+}
+
+# checkov, cfn-guard and SAM's translator (to check the template as CloudFormation gets it): a
+# venv of their own, like schemathesis.
+ensure_checks() {
+  local venv="$LOCAL/venv-checks"
+  if [ ! -x "$venv/bin/pip" ]; then
+    log "creating a Python venv for the template checks in .local/venv-checks"
+    python3 -m venv "$venv"
+  fi
+  local name version
+  for pin in "checkov==$CHECKOV_VERSION" "cfn-guard-rs==$CFN_GUARD_RS_VERSION" "aws-sam-translator==$SAM_TRANSLATOR_VERSION"; do
+    name="${pin%%==*}" version="${pin##*==}"
+    if ! "$venv/bin/pip" show "$name" 2>/dev/null | grep -x "Version: $version" >/dev/null; then
+      log "installing $pin"
+      "$venv/bin/pip" install --quiet --disable-pip-version-check "$pin" >&2
+    fi
+  done
 }
 
 ensure_cfn_lint() {
