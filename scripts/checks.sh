@@ -12,8 +12,8 @@ export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 
 # The justified findings (docs/operations.md): no VPC, no reserved concurrency for the API
 # functions, no DLQ for synchronously invoked functions, AWS managed keys rather than customer
-# managed ones (logs, environment, secrets, table), SAM's schedule DLQs.
-skips="CKV_AWS_117,CKV_AWS_115,CKV_AWS_116,CKV_AWS_158,CKV_AWS_173,CKV_AWS_149,CKV_AWS_119,CKV_AWS_27"
+# managed ones (logs, environment, secrets, table).
+skips="CKV_AWS_117,CKV_AWS_115,CKV_AWS_116,CKV_AWS_158,CKV_AWS_173,CKV_AWS_149,CKV_AWS_119"
 
 out="$LOCAL/template-transformed.json"
 log "the template as SAM makes it"
