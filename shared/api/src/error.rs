@@ -107,6 +107,9 @@ pub enum ApiError {
         /// How many are allowed.
         limit: usize,
     },
+    /// A live deployment has no live payment processor to take a session's payment with.
+    #[error("live payments are not available")]
+    LivePaymentsUnavailable,
     /// Another live session of this merchant holds the order id.
     #[error("order id in use by {session_id}")]
     OrderIdInUse {
@@ -211,6 +214,7 @@ impl ApiError {
                 StatusCode::CONFLICT
             }
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::LivePaymentsUnavailable => StatusCode::NOT_IMPLEMENTED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -266,6 +270,9 @@ impl ApiError {
             Self::OrderIdInUse { .. } => ("order_id_in_use", "Order id in use"),
             Self::InvalidStatus { .. } => ("invalid_status", "Invalid status"),
             Self::IdempotencyKeyReused => ("idempotency_key_reused", "Idempotency key reused"),
+            Self::LivePaymentsUnavailable => {
+                ("live_payments_unavailable", "Live payments unavailable")
+            }
             Self::RateLimited { .. } => ("rate_limited", "Too many requests"),
             Self::Contention => ("concurrent_update", "Concurrent update"),
             Self::Unavailable(_) => ("service_unavailable", "Service unavailable"),
@@ -301,6 +308,7 @@ impl ApiError {
             ),
             Self::InvalidStatus { status, action } => format!("Cannot {action} a session whose status is {status}."),
             Self::IdempotencyKeyReused => "This idempotency key was already used with a different request.".to_owned(),
+            Self::LivePaymentsUnavailable => "This deployment is live and has no live payment processor yet, so it takes no checkout session; use the test deployment and its sk_test_ keys.".to_owned(),
             Self::RateLimited { limit } => format!(
                 "This account may send {limit} requests per second; retry after the Retry-After delay."
             ),

@@ -93,6 +93,9 @@ async fn each_stage_refuses_the_other_stages_keys() {
     let refused = create(&env.app, &live_key).await;
     assert_eq!(refused.status, 401, "{:?}", refused.body);
     assert_eq!(refused.body["code"], "api_key_of_other_stage");
-    assert_eq!(create(&live, &live_key).await.status, 201);
     assert_eq!(create(&env.app, &test_key).await.status, 201);
+    // The live key is taken; the live deployment, with no live processor, makes no session.
+    let live_create = create(&live, &live_key).await;
+    assert_eq!(live_create.status, 501, "{:?}", live_create.body);
+    assert_eq!(live_create.body["code"], "live_payments_unavailable");
 }

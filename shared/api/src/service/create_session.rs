@@ -9,6 +9,7 @@ use crate::service::transition::end_with_event;
 use checkout_domain::ids::{SessionId, new_reference};
 use checkout_domain::merchant::{Merchant, shard_of};
 use checkout_domain::session::{CheckoutSession, SessionStatus};
+use checkout_domain::stage::Stage;
 use checkout_domain::timestamp::Timestamp;
 use checkout_store::{CreateOutcome, EndOutcome, StoredResponse};
 
@@ -26,6 +27,11 @@ pub async fn create_session(
     header_key: Option<&str>,
     base_url: &str,
 ) -> Result<Created, ApiError> {
+    // No live card acquirer or chain watcher exists yet: a live session could only be "paid"
+    // by the test processor's rules, so a live deployment takes none (docs/operations.md).
+    if app.config.stage == Stage::Live {
+        return Err(ApiError::LivePaymentsUnavailable);
+    }
     let now = app.now();
     let body = KeyedBody::read(body, header_key)?;
     let replay = Replay::new(
