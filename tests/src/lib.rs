@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use checkout_api::App;
-use checkout_api::app::dynamodb_client;
+use checkout_api::aws_clients::dynamodb_client;
 use checkout_api::config::Config;
 use checkout_api::metrics::{KeptLines, Metrics};
 use checkout_api::payments::TestModeProcessor;

@@ -18,34 +18,39 @@ pub async fn handle(app: &App, request: Request) -> Response<Body> {
     http::answer(app, &request, route).await
 }
 
-async fn route(call: &http::Call<'_>) -> http::Answer {
+/// `GET /v1/webhook_endpoints` (the list) and `GET …/{id}` (one), for a read-only key too.
+async fn read(call: &http::Call<'_>) -> http::Answer {
     let has_id = http::has_path_id(call.request);
+    let listed = auth::authenticated_read(
+        call.app,
+        &call.exchange,
+        call.request.headers(),
+        async |merchant| {
+            if has_id {
+                let id = http::path_id(call.request, WebhookEndpointId::parse)?;
+                Ok(vec![
+                    webhook_endpoints::get_endpoint(call.app, &merchant, &id).await?,
+                ])
+            } else {
+                webhook_endpoints::endpoints_of(call.app, &merchant).await
+            }
+        },
+    )
+    .await?;
+    let now = call.app.now();
+    let data: Vec<EndpointResource> = listed
+        .iter()
+        .map(|e| EndpointResource::of(e, now))
+        .collect();
+    match (has_id, data.first()) {
+        (true, Some(one)) => http::json(StatusCode::OK, one),
+        _ => http::json(StatusCode::OK, &List::whole(data)),
+    }
+}
+
+async fn route(call: &http::Call<'_>) -> http::Answer {
     if call.request.method() == Method::GET {
-        let listed = auth::authenticated_read(
-            call.app,
-            &call.exchange,
-            call.request.headers(),
-            async |merchant| {
-                if has_id {
-                    let id = http::path_id(call.request, WebhookEndpointId::parse)?;
-                    Ok(vec![
-                        webhook_endpoints::get_endpoint(call.app, &merchant, &id).await?,
-                    ])
-                } else {
-                    webhook_endpoints::endpoints_of(call.app, &merchant).await
-                }
-            },
-        )
-        .await?;
-        let now = call.app.now();
-        let data: Vec<EndpointResource> = listed
-            .iter()
-            .map(|e| EndpointResource::of(e, now))
-            .collect();
-        return match (has_id, data.first()) {
-            (true, Some(one)) => http::json(StatusCode::OK, one),
-            _ => http::json(StatusCode::OK, &List::whole(data)),
-        };
+        return read(call).await;
     }
     let merchant = auth::authenticate(call.app, &call.exchange, call.request).await?;
     let now = call.app.now();

@@ -148,7 +148,7 @@ fn secrets_from(var: &impl Fn(&str) -> Option<String>) -> Result<Secrets, Config
     let ids: Vec<Option<String>> = names.iter().map(|name| var(name.variable())).collect();
     match (ids.as_slice(), var("DYNAMODB_ENDPOINT")) {
         ([Some(tokens), Some(cursors), Some(cookies)], _) => Ok(Secrets::secrets_manager(
-            crate::app::secrets_client(),
+            crate::aws_clients::secrets_client(),
             [tokens.clone(), cursors.clone(), cookies.clone()],
         )),
         ([None, None, None], Some(_)) => Ok(Secrets::development()),

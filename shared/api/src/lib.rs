@@ -9,6 +9,7 @@ pub mod admission;
 pub mod app;
 pub mod auth;
 pub mod auth_cache;
+pub mod aws_clients;
 pub mod config;
 pub mod cookies;
 pub mod cursor;

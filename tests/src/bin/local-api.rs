@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use checkout_api::App;
-use checkout_api::app::dynamodb_client;
+use checkout_api::aws_clients::dynamodb_client;
 use checkout_api::config::Config;
 use checkout_domain::clock::SystemClock;
 use checkout_store::Store;

@@ -94,7 +94,7 @@ async fn an_unreachable_dynamodb_is_a_503_that_leaks_nothing() {
     use std::sync::Arc;
 
     use checkout_api::App;
-    use checkout_api::app::dynamodb_client;
+    use checkout_api::aws_clients::dynamodb_client;
     use checkout_api::config::Config;
     use checkout_domain::clock::SystemClock;
     use checkout_store::Store;

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use checkout_api::app::dynamodb_client;
+use checkout_api::aws_clients::dynamodb_client;
 use checkout_domain::ids::{EventId, MerchantId};
 use checkout_domain::stage::Stage;
 use checkout_store::Store;

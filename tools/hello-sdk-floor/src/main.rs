@@ -18,8 +18,9 @@ async fn main() -> Result<(), Error> {
     }
     if step("client") {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT").ok();
-        let _client =
-            checkout_api::app::dynamodb_client(endpoint.as_deref().filter(|e| !e.is_empty()));
+        let _client = checkout_api::aws_clients::dynamodb_client(
+            endpoint.as_deref().filter(|e| !e.is_empty()),
+        );
     }
     run(service_fn(|_request: Request| async {
         Ok::<_, Error>(Response::new(Body::from("hello")))

@@ -94,7 +94,7 @@ impl Bench {
     /// A new table on DynamoDB Local, a merchant whose webhooks go to a local receiver that
     /// accepts them all.
     pub async fn prepare(settings: Settings) -> BenchResult<Self> {
-        let client = checkout_api::app::dynamodb_client(Some(&settings.endpoint));
+        let client = checkout_api::aws_clients::dynamodb_client(Some(&settings.endpoint));
         let table = format!("bench-{}", uuid::Uuid::new_v4().simple());
         TableDefinition::from_template(TEMPLATE)?
             .create(&client, &table)

@@ -92,7 +92,7 @@ impl Bench {
     /// RCU and queries of one list page of 10 for merchants with 1 and with many key shards.
     async fn list_costs(&self, template: &CheckoutSession) -> BenchResult<Vec<ListCostRow>> {
         let proxy = DynamoProxy::start(&self.settings.endpoint).await?;
-        let client = checkout_api::app::dynamodb_client(Some(&proxy.endpoint()));
+        let client = checkout_api::aws_clients::dynamodb_client(Some(&proxy.endpoint()));
         let store = Store::new(client, &self.table, self.app.config.retention);
         let mut rows = Vec::new();
         for shards in [1, key_shards_for(CREATES_PER_SECOND)] {
