@@ -147,10 +147,11 @@ fn secrets_from(var: &impl Fn(&str) -> Option<String>) -> Result<Secrets, Config
     let names = [KeyName::Tokens, KeyName::Cursors, KeyName::Cookies];
     let ids: Vec<Option<String>> = names.iter().map(|name| var(name.variable())).collect();
     match (ids.as_slice(), var("DYNAMODB_ENDPOINT")) {
-        ([Some(tokens), Some(cursors), Some(cookies)], _) => Ok(Secrets::secrets_manager(
-            crate::aws_clients::secrets_client(),
-            [tokens.clone(), cursors.clone(), cookies.clone()],
-        )),
+        ([Some(tokens), Some(cursors), Some(cookies)], _) => Ok(Secrets::secrets_manager([
+            tokens.clone(),
+            cursors.clone(),
+            cookies.clone(),
+        ])),
         ([None, None, None], Some(_)) => Ok(Secrets::development()),
         _ => {
             let missing = names

@@ -10,7 +10,7 @@
 //! documents come from the file `SECRETS_FILE` names (`{"tokens": {…}, "cursors": {…},
 //! "cookies": {…}}`), or the public development values stand in on the local stack.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 use tokio::sync::OnceCell;
@@ -141,9 +141,10 @@ struct KeyFile {
 enum Source {
     /// Already known: a file, the development values, or a test's.
     Known([SigningKey; 3]),
-    /// Secrets Manager, each key by its secret's name or ARN.
+    /// Secrets Manager, each key by its secret's name or ARN; the client is made on the first
+    /// read, so a cold start builds none.
     SecretsManager {
-        client: aws_sdk_secretsmanager::Client,
+        client: Arc<OnceLock<aws_sdk_secretsmanager::Client>>,
         ids: [String; 3],
     },
 }
@@ -191,11 +192,14 @@ impl Secrets {
         ))
     }
 
-    /// The keys of the Secrets Manager secrets `ids` (tokens, cursors, cookies), read through
-    /// `client` when first needed.
-    pub fn secrets_manager(client: aws_sdk_secretsmanager::Client, ids: [String; 3]) -> Self {
+    /// The keys of the Secrets Manager secrets `ids` (tokens, cursors, cookies), each read when
+    /// first needed.
+    pub fn secrets_manager(ids: [String; 3]) -> Self {
         Self {
-            source: Source::SecretsManager { client, ids },
+            source: Source::SecretsManager {
+                client: Arc::default(),
+                ids,
+            },
             read: Arc::default(),
         }
     }
@@ -221,7 +225,10 @@ impl Secrets {
             .get_or_try_init(|| async {
                 match &self.source {
                     Source::Known(keys) => Ok(keys[slot].clone()),
-                    Source::SecretsManager { client, ids } => fetch(client, &ids[slot], name).await,
+                    Source::SecretsManager { client, ids } => {
+                        let client = client.get_or_init(crate::aws_clients::secrets_client);
+                        fetch(client, &ids[slot], name).await
+                    }
                 }
             })
             .await
