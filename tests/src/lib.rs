@@ -734,12 +734,25 @@ impl TestEnv {
 
     /// Runs the webhook dispatcher on `trigger` in the invocation `context` (its deadline).
     pub async fn dispatch_in(&self, trigger: Value, context: Context) -> Value {
-        let sender = WebhookSender::new(self.app.config.allow_private_webhook_targets)
-            .expect("an HTTP client");
+        self.dispatch_by(&self.app, trigger, context).await
+    }
+
+    /// Runs the webhook dispatcher of `app` (a container of this environment) on `trigger`.
+    pub async fn dispatch_by(&self, app: &App, trigger: Value, context: Context) -> Value {
+        let sender =
+            WebhookSender::new(app.config.allow_private_webhook_targets).expect("an HTTP client");
         let event = LambdaEvent::new(trigger, context);
-        webhook_dispatcher::handle(&self.app, &sender, event)
+        webhook_dispatcher::handle(app, &sender, event)
             .await
             .expect("the dispatcher ran")
+    }
+
+    /// The trigger the table's stream sends the dispatcher when event `event_id` is inserted.
+    pub fn stream_trigger(event_id: &str) -> Value {
+        let text = serde_json::to_string(&sample_json("dynamodb-stream"))
+            .expect("serializable")
+            .replace("evt_REPLACE_WITH_AN_EVENT_ID", event_id);
+        serde_json::from_str(&text).expect("JSON")
     }
 
     /// Runs the dispatcher as its schedule does.
@@ -749,11 +762,7 @@ impl TestEnv {
 
     /// Runs the dispatcher as the table's stream does when event `event_id` is inserted.
     pub async fn dispatch_stream(&self, event_id: &str) -> Value {
-        let text = serde_json::to_string(&sample_json("dynamodb-stream"))
-            .expect("serializable")
-            .replace("evt_REPLACE_WITH_AN_EVENT_ID", event_id);
-        self.dispatch(serde_json::from_str(&text).expect("JSON"))
-            .await
+        self.dispatch(Self::stream_trigger(event_id)).await
     }
 
     /// Runs the payment settler as its schedule does.
@@ -803,6 +812,26 @@ impl TestEnv {
         let mut app = App::new(self.app.store.clone(), config, self.clock.clone());
         app.metrics = self.app.metrics.clone();
         app
+    }
+
+    /// Another container of the same deployment whose DynamoDB calls are written to the log
+    /// it comes with, one line per call: the operation, then the body sent.
+    pub fn counted_container(&self) -> (App, CallLog) {
+        let log = CallLog::default();
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .interceptor(log.clone())
+            .build();
+        let store = Store::new(
+            Client::from_conf(config),
+            &self.table,
+            self.app.config.retention,
+        );
+        let mut app = App::new(store, self.app.config.clone(), self.clock.clone());
+        app.metrics = self.app.metrics.clone();
+        (app, log)
     }
 
     /// Every item in the table, as DynamoDB holds it.
@@ -1016,4 +1045,40 @@ where
 /// A minimal valid create body.
 pub fn valid_body() -> Value {
     serde_json::json!({ "amount": "10.50", "currency": "USD" })
+}
+
+/// The DynamoDB calls a client made, as `<Operation> <body>` lines.
+#[derive(Debug, Clone, Default)]
+pub struct CallLog(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl CallLog {
+    /// The calls so far.
+    pub fn calls(&self) -> Vec<String> {
+        self.0.lock().map(|calls| calls.clone()).unwrap_or_default()
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for CallLog {
+    fn name(&self) -> &'static str {
+        "CallLog"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        let request = context.request();
+        let operation = request
+            .headers()
+            .get("x-amz-target")
+            .and_then(|target| target.split('.').next_back())
+            .unwrap_or("?");
+        let body = String::from_utf8_lossy(request.body().bytes().unwrap_or_default());
+        if let Ok(mut calls) = self.0.lock() {
+            calls.push(format!("{operation} {body}"));
+        }
+        Ok(())
+    }
 }

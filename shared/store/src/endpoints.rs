@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use super::attributes::{built, n, s};
 use super::errors::{StoreError, condition_held};
+use super::merchants::MerchantItem;
 use super::transact::{Role, TransactFailure, Transaction};
 use super::{Store, keys, storage_error};
 use crate::errors::item_error;
 use checkout_domain::ids::{MerchantId, WebhookEndpointId};
+use checkout_domain::merchant::Merchant;
 use checkout_domain::values::HttpUrl;
 use checkout_domain::webhook_endpoint::{MAX_ENDPOINTS, WebhookEndpoint};
 
@@ -165,6 +167,54 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         endpoints.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(endpoints)
+    }
+
+    /// The merchant `merchant_id` and every endpoint of it (oldest first), read strongly
+    /// consistent in one query of its partition: what a webhook delivery needs to know of its
+    /// merchant in one round trip.
+    pub async fn merchant_with_endpoints(
+        &self,
+        merchant_id: &MerchantId,
+    ) -> Result<(Option<Merchant>, Vec<WebhookEndpoint>), StoreError> {
+        let (pk, merchant_sk) = keys::merchant(merchant_id);
+        let (mut merchant, mut endpoints, mut start) = (None, Vec::new(), None);
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :first AND :last")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":first", s(ENDPOINT_PREFIX))
+                .expression_attribute_values(":last", s(merchant_sk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(storage_error)?;
+            for item in output.items.unwrap_or_default() {
+                let sk = item.get(keys::SK).and_then(|v| v.as_s().ok());
+                if sk.is_some_and(|sk| sk == merchant_sk) {
+                    merchant = Some(
+                        serde_dynamo::from_item::<_, MerchantItem>(item)
+                            .map_err(item_error)?
+                            .merchant,
+                    );
+                } else if sk.is_some_and(|sk| sk.starts_with(ENDPOINT_PREFIX)) {
+                    endpoints.push(
+                        serde_dynamo::from_item::<_, EndpointItem>(item)
+                            .map_err(item_error)?
+                            .endpoint,
+                    );
+                }
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        endpoints.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok((merchant, endpoints))
     }
 
     /// Endpoint `id` of `merchant_id`, read strongly consistent.

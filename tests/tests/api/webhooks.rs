@@ -592,3 +592,48 @@ async fn the_dispatcher_stops_near_its_deadline_and_the_next_run_continues() {
         "{report}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_from_the_stream_makes_at_most_five_dynamodb_calls_even_behind_a_slow_receiver()
+{
+    let env = Arc::new(TestEnv::new().await);
+    let (url, mut arrivals, release) = held_receiver().await;
+    // A stage-one merchant: its first event also moves its webhook URL to an endpoint.
+    let merchant = merchant_with_hook(&env, Some(&url)).await;
+    let patience = std::time::Duration::from_secs(8);
+
+    for (round, most) in [("first event, URL moved", 5), ("next event", 4)] {
+        let (session_id, event) = cancelled_session(&env, &merchant.api_key).await;
+        let event_id = event["id"].as_str().expect("an event id").to_owned();
+        let (app, log) = env.counted_container();
+        let run = tokio::spawn({
+            let env = Arc::clone(&env);
+            async move {
+                let trigger = TestEnv::stream_trigger(&event_id);
+                env.dispatch_by(&app, trigger, Default::default()).await
+            }
+        });
+        tokio::time::timeout(patience, arrivals.recv())
+            .await
+            .expect("the receiver is reached");
+        // The receiver takes 1.5 s to answer: longer than a run waits before it would look for
+        // other due events (a query of each of the 64 due shards).
+        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+        release.notify_one();
+        let batch = run.await.expect("the run ended");
+        assert_eq!(batch["batchItemFailures"], json!([]), "{round}");
+
+        let calls = log.calls();
+        let operations: Vec<&str> = calls
+            .iter()
+            .filter_map(|call| call.split(' ').next())
+            .collect();
+        assert!(calls.len() <= most, "{round}: {operations:?}");
+        assert!(
+            !calls.iter().any(|call| call.contains("due-by-time")),
+            "{round}: a stream run looks for nothing else: {operations:?}"
+        );
+        let shown = event_of(&env, &merchant.api_key, &session_id).await;
+        assert_eq!(shown["deliveryStatus"], "delivered", "{round}");
+    }
+}

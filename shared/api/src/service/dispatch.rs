@@ -167,15 +167,17 @@ pub async fn deliver_due(
 type Attempt<'a> = BoxFuture<'a, (EventId, Result<Turn, ApiError>)>;
 
 /// One dispatcher run: up to [`CONCURRENCY`] deliveries in flight, refilled from a queue as each
-/// ends, so that a slow receiver holds one slot, never the run. While deliveries are in flight it
-/// looks for newly due events every [`REFILL_EVERY`]: an event written while a slow delivery
-/// holds this run (and, on the stream, the next batch) is still attempted within about a second.
+/// ends, so that a slow receiver holds one slot, never the run. A scheduled run looks for newly
+/// due events every [`REFILL_EVERY`] while deliveries are in flight: an event written while a
+/// slow delivery holds a run is still attempted within about a second. A stream run delivers its
+/// batch and nothing else: a look reads every due shard (64 queries), which would be paid again by
+/// every batch that meets a receiver slower than a second.
 struct Run<'a> {
     app: &'a App,
     sender: &'a WebhookSender,
     deadline: Option<Instant>,
-    /// Whether the run takes one more look for due events after its last delivery.
-    final_look: bool,
+    /// Whether the run looks for due events (while it delivers, and after its last delivery).
+    looks: bool,
     waiting: VecDeque<EventId>,
     /// Every event this run queued: each is attempted at most once per run.
     seen: HashSet<EventId>,
@@ -192,13 +194,13 @@ impl<'a> Run<'a> {
         app: &'a App,
         sender: &'a WebhookSender,
         deadline: Option<Instant>,
-        final_look: bool,
+        looks: bool,
     ) -> Self {
         Self {
             app,
             sender,
             deadline,
-            final_look,
+            looks,
             waiting: VecDeque::new(),
             seen: HashSet::new(),
             in_flight: FuturesUnordered::new(),
@@ -288,13 +290,19 @@ impl<'a> Run<'a> {
         loop {
             self.start_waiting();
             if self.in_flight.is_empty() {
-                let more = self.final_look && self.started_since_look && !self.near_deadline();
+                let more = self.looks && self.started_since_look && !self.near_deadline();
                 if !more {
                     break;
                 }
                 self.look_for_due().await?;
                 if self.waiting.is_empty() {
                     break;
+                }
+                continue;
+            }
+            if !self.looks {
+                if let Some((id, outcome)) = self.in_flight.next().await {
+                    self.record(id, outcome);
                 }
                 continue;
             }
@@ -333,7 +341,9 @@ enum Plan<'a> {
 }
 
 /// Fans event `id` out to its targets if that is still to do, then makes the attempts due at
-/// `now` of its deliveries, unless another dispatcher holds it.
+/// `now` of its deliveries, unless another dispatcher holds it. One read of the event, one query
+/// of its merchant and endpoints, one write of the fan-out with the lease, one write per wave of
+/// attempts (and, the first time a stage-one merchant's event is delivered, the move of its URL).
 pub async fn deliver_event(
     app: &App,
     sender: &WebhookSender,
@@ -343,31 +353,28 @@ pub async fn deliver_event(
     let Some(mut event) = app.store.get_event(id).await? else {
         return Ok(Turn::default());
     };
-    if event.awaits_fan_out() && !fan_out(app, &mut event, now).await? {
-        // Another dispatcher fanned it out first; go on from what it wrote.
-        event = match app.store.get_event(id).await? {
-            Some(event) => event,
-            None => return Ok(Turn::default()),
-        };
+    let mut targets = None;
+    if event.awaits_fan_out() {
+        let found = fan_out(app, &mut event, now).await?;
+        targets = Some(found);
     }
     let due = event.due_deliveries(now);
-    if due.is_empty() {
+    if due.is_empty() && targets.is_none() {
         return Ok(Turn::default());
     }
-    if !claim(app, &mut event, &due, now).await? {
+    // The fan-out and the lease of what it made due are one write; losing it means another
+    // dispatcher fanned out or claimed the event first, and goes on with it.
+    if !claim(app, &mut event, &due, now).await? || due.is_empty() {
         return Ok(Turn::default());
     }
     let deliveries = event.deliveries.clone().unwrap_or_default();
     let due: Vec<&Delivery> = due.iter().filter_map(|&i| deliveries.get(i)).collect();
-    let endpoints = if due.iter().any(|d| d.endpoint_id.is_some()) {
-        app.store.list_endpoints(&event.merchant_id).await?
-    } else {
-        Vec::new()
-    };
-    let merchant = if due.iter().any(|d| d.url.is_some()) {
-        app.store.get_merchant(&event.merchant_id).await?
-    } else {
-        None
+    let Targets {
+        merchant,
+        endpoints,
+    } = match targets {
+        Some(targets) => targets,
+        None => targets_of(app, &event.merchant_id).await?,
     };
     let payload = event.payload.clone();
     let mut attempts: FuturesUnordered<_> = due
@@ -492,19 +499,43 @@ fn plan<'a>(
     }
 }
 
+/// The merchant of an event and its endpoints.
+struct Targets {
+    merchant: Option<Merchant>,
+    endpoints: Vec<WebhookEndpoint>,
+}
+
+/// The merchant `merchant_id` and its endpoints, in one query; a stage-one webhook URL still on
+/// the merchant is moved to an endpoint first (once per merchant, ever).
+async fn targets_of(app: &App, merchant_id: &MerchantId) -> Result<Targets, ApiError> {
+    let (merchant, mut endpoints) = app.store.merchant_with_endpoints(merchant_id).await?;
+    if let Some(merchant) = merchant.as_ref().filter(|m| m.webhook_url.is_some()) {
+        match webhook_endpoints::migrate_stage_one_url(app, merchant).await? {
+            Some(endpoint) => endpoints.push(endpoint),
+            // Another request moved it first: read what it wrote.
+            None => endpoints = app.store.list_endpoints(merchant_id).await?,
+        }
+    }
+    Ok(Targets {
+        merchant,
+        endpoints,
+    })
+}
+
 /// Gives `event` its targets: every enabled endpoint of the merchant that takes its type, and
-/// the session's own URL. `false` if another dispatcher did it first.
-async fn fan_out(app: &App, event: &mut WebhookEvent, now: Timestamp) -> Result<bool, ApiError> {
+/// the session's own URL. Written with the lease of its first attempts, by [`claim`].
+async fn fan_out(app: &App, event: &mut WebhookEvent, now: Timestamp) -> Result<Targets, ApiError> {
     if app.faults.fan_out_fails() {
         return Err(ApiError::Internal(
             "fan-out failed (injected by a test)".into(),
         ));
     }
+    let targets = targets_of(app, &event.merchant_id).await?;
     let mut deliveries = Vec::new();
-    if let Some(merchant) = app.store.get_merchant(&event.merchant_id).await? {
-        for endpoint in webhook_endpoints::endpoints_of(app, &merchant).await? {
+    if targets.merchant.is_some() {
+        for endpoint in &targets.endpoints {
             if endpoint.receives(event.kind) {
-                deliveries.push(Delivery::to_endpoint(endpoint.id, now));
+                deliveries.push(Delivery::to_endpoint(endpoint.id.clone(), now));
             }
         }
     }
@@ -512,8 +543,7 @@ async fn fan_out(app: &App, event: &mut WebhookEvent, now: Timestamp) -> Result<
         deliveries.push(Delivery::to_url(url.clone(), now));
     }
     event.fan_out(deliveries);
-    event.revision += 1;
-    Ok(app.store.save_deliveries(event).await?)
+    Ok(targets)
 }
 
 /// Counts the attempts of `results` as `event` now records them: each by where it left its

@@ -70,24 +70,39 @@ pub async fn endpoints_of(
     app: &App,
     merchant: &Merchant,
 ) -> Result<Vec<WebhookEndpoint>, ApiError> {
-    if let Some(url) = &merchant.webhook_url {
-        let endpoint = WebhookEndpoint::migrated(
-            merchant.id.clone(),
-            url.clone(),
-            merchant.webhook_secret.clone(),
-            merchant.created_at,
-        );
-        // `Changed`: another request migrated it first. `LimitReached` cannot happen to a
-        // merchant that had no endpoints, and is logged if it ever does.
-        let written = app.store.migrate_webhook_url(&endpoint, url).await?;
-        if written == EndpointWrite::Done {
+    migrate_stage_one_url(app, merchant).await?;
+    Ok(app.store.list_endpoints(&merchant.id).await?)
+}
+
+/// Moves `merchant`'s stage-one webhook URL, if it still has one, to an endpoint of its own
+/// (with the same secret, taking every event): the endpoint when this call wrote it.
+pub async fn migrate_stage_one_url(
+    app: &App,
+    merchant: &Merchant,
+) -> Result<Option<WebhookEndpoint>, ApiError> {
+    let Some(url) = &merchant.webhook_url else {
+        return Ok(None);
+    };
+    let endpoint = WebhookEndpoint::migrated(
+        merchant.id.clone(),
+        url.clone(),
+        merchant.webhook_secret.clone(),
+        merchant.created_at,
+    );
+    // `Changed`: another request migrated it first. `LimitReached` cannot happen to a
+    // merchant that had no endpoints, and is logged if it ever does.
+    match app.store.migrate_webhook_url(&endpoint, url).await? {
+        EndpointWrite::Done => {
             app.auth_cache.forget_merchant(&merchant.id);
             tracing::info!(merchant_id = %merchant.id, endpoint_id = %endpoint.id, "webhook URL migrated");
-        } else if written == EndpointWrite::LimitReached {
-            tracing::warn!(merchant_id = %merchant.id, "webhook URL not migrated: endpoints full");
+            Ok(Some(endpoint))
         }
+        EndpointWrite::LimitReached => {
+            tracing::warn!(merchant_id = %merchant.id, "webhook URL not migrated: endpoints full");
+            Ok(None)
+        }
+        EndpointWrite::Changed => Ok(None),
     }
-    Ok(app.store.list_endpoints(&merchant.id).await?)
 }
 
 /// The merchant's endpoint `id`; 404 for any other.

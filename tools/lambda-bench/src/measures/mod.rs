@@ -202,6 +202,13 @@ impl Bench {
         })
     }
 
+    /// An app over the bench's table whose DynamoDB calls go to `endpoint` (the counting proxy).
+    fn app_through(&self, endpoint: &str) -> App {
+        let client = checkout_api::aws_clients::dynamodb_client(Some(endpoint));
+        let store = Store::new(client, &self.table, self.app.config.retention);
+        App::new(store, self.app.config.clone(), Arc::new(SystemClock))
+    }
+
     /// The environment every function gets, with `overrides` on top.
     fn env(&self, endpoint: &str, overrides: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut env: Vec<(String, String)> = [
