@@ -33,6 +33,7 @@ if [ ! -s "$SECRETS_FILE" ]; then
   )
 fi
 
+step "tools: Java, DynamoDB Local, cargo-lambda and zig (installed when missing)"
 ensure_java
 dynamodb_local_dir >/dev/null
 ensure_cargo_lambda
@@ -52,21 +53,21 @@ trap stop_all EXIT INT TERM
 if (exec 3<>"/dev/tcp/127.0.0.1/$DYNAMODB_PORT") 2>/dev/null; then
   log "something already listens on $DYNAMODB_PORT; using it as DynamoDB Local"
 else
-  log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (data in .local/dynamodb-data)"
+  step "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (data in .local/dynamodb-data)"
   start_dynamodb_local "$DYNAMODB_PORT" "$DATA"
   started+=("$DYNAMODB_LOCAL_PID")
   wait_for_port "$DYNAMODB_PORT" "DynamoDB Local"
 fi
 
-log "building every function and checkoutctl (the first build takes a few minutes)"
+step "building every function and checkoutctl (the first build takes a few minutes)"
 cargo build --workspace --bins
 
 checkoutctl() { "${CARGO_TARGET_DIR:-$ROOT/target}/debug/checkoutctl" "$@"; }
-log "creating table $TABLE_NAME from template.yaml (if absent)"
+step "creating table $TABLE_NAME from template.yaml (if absent)"
 checkoutctl table create >/dev/null
 
 if [ ! -s "$DEMO" ]; then
-  log "seeding the demo merchant"
+  step "seeding the demo merchant"
   checkoutctl merchant create --name "Demo Shop" \
     --success-url "http://127.0.0.1:$DEMO_PAGES_PORT/demo/success" \
     --cancel-url "http://127.0.0.1:$DEMO_PAGES_PORT/demo/cancel" \
@@ -76,7 +77,7 @@ fi
 API_KEY="$(sed -n 's/.*"apiKey": *"\([^"]*\)".*/\1/p' "$DEMO")"
 WEBHOOK_SECRET="$(sed -n 's/.*"webhookSecret": *"\([^"]*\)".*/\1/p' "$DEMO")"
 
-log "serving the functions on http://127.0.0.1:$API_PORT"
+step "serving the functions on http://127.0.0.1:$API_PORT"
 # RUST_LOG goes through a file: --env-var splits its value at commas, which filters use.
 printf 'RUST_LOG="%s"\n' "${DEV_RUST_LOG:-info}" >"$LOCAL/functions.env"
 # shellcheck disable=SC2086 # DEV_WATCH_FLAGS is a list of flags (e.g. --ignore-changes)
@@ -119,6 +120,9 @@ started+=("$!")
 MERCHANT_ID="$(sed -n 's/.*"merchantId": *"\([^"]*\)".*/\1/p' "$DEMO")"
 DASHBOARD_LINK="$(checkoutctl dashboard link "$MERCHANT_ID" --base-url "http://127.0.0.1:$API_PORT" |
   sed -n 's/.*"url": *"\([^"]*\)".*/\1/p')"
+
+# How long each step took: a fresh clone should be here within 3 minutes (docs/performance.md).
+steps_summary
 
 cat <<INFO
 

@@ -5,7 +5,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
+trap steps_summary EXIT
 
+step "tools: Java, DynamoDB Local, cfn-lint, Chromium, axe-core (installed when missing)"
 ensure_java
 dynamodb_local_dir >/dev/null
 ensure_cfn_lint
@@ -13,10 +15,10 @@ ensure_chromium
 AXE_CORE_JS="$(axe_core_js)"
 export AXE_CORE_JS
 
-log "cfn-lint template.yaml (every rule, the informational and experimental ones too)"
+step "cfn-lint template.yaml (every rule, the informational and experimental ones too)"
 "$VENV/bin/cfn-lint" --include-checks I --include-experimental -- template.yaml
 
-log "redocly lint openapi.yaml (its recommended rules; a warning fails too)"
+step "redocly lint openapi.yaml (its recommended rules; a warning fails too)"
 redocly="$(redocly_cli)"
 summary="$("$redocly" lint --format=summary openapi.yaml 2>&1)" && lint_status=0 || lint_status=$?
 if [ "$lint_status" != 0 ] || grep -q '^warning' <<<"$summary"; then
@@ -25,22 +27,22 @@ if [ "$lint_status" != 0 ] || grep -q '^warning' <<<"$summary"; then
   exit 1
 fi
 
-log "cargo fmt --check"
+step "cargo fmt --check"
 cargo fmt --all -- --check
 
-log "cargo clippy -D warnings"
+step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 if [ "${1:-}" = "--lint-only" ]; then exit 0; fi
 
-log "cargo test --workspace"
+step "cargo test --workspace"
 # Doc tests are skipped: no crate has examples in its docs, and they would only print empty runs.
 set +e
 cargo test --workspace --tests 2>&1 | tee "$LOCAL/test-output.log"
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -eq 0 ]; then
-  log "a slice of the integration tests again, under the deployment's default settings"
+  step "a slice of the integration tests again, under the deployment's default settings"
   # Rate limits on, the 5 s auth cache, no private webhook targets (tests/src/lib.rs). Left out:
   # the tests that revoke a key and expect the next request refused, turn limits on themselves or
   # send webhooks to 127.0.0.1; each of those behaviours has its own test.
@@ -65,7 +67,7 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 
-log "contract fuzzing (schemathesis against the handlers over HTTP)"
+step "contract fuzzing (schemathesis against the handlers over HTTP)"
 # 100 cases per operation come to about 1,700 requests; `make fuzz` alone runs 150.
 set +e
 FUZZ_EXAMPLES="${FUZZ_EXAMPLES:-100}" bash scripts/fuzz.sh 2>&1 | tee "$LOCAL/fuzz-output.log"

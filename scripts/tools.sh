@@ -21,6 +21,34 @@ VENV="$LOCAL/venv"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+# Timed steps: `step "what"` ends the step before it and starts one; `steps_summary` (run it as
+# the EXIT trap) prints how many seconds each took, so a slow run says where its time went.
+STEP_NAMES=()
+STEP_SECONDS=()
+_step_name=""
+_step_started=""
+step() {
+  step_end
+  _step_name="$*"
+  _step_started=$SECONDS
+  log "$*"
+}
+step_end() {
+  if [ -n "$_step_started" ]; then
+    STEP_NAMES+=("$_step_name")
+    STEP_SECONDS+=($((SECONDS - _step_started)))
+    _step_started=""
+  fi
+}
+steps_summary() {
+  step_end
+  local i
+  for i in "${!STEP_NAMES[@]}"; do
+    printf 'step: %5ds  %s\n' "${STEP_SECONDS[$i]}" "${STEP_NAMES[$i]}" >&2
+  done
+  printf 'step: %5ds  in all\n' "$SECONDS" >&2
+}
+
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }

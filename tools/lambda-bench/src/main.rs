@@ -3,6 +3,7 @@
 //! init and size, and the bare DynamoDB call of each operation for latency. Prints one table per
 //! measure and writes them all to `target/bench/lambda-bench.json`. Figures, never assertions.
 
+mod budgets;
 mod dynamo_proxy;
 mod events;
 mod function_process;
@@ -78,6 +79,9 @@ async fn run() -> BenchResult<()> {
     std::fs::create_dir_all(settings.out_dir.join("logs"))?;
     let bench = Bench::prepare(settings).await?;
     let report = bench.run_all().await?;
+    budgets::print(&budgets::read()?, |step, measure| {
+        report.measured(step, measure)
+    });
     let path = bench.settings.out_dir.join("lambda-bench.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
     eprintln!("written: {}", path.display());

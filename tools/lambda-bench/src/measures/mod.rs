@@ -82,6 +82,29 @@ pub struct Report {
     scale: Option<scale::Scale>,
 }
 
+impl Report {
+    /// What this run measured of `measure` (`WCU`, `calls`, `CPU µs`) for `step` (a round-trip
+    /// row, or for CPU a warm row with rate limits on, as deployed).
+    pub fn measured(&self, step: &str, measure: &str) -> Option<f64> {
+        match measure {
+            "CPU µs" => self
+                .warm
+                .iter()
+                .find(|row| row.operation() == step && row.rate_limits())
+                .map(warm::WarmRow::cpu_us),
+            "WCU" | "calls" => {
+                let row = self.round_trips.iter().find(|row| row.step() == step)?;
+                Some(if measure == "WCU" {
+                    row.write_units()
+                } else {
+                    row.calls() as f64
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct SizeRow {
     function: String,

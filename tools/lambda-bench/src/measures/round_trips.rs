@@ -29,6 +29,20 @@ pub struct RoundTripRow {
     why: String,
 }
 
+impl RoundTripRow {
+    pub(super) fn step(&self) -> &str {
+        &self.step
+    }
+
+    pub(super) fn calls(&self) -> usize {
+        self.calls
+    }
+
+    pub(super) fn write_units(&self) -> f64 {
+        self.write_units
+    }
+}
+
 impl Bench {
     pub(super) async fn round_trips(&self) -> BenchResult<Vec<RoundTripRow>> {
         let proxy = DynamoProxy::start(&self.settings.endpoint).await?;

@@ -33,6 +33,20 @@ pub struct WarmRow {
     p50_vs_bare: f64,
 }
 
+impl WarmRow {
+    pub(super) fn operation(&self) -> &str {
+        &self.operation
+    }
+
+    pub(super) fn rate_limits(&self) -> bool {
+        self.rate_limits
+    }
+
+    pub(super) fn cpu_us(&self) -> f64 {
+        self.cpu_us_per_request
+    }
+}
+
 /// The DynamoDB call an operation makes, made alone.
 #[derive(Clone, Copy)]
 enum Bare {
