@@ -68,6 +68,18 @@ struct StreamSpec {
     stream_view_type: String,
 }
 
+/// What one global secondary index holds: its key attributes, and the attributes it projects
+/// besides the table's and its own keys (`None`: every attribute).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexShape {
+    /// The index's name.
+    pub name: String,
+    /// Its partition key attribute, then its sort key attribute if it has one.
+    pub keys: Vec<String>,
+    /// The other attributes it projects; `None` for all of them.
+    pub projected: Option<Vec<String>>,
+}
+
 /// The template of this repository, compiled in so the binary works from any directory.
 pub const TEMPLATE: &str = include_str!("../../../template.yaml");
 
@@ -94,6 +106,33 @@ impl TableDefinition {
             .cloned()
             .ok_or_else(|| AdminError::Template("the table has no Properties".into()))?;
         serde_yaml_ng::from_value(properties).map_err(|e| AdminError::Template(e.to_string()))
+    }
+
+    /// The table's key attributes (partition, then sort).
+    pub fn key_attributes(&self) -> Vec<String> {
+        self.key_schema
+            .iter()
+            .map(|key| key.attribute_name.clone())
+            .collect()
+    }
+
+    /// What each global secondary index holds.
+    pub fn indexes(&self) -> Vec<IndexShape> {
+        self.global_secondary_indexes
+            .iter()
+            .map(|index| IndexShape {
+                name: index.index_name.clone(),
+                keys: index
+                    .key_schema
+                    .iter()
+                    .map(|key| key.attribute_name.clone())
+                    .collect(),
+                projected: match index.projection.projection_type.as_str() {
+                    "ALL" => None,
+                    _ => Some(index.projection.non_key_attributes.clone()),
+                },
+            })
+            .collect()
     }
 
     /// Creates table `name` unless it exists; returns whether it was created.

@@ -3,6 +3,7 @@
 //! init and size, and the bare DynamoDB call of each operation for latency. Prints one table per
 //! measure and writes them all to `target/bench/lambda-bench.json`. Figures, never assertions.
 
+mod billing;
 mod budgets;
 mod dynamo_proxy;
 mod events;

@@ -8,6 +8,7 @@ mod warm;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::billing::Shape;
 use checkout_api::App;
 use checkout_api::config::Config;
 use checkout_api::service::dashboard;
@@ -80,6 +81,15 @@ pub struct Report {
     warm: Vec<warm::WarmRow>,
     round_trips: Vec<round_trips::RoundTripRow>,
     scale: Option<scale::Scale>,
+}
+
+/// The table's key attributes and indexes, as `template.yaml` defines them.
+fn table_shape() -> BenchResult<Arc<Shape>> {
+    let definition = TableDefinition::from_template(TEMPLATE)?;
+    Ok(Arc::new(Shape {
+        keys: definition.key_attributes(),
+        indexes: definition.indexes(),
+    }))
 }
 
 impl Report {

@@ -91,7 +91,7 @@ impl Bench {
 
     /// RCU and queries of one list page of 10 for merchants with 1 and with many key shards.
     async fn list_costs(&self, template: &CheckoutSession) -> BenchResult<Vec<ListCostRow>> {
-        let proxy = DynamoProxy::start(&self.settings.endpoint).await?;
+        let proxy = DynamoProxy::start(&self.settings.endpoint, super::table_shape()?).await?;
         let client = checkout_api::aws_clients::dynamodb_client(Some(&proxy.endpoint()));
         let store = Store::new(client, &self.table, self.app.config.retention);
         let mut rows = Vec::new();
