@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use serde::{Deserialize, Serialize};
 
 use super::api_keys::ApiKeyItem;
-use super::attributes::{built, s};
+use super::attributes::s;
 use super::errors::{StoreError, condition_held};
 use super::merchants::MerchantItem;
 use super::sessions::SessionItem;
@@ -284,41 +284,5 @@ impl Store {
                 None => return Ok(written),
             }
         }
-    }
-
-    /// The items at `wanted` (at most 100 keys) that exist, read strongly consistent; keys
-    /// DynamoDB leaves unprocessed are asked for again.
-    async fn batch_read(
-        &self,
-        mut wanted: Vec<HashMap<String, AttributeValue>>,
-    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
-        let mut found = Vec::new();
-        while !wanted.is_empty() {
-            let request = built(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(std::mem::take(&mut wanted)))
-                    .consistent_read(true)
-                    .build(),
-            )?;
-            let output = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await
-                .map_err(storage_error)?;
-            found.extend(
-                output
-                    .responses
-                    .and_then(|mut tables| tables.remove(&self.table))
-                    .unwrap_or_default(),
-            );
-            wanted = output
-                .unprocessed_keys
-                .and_then(|mut tables| tables.remove(&self.table))
-                .map(|left| left.keys)
-                .unwrap_or_default();
-        }
-        Ok(found)
     }
 }

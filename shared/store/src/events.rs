@@ -31,10 +31,9 @@ pub(super) struct EventItem {
     sk: String,
     gsi1pk: String,
     gsi1sk: String,
+    /// The `by-group-keys` partition of its session's events (its sort key is `gsi1sk`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     gsi2pk: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    gsi2sk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     gsi3pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,9 +79,8 @@ impl EventItem {
             pk,
             sk: sk.to_owned(),
             gsi1pk: keys::merchant_events(&event.merchant_id, event.key_shard),
-            gsi1sk: created.clone(),
+            gsi1sk: created,
             gsi2pk: event.session_id.as_ref().map(keys::session_events),
-            gsi2sk: event.session_id.as_ref().map(|_| created),
             gsi3pk: event
                 .next_attempt_at
                 .map(|_| keys::delivery_shard(&event.id)),
@@ -272,28 +270,32 @@ impl Store {
 
     /// A full page of the merchant's events matching `query`, newest first.
     pub async fn list_events(&self, query: &EventQuery) -> Result<EventPage, StoreError> {
+        let by_group = query.session_id.is_some();
         let mut names = HashMap::new();
         let mut values = HashMap::new();
         let mut filters = Vec::new();
-        if let Some(kind) = query.kind {
+        if let Some(kind) = query.kind.filter(|_| !by_group) {
             names.insert("#type".to_owned(), "type".to_owned());
             values.insert(":type".to_owned(), s(kind.as_str()));
             filters.push("#type = :type");
         }
-        if let Some(status) = query.delivery_status {
+        if let Some(status) = query.delivery_status.filter(|_| !by_group) {
             values.insert(":delivery".to_owned(), s(status.as_str()));
             filters.push("deliveryStatus = :delivery");
         }
-        // A session's events are only listed if the session is the merchant's.
-        if query.session_id.is_some() {
-            values.insert(
-                ":merchant".to_owned(),
-                s(keys::merchant_events(&query.merchant_id, 0)),
-            );
-            filters.push("begins_with(gsi1pk, :merchant)");
-        }
+        // A session's events, read from the table, are judged here; a session's events are only
+        // listed if the session is the merchant's.
+        let merchant_events = keys::merchant_events(&query.merchant_id, 0);
+        let keep = |item: &EventItem| {
+            !by_group
+                || (query.kind.is_none_or(|kind| item.kind == kind)
+                    && query
+                        .delivery_status
+                        .is_none_or(|status| item.delivery_status == status)
+                    && item.gsi1pk.starts_with(&merchant_events))
+        };
         let walk = IndexWalk {
-            by_group: query.session_id.is_some(),
+            by_group,
             partitions: match &query.session_id {
                 Some(session_id) => vec![keys::session_events(session_id)],
                 None => (0..query.key_shards.max(1))
@@ -308,7 +310,7 @@ impl Store {
             limit: query.limit,
             after: query.after.clone(),
         };
-        let (items, next) = self.newest_first::<EventItem>(walk).await?;
+        let (items, next) = self.newest_first::<EventItem>(walk, &keep).await?;
         Ok(EventPage {
             events: items
                 .into_iter()

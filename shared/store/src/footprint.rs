@@ -31,7 +31,7 @@ pub struct KeyWrite {
 /// The indexes, their key attributes and what they project besides keys (`None`: everything).
 const INDEXES: [(&str, &str, &str, Option<&[&str]>); 3] = [
     (index::BY_MERCHANT, "gsi1pk", "gsi1sk", None),
-    (index::BY_GROUP, "gsi2pk", "gsi2sk", None),
+    (index::BY_GROUP, "gsi2pk", "gsi1sk", Some(&[])),
     (
         index::DUE_BY_TIME,
         "gsi3pk",

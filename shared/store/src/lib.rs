@@ -7,9 +7,9 @@
 //! | merchant           | `MERCHANT#<merchantId>`              | `MERCHANT`  |                                          |
 //! | platform           | `PLATFORM#<platformId>`              | `PLATFORM`  |                                          |
 //! | API key            | `APIKEY#<sha256(key)>`               | `APIKEY`    | by-merchant (`MERCHANT#<id>#KEYS`, `PLATFORM#<id>#KEYS`) |
-//! | checkout session   | `SESSION#<sessionId>`                | `SESSION`   | by-merchant, by-group, due-by-time       |
+//! | checkout session   | `SESSION#<sessionId>`                | `SESSION`   | by-merchant, by-group-keys, due-by-time       |
 //! | refund             | `SESSION#<sessionId>#REFUNDS`        | `<createdAt>#<refundId>` |                          |
-//! | webhook event      | `EVENT#<eventId>`                    | `EVENT`     | by-merchant, by-group, due-by-time       |
+//! | webhook event      | `EVENT#<eventId>`                    | `EVENT`     | by-merchant, by-group-keys, due-by-time       |
 //! | webhook endpoint   | `MERCHANT#<merchantId>`              | `ENDPOINT#<endpointId>` |                              |
 //! | endpoint count     | `MERCHANT#<merchantId>`              | `ENDPOINTS` |                                          |
 //! | order reservation  | `MERCHANT#<merchantId>#ORDER#<orderId>` | `ORDER`  |                                          |
@@ -68,8 +68,9 @@ pub mod index {
     /// newest first by `gsi1sk = <createdAt>#<id>`.
     pub const BY_MERCHANT: &str = "by-merchant";
     /// The sessions of a merchant's order (`gsi2pk = MERCHANT#<id>#ORDER#<orderId>`) and the events
-    /// of a session (`SESSION#<id>#EVENTS`), by `gsi2sk = <createdAt>#<id>`.
-    pub const BY_GROUP: &str = "by-group";
+    /// of a session (`SESSION#<id>#EVENTS`), by `gsi1sk = <createdAt>#<id>`; keys only, so that
+    /// no change of a session or an event after its creation writes to it.
+    pub const BY_GROUP: &str = "by-group-keys";
     /// What is due at a time, write-sharded: pending sessions by expiry (`gsi3pk = PENDING#<n>`)
     /// and undelivered events by next attempt (`DELIVERY#<n>`); `gsi3sk` is the instant.
     pub const DUE_BY_TIME: &str = "due-by-time";

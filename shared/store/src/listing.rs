@@ -1,5 +1,7 @@
-//! Newest-first pages through the by-merchant and by-group indexes: a merchant's sessions, an
-//! order's sessions, a merchant's or a session's events.
+//! Newest-first pages through the by-merchant and by-group-keys indexes: a merchant's sessions,
+//! an order's sessions, a merchant's or a session's events. `by-group-keys` holds keys only (a
+//! group is a handful of items, and an entry no later write of the item has to rewrite): its
+//! items are read from the table, and filtered here, not by DynamoDB.
 
 use super::errors::StoreError;
 use std::collections::{HashMap, VecDeque};
@@ -76,8 +78,9 @@ pub struct Page {
 /// Items read per query call when a filter may discard some, so a page needs few round trips.
 const FILTERED_BATCH: usize = 100;
 
-/// A newest-first walk of partitions of the by-merchant or by-group index (a merchant's key
-/// shards, or one group), merged into one order.
+/// A newest-first walk of partitions of the by-merchant or by-group-keys index (a merchant's key
+/// shards, or one group), merged into one order. A group walk has no `filter`: what it keeps is
+/// judged on the items read from the table.
 pub(super) struct IndexWalk {
     pub by_group: bool,
     pub partitions: Vec<String>,
@@ -151,8 +154,14 @@ impl Store {
                 }
             }
         });
+        let by_group = query.order_id.is_some();
+        let (filter, names, values) = if by_group {
+            (None, HashMap::new(), HashMap::new())
+        } else {
+            (filter, names, values)
+        };
         let walk = IndexWalk {
-            by_group: query.order_id.is_some(),
+            by_group,
             partitions: match &query.order_id {
                 Some(order_id) => vec![keys::order_sessions(&query.merchant_id, order_id)],
                 None => (0..query.key_shards.max(1))
@@ -167,7 +176,10 @@ impl Store {
             limit: query.limit,
             after: query.after.clone(),
         };
-        let (items, next) = self.newest_first::<SessionItem>(walk).await?;
+        let (status, now) = (query.status, query.now);
+        let keep =
+            move |item: &SessionItem| status.is_none_or(|s| item.session.status_at(now) == s);
+        let (items, next) = self.newest_first::<SessionItem>(walk, &keep).await?;
         Ok(Page {
             sessions: items.into_iter().map(|item| item.session).collect(),
             next,
@@ -181,9 +193,10 @@ impl Store {
     pub(super) async fn newest_first<T: DeserializeOwned>(
         &self,
         mut walk: IndexWalk,
+        keep: &(dyn Fn(&T) -> bool + Sync),
     ) -> Result<(Vec<T>, Option<PageKey>), StoreError> {
         let (index_name, pk_attribute, sk_attribute) = if walk.by_group {
-            (index::BY_GROUP, "gsi2pk", "gsi2sk")
+            (index::BY_GROUP, "gsi2pk", "gsi1sk")
         } else {
             (index::BY_MERCHANT, "gsi1pk", "gsi1sk")
         };
@@ -195,9 +208,13 @@ impl Store {
             sk_attribute,
             key_condition,
             walk: &walk,
-            batch: per_partition_batch(wanted, walk.partitions.len(), walk.filter.is_some()),
+            batch: per_partition_batch(
+                wanted,
+                walk.partitions.len(),
+                walk.filter.is_some() || walk.by_group,
+            ),
         };
-        let mut found = self.merged_newest_first::<T>(&query, wanted).await?;
+        let mut found = self.merged_newest_first::<T>(&query, wanted, keep).await?;
         let has_more = found.len() > walk.limit;
         found.truncate(walk.limit);
         let next = if has_more {
@@ -216,6 +233,7 @@ impl Store {
         &self,
         query: &WalkQuery<'_>,
         wanted: usize,
+        keep: &(dyn Fn(&T) -> bool + Sync),
     ) -> Result<Vec<(String, T)>, StoreError> {
         let mut partitions: Vec<Partition<T>> = query
             .walk
@@ -239,6 +257,7 @@ impl Store {
                         query,
                         &partitions[i].key,
                         partitions[i].start.clone(),
+                        keep,
                     )
                 });
                 let results = futures::future::try_join_all(reads).await?;
@@ -263,13 +282,15 @@ impl Store {
         Ok(found)
     }
 
-    /// One query of one partition: its items (with their sort keys, the previous page's last
-    /// item left out) and where the next query starts.
+    /// One query of one partition: its items that `keep` keeps (with their sort keys, the
+    /// previous page's last item left out) and where the next query starts. A group's entries are
+    /// keys: their items are read from the table in one batch.
     async fn query_partition<T: DeserializeOwned>(
         &self,
         query: &WalkQuery<'_>,
         partition: &str,
         start: Option<HashMap<String, AttributeValue>>,
+        keep: &(dyn Fn(&T) -> bool + Sync),
     ) -> Result<(Vec<(String, T)>, Option<HashMap<String, AttributeValue>>), StoreError> {
         let walk = query.walk;
         let mut values = walk.values.clone();
@@ -290,19 +311,61 @@ impl Store {
             .await
             .map_err(storage_error)?;
         let previous_last = walk.after.as_ref().map(|after| after.sort_key.as_str());
-        let mut items = Vec::new();
+        let mut entries = Vec::new();
         for item in output.items.unwrap_or_default() {
             let sort_key = item
                 .get(query.sk_attribute)
                 .and_then(|v| v.as_s().ok())
                 .cloned()
                 .unwrap_or_default();
-            if Some(sort_key.as_str()) == previous_last {
-                continue;
+            if Some(sort_key.as_str()) != previous_last {
+                entries.push((sort_key, item));
             }
-            items.push((sort_key, serde_dynamo::from_item(item).map_err(item_error)?));
+        }
+        if walk.by_group {
+            entries = self.items_of_entries(entries).await?;
+        }
+        let mut items = Vec::new();
+        for (sort_key, item) in entries {
+            let item: T = serde_dynamo::from_item(item).map_err(item_error)?;
+            if keep(&item) {
+                items.push((sort_key, item));
+            }
         }
         Ok((items, output.last_evaluated_key))
+    }
+
+    /// The table's items of index `entries` (keys only), in the same order; an entry whose item
+    /// went meanwhile (its retention ended) is left out.
+    async fn items_of_entries(
+        &self,
+        entries: Vec<(String, HashMap<String, AttributeValue>)>,
+    ) -> Result<Vec<(String, HashMap<String, AttributeValue>)>, StoreError> {
+        let pk_of = |item: &HashMap<String, AttributeValue>| {
+            item.get(keys::PK)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        };
+        let wanted = entries
+            .iter()
+            .filter_map(|(_, entry)| {
+                Some(HashMap::from([
+                    (keys::PK.to_owned(), entry.get(keys::PK)?.clone()),
+                    (keys::SK.to_owned(), entry.get(keys::SK)?.clone()),
+                ]))
+            })
+            .collect();
+        let mut found: HashMap<String, HashMap<String, AttributeValue>> = self
+            .batch_read(wanted)
+            .await?
+            .into_iter()
+            .map(|item| (pk_of(&item), item))
+            .collect();
+        Ok(entries
+            .into_iter()
+            .filter_map(|(sort_key, entry)| Some((sort_key, found.remove(&pk_of(&entry))?)))
+            .collect())
     }
 }
 

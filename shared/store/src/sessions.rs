@@ -28,10 +28,9 @@ pub(super) struct SessionItem {
     pub sk: String,
     pub gsi1pk: String,
     pub gsi1sk: String,
+    /// The `by-group-keys` partition of its order's sessions (its sort key is `gsi1sk`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi2pk: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gsi2sk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gsi3pk: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,12 +50,6 @@ impl SessionItem {
     pub(super) fn new(session: &CheckoutSession, retention: time::Duration) -> Self {
         let (pk, sk) = keys::session(&session.id);
         let created = keys::created_sort_key(&session.created_at.to_string(), session.id.as_str());
-        let order = session.order_id.as_ref().map(|order_id| {
-            (
-                keys::order_sessions(&session.merchant_id, order_id.as_ref()),
-                created.clone(),
-            )
-        });
         let pending = (session.status == SessionStatus::Pending).then(|| {
             (
                 keys::pending_shard(&session.id),
@@ -68,8 +61,10 @@ impl SessionItem {
             sk: sk.to_owned(),
             gsi1pk: keys::merchant_sessions(&session.merchant_id, session.key_shard),
             gsi1sk: created,
-            gsi2pk: order.as_ref().map(|o| o.0.clone()),
-            gsi2sk: order.map(|o| o.1),
+            gsi2pk: session
+                .order_id
+                .as_ref()
+                .map(|order_id| keys::order_sessions(&session.merchant_id, order_id.as_ref())),
             gsi3pk: pending.as_ref().map(|p| p.0.clone()),
             gsi3sk: pending.map(|p| p.1),
             em: session

@@ -107,6 +107,16 @@ async fn sessions_stay_findable_by_order_id_and_creation_window() {
         .await
         .concat();
     assert_eq!(by_order, [second.clone(), first.clone()]);
+    // An order's sessions are read through keys and judged on the sessions themselves: a status
+    // filter and pages of one give the same answer as the merchant's whole list would.
+    let one_by_one = all_pages(&env, &key, &[("orderId", "order-42"), ("limit", "1")]).await;
+    assert_eq!(one_by_one.concat(), [second.clone(), first.clone()]);
+    for (status, expected) in [("cancelled", &first), ("pending", &second)] {
+        let filtered = all_pages(&env, &key, &[("orderId", "order-42"), ("status", status)])
+            .await
+            .concat();
+        assert_eq!(&filtered, std::slice::from_ref(expected), "{status}");
+    }
 
     let to = env.app.now().to_string();
     let window = all_pages(

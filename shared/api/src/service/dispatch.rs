@@ -531,16 +531,19 @@ async fn fan_out(app: &App, event: &mut WebhookEvent, now: Timestamp) -> Result<
         ));
     }
     let targets = targets_of(app, &event.merchant_id).await?;
+    // Each delivery is due when the event was: its place in the due index stays where it is, and
+    // the write of the fan-out moves no index entry.
+    let due = event.next_attempt_at.map_or(now, |at| at.min(now));
     let mut deliveries = Vec::new();
     if targets.merchant.is_some() {
         for endpoint in &targets.endpoints {
             if endpoint.receives(event.kind) {
-                deliveries.push(Delivery::to_endpoint(endpoint.id.clone(), now));
+                deliveries.push(Delivery::to_endpoint(endpoint.id.clone(), due));
             }
         }
     }
     if let Some(url) = &event.webhook_url {
-        deliveries.push(Delivery::to_url(url.clone(), now));
+        deliveries.push(Delivery::to_url(url.clone(), due));
     }
     event.fan_out(deliveries);
     Ok(targets)
