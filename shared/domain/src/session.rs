@@ -155,8 +155,6 @@ pub struct CheckoutSession {
     pub currency: Currency,
     /// Our fee.
     pub fee: Amount,
-    /// `amount − fee`.
-    pub net_amount: Amount,
     /// The merchant's order reference, unique while the session is live.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<OrderId>,
@@ -174,7 +172,8 @@ pub struct CheckoutSession {
     pub metadata: Metadata,
     /// Allowed methods.
     pub payment_methods: Vec<PaymentMethod>,
-    /// Crypto assets offered; empty means all.
+    /// Crypto assets offered; empty means all (and is not stored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_assets: Vec<CryptoAsset>,
     /// Where the payer goes after paying.
     pub success_url: HttpUrl,
@@ -269,6 +268,14 @@ impl CheckoutSession {
         } else {
             self.status
         }
+    }
+
+    /// `amount − fee`, at the currency's scale: worked out, not stored (sessions stored before
+    /// hold it too, and the same value).
+    pub fn net_amount(&self) -> Amount {
+        let mut net = self.amount.value() - self.fee.value();
+        net.rescale(self.currency.minor_digits());
+        Amount::from_scaled(net)
     }
 
     /// Whether the session is open at `now`: pending and before its expiry, so that it can be
@@ -406,7 +413,7 @@ impl CheckoutSession {
             amount: self.amount,
             currency: self.currency,
             fee: self.fee,
-            net_amount: self.net_amount,
+            net_amount: self.net_amount(),
             order_id: self.order_id.as_ref(),
             reference: &self.reference,
             description: self.description.as_ref(),

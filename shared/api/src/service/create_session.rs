@@ -97,7 +97,7 @@ fn new_session(
     merchant: &Merchant,
     now: Timestamp,
 ) -> CheckoutSession {
-    let (fee, net_amount) = merchant.fees.apply(request.amount, request.currency);
+    let (fee, _net) = merchant.fees.apply(request.amount, request.currency);
     let id = SessionId::generate();
     CheckoutSession {
         key_shard: shard_of(id.as_str(), merchant.key_shards),
@@ -107,7 +107,6 @@ fn new_session(
         amount: request.amount,
         currency: request.currency,
         fee,
-        net_amount,
         order_id: request.order_id.clone(),
         reference: new_reference(),
         description: request.description.clone(),

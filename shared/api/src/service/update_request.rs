@@ -99,11 +99,10 @@ fn applied(
     expiry_given: bool,
     now: Timestamp,
 ) -> CheckoutSession {
-    let (fee, net_amount) = merchant.fees.apply(request.amount, request.currency);
+    let (fee, _net) = merchant.fees.apply(request.amount, request.currency);
     let mut updated = CheckoutSession {
         amount: request.amount,
         fee,
-        net_amount,
         line_items: request.line_items,
         description: request.description,
         customer: request.customer,
