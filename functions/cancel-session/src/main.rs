@@ -2,7 +2,7 @@ use std::convert::Infallible;
 
 use lambda_http::{Error, run, service_fn};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     checkout_api::telemetry::init();
     let app = checkout_api::App::from_env().await?;

@@ -2,7 +2,7 @@ use checkout_api::payments::TestModeProcessor;
 use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     checkout_api::telemetry::init();
     let app = checkout_api::App::from_env().await?;
