@@ -36,7 +36,7 @@ thread_local! {
 #[inline(never)]
 fn new_compressor() -> Box<CompressorOxide> {
     Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(
-        9, 0, 0,
+        6, 0, 0,
     )))
 }
 
