@@ -14,12 +14,20 @@ use integration_tests::{TestEnv, local_server};
 use serde_json::json;
 
 /// ChromeDriver for the life of the test.
-struct Driver(Child);
+/// Browsers running at once, however many tests run in parallel (`make test` runs eight, for
+/// the API tests, which mostly wait on DynamoDB Local): two, as on two cores before.
+static BROWSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// A chromedriver, and the turn it holds among the browsers.
+struct Driver {
+    process: Child,
+    _turn: tokio::sync::SemaphorePermit<'static>,
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.process.kill();
+        let _ = self.process.wait();
     }
 }
 
@@ -27,7 +35,11 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn start_chromedriver() -> (Driver, String) {
+async fn start_chromedriver() -> (Driver, String) {
+    let turn = BROWSERS
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     // scripts/tools.sh installs Debian's chromium and chromium-driver when missing.
     let installed = Command::new("bash")
         .arg("-c")
@@ -46,7 +58,10 @@ fn start_chromedriver() -> (Driver, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let driver = Driver(child);
+    let driver = Driver {
+        process: child,
+        _turn: turn,
+    };
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -208,7 +223,7 @@ async fn a_payer_pays_is_declined_cancels_and_meets_an_expired_link_in_a_real_br
         }
     };
 
-    let (_driver, webdriver) = start_chromedriver();
+    let (_driver, webdriver) = start_chromedriver().await;
     let client = browser(&webdriver, true).await;
 
     // Pay with the success card.
@@ -423,7 +438,7 @@ async fn a_payer_pays_in_crypto_waits_for_confirmations_and_passes_three_d_secur
         let (app, key) = (app.clone(), key.clone());
         async move { created_id(&app, &key, &body).await }
     };
-    let (_driver, webdriver) = start_chromedriver();
+    let (_driver, webdriver) = start_chromedriver().await;
     let client = browser(&webdriver, true).await;
 
     // The crypto form quotes each asset; paying sends the payer to the page that waits.
@@ -545,7 +560,7 @@ async fn a_payer_gives_what_the_shop_collects_fixes_a_refused_field_and_pays() {
         }),
     )
     .await;
-    let (_driver, webdriver) = start_chromedriver();
+    let (_driver, webdriver) = start_chromedriver().await;
     let client = browser(&webdriver, true).await;
     open_page(&client, &base, &id).await;
     fill(&client, "cardNumber", "4242 4242 4242 4242").await;
@@ -615,7 +630,7 @@ async fn a_payer_gives_what_the_shop_collects_fixes_a_refused_field_and_pays() {
 async fn a_payer_pays_in_german_and_in_japanese_after_a_decline() {
     let env = TestEnv::new().await;
     let (app, base, key) = shop(&env).await;
-    let (_driver, webdriver) = start_chromedriver();
+    let (_driver, webdriver) = start_chromedriver().await;
     let client = browser(&webdriver, true).await;
     for (locale, currency, unit, declined, invalid, total) in [
         (
@@ -751,7 +766,7 @@ async fn focused(client: &Client) -> Option<String> {
 async fn a_payer_pays_with_the_keyboard_alone_and_with_javascript_off() {
     let env = TestEnv::new().await;
     let (app, base, key) = shop(&env).await;
-    let (_driver, webdriver) = start_chromedriver();
+    let (_driver, webdriver) = start_chromedriver().await;
     // In English, German and Japanese alike.
     for (locale, served) in [("en", "30 min"), ("de", "30 Min."), ("ja", "30 分")] {
         let one_item = json!({
@@ -908,7 +923,7 @@ async fn a_merchant_signs_in_finds_an_order_refunds_part_rotates_a_secret_and_si
         &json!({"amount": "9.00", "currency": "EUR", "orderId": "order-1043"}),
     )
     .await;
-    let (_driver, webdriver) = start_chromedriver();
+    let (_driver, webdriver) = start_chromedriver().await;
     let client = browser(&webdriver, true).await;
 
     client
@@ -1078,7 +1093,7 @@ async fn layout(client: &Client) -> serde_json::Value {
 async fn long_merchant_text_stays_in_its_column_and_back_after_paying_shows_no_card() {
     let env = TestEnv::new().await;
     let (app, base, key) = shop(&env).await;
-    let (_driver, webdriver) = start_chromedriver();
+    let (_driver, webdriver) = start_chromedriver().await;
     let client = browser(&webdriver, true).await;
     let id = created_id(
         &app,
